@@ -1,0 +1,150 @@
+"""Forward and reverse passes over a graph. No printing.
+
+forward:  value[i] = op_i(value[args])                  for i in topological order
+backward: grad[out] = 1; grad[a] += d op_i / d a * grad[i]  for i in reverse order
+
+Gradients are always added, never assigned: a node used twice receives the
+sum of both uses, which is the tutorials' `+=` at a fork.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .errors import MathError
+from .graph import OP, Graph
+
+
+@dataclass
+class Result:
+    """One output of an evaluated program: its value and d output / d node for
+    every node (None for nodes the output does not depend on through an input)."""
+    graph: Graph
+    values: list
+    grads: list
+    output: int
+    label: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def value(self) -> float:
+        return self.values[self.output]
+
+    @property
+    def gradients(self) -> dict[str, float]:
+        """d output / d input for every bound input (0.0 where it does not depend on it)."""
+        grads = self.grads
+        return {name: grads[i] or 0.0 for name, i in self.graph.inputs.items()}
+
+
+def _fmt(x: float) -> str:
+    return "%.6g" % x
+
+
+def _args_text(g: Graph, args: tuple[int, ...], values: list) -> str:
+    shown = []
+    for a in args:
+        if g.kind[a] == OP or g.name[a]:
+            shown.append("%s = %s" % (g.label(a), _fmt(values[a])))
+    return ", ".join(shown)
+
+
+def _domain_error(g: Graph, i: int, values: list, exc: Exception | None) -> MathError:
+    op = g.op[i]
+    assert op is not None
+    where = _args_text(g, g.args[i], values)
+    if isinstance(exc, ZeroDivisionError) and op.name == "div":
+        why = "division by zero"
+    elif isinstance(exc, OverflowError) or exc is None:
+        why = "the result is too large for double precision (above 1.8e308)"
+    else:
+        why = op.domain or "%s is not defined there" % op.name
+    message = "%s: %s%s" % (g.label(i), why, " (%s)" % where if where else "")
+    return MathError(message, span=g.span[i], source=g.source,
+                     hint="change the inputs so that %s stays in its domain" % g.label(i))
+
+
+def _slope_error(g: Graph, i: int, values: list) -> MathError:
+    where = _args_text(g, g.args[i], values)
+    return MathError(
+        "%s: the slope is infinite or undefined here%s, so no gradient can flow through it"
+        % (g.label(i), " (%s)" % where if where else ""),
+        span=g.span[i], source=g.source,
+        hint="move the inputs away from this point (for example sqrt at 0, asin at 1)")
+
+
+def forward(g: Graph, kinks: list[int] | None = None) -> list:
+    """The value of every live node. Raises MathError naming the first node
+    that leaves its domain or overflows. Nodes sitting on a kink (relu(0),
+    abs(0), a max tie) are appended to `kinks`."""
+    values = list(g.value)
+    fns = g.functions()
+    live, args_of, kind, needs = g.live, g.args, g.kind, g.needs
+    isfinite = math.isfinite
+    for i in range(len(values)):
+        if kind[i] != OP or not live[i]:
+            continue
+        fn, _, kink = fns[i]
+        xs = [values[a] for a in args_of[i]]
+        try:
+            v = fn(*xs)
+        except (ValueError, ZeroDivisionError, OverflowError) as e:
+            raise _domain_error(g, i, values, e) from None
+        if not isfinite(v):
+            raise _domain_error(g, i, values, None)
+        values[i] = v
+        if kink is not None and kinks is not None and needs[i] and kink(v, *xs):
+            kinks.append(i)
+    return values
+
+
+def backward(g: Graph, values: list, output: int) -> list:
+    """d output / d node for every node the output depends on; None elsewhere."""
+    grads: list = [None] * len(values)
+    grads[output] = 1.0
+    fns, args_of, needs, kind = g.functions(), g.args, g.needs, g.kind
+    for i in range(output, -1, -1):
+        gi = grads[i]
+        if gi is None or kind[i] != OP or not needs[i]:
+            continue
+        args = args_of[i]
+        xs = [values[a] for a in args]
+        out = values[i]
+        partials = fns[i][1]
+        for k, a in enumerate(args):
+            if needs[a]:
+                try:
+                    d = partials[k](out, *xs) * gi
+                except (ValueError, ZeroDivisionError, OverflowError):
+                    raise _slope_error(g, i, values) from None
+                ga = grads[a]
+                grads[a] = d if ga is None else ga + d
+    return grads
+
+
+def _notes(g: Graph, values: list, grads: list, kinks: list[int]) -> list[str]:
+    notes = []
+    for i in kinks:
+        if grads[i] is not None:
+            op = g.op[i]
+            assert op is not None
+            notes.append("%s is at a point where %s is not differentiable (%s); gradcli takes %s"
+                         % (g.label(i), op.name, _args_text(g, g.args[i], values) or "here",
+                            op.convention))
+    for name, i in g.inputs.items():
+        d = grads[i]
+        if d is not None and not math.isfinite(d):
+            notes.append("the gradient of %s is %s: it overflowed double precision on its way back"
+                         % (name, d))
+    return notes
+
+
+def evaluate(g: Graph) -> list[Result]:
+    """Forward once, then one backward pass per output."""
+    kinks: list[int] = []
+    values = forward(g, kinks)
+    results = []
+    for label, out in g.outputs:
+        grads = backward(g, values, out)
+        results.append(Result(g, values, grads, out, label, _notes(g, values, grads, kinks)))
+    return results

@@ -1,0 +1,153 @@
+"""The primitive operations, one record each.
+
+Every op states, once: its value and each local partial derivative as a code
+template, how to read the partials as text, where it is not differentiable,
+and what its arguments must satisfy. The evaluator, the step-loop compiler,
+the explanations and the code emitters all read these same records, so they
+cannot disagree.
+
+Templates are Python expressions over `{0}`, `{1}`, ... (the arguments) and
+`{out}` (the op's own value). Substituted names are always plain variables or
+parenthesised numbers, so an argument may appear more than once. The names a
+template may call are the ones in NAMESPACE below; the JavaScript emitter
+binds the same names from Math.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+# What templates may call, for every place that compiles them.
+NAMESPACE: dict[str, object] = {
+    name: getattr(math, name)
+    for name in (
+        "exp expm1 log log1p log2 log10 sqrt sin cos tan asin acos atan atan2 "
+        "sinh cosh tanh pow"
+    ).split()
+}
+NAMESPACE.update(abs=abs, max=max, min=min, LN2=math.log(2.0), LN10=math.log(10.0))
+
+
+def _args(n: int) -> list[str]:
+    return ["{%d}" % i for i in range(n)]
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str                    # canonical name, as in JSON and the grammar's aliases
+    arity: int                   # number of arguments (the least, when variadic)
+    value: str                   # template of the value
+    partials: tuple[str, ...]    # template of d value / d argument, one per argument
+    rule: tuple[str, ...] = ()   # the partials as people write them (default: the templates)
+    symbol: str = ""             # infix symbol, for binary operators and negation
+    domain: str = ""             # what the arguments must satisfy, said in errors
+    kink: str = ""               # template, true where the op is not differentiable
+    convention: str = ""         # the derivative gradcli takes at a kink
+    variadic: bool = False       # max and min take any number of arguments
+    _compiled: dict = field(default_factory=dict, compare=False, repr=False)
+
+    # Variadic ops build their templates for the actual number of arguments.
+    def value_template(self, n: int) -> str:
+        if self.variadic:
+            return "%s(%s)" % (self.name, ", ".join(_args(n)))
+        return self.value
+
+    def partial_templates(self, n: int) -> tuple[str, ...]:
+        if self.variadic:  # ties split the gradient evenly
+            hits = ["({%d} == {out})" % i for i in range(n)]
+            return tuple("%s / (%s)" % (hits[i], " + ".join(hits)) for i in range(n))
+        return self.partials
+
+    def rule_templates(self, n: int) -> tuple[str, ...]:
+        return self.rule or self.partial_templates(n)
+
+    def kink_template(self, n: int) -> str:
+        if self.variadic:
+            return "(%s) > 1" % " + ".join("({%d} == {out})" % i for i in range(n))
+        return self.kink
+
+    def functions(self, n: int) -> tuple[Callable, tuple[Callable, ...], Callable | None]:
+        """(value(*args), (partial_k(out, *args), ...), kink(out, *args) or None),
+        compiled once per argument count from the templates."""
+        fns = self._compiled.get(n)
+        if fns is None:
+            params = ["a%d" % i for i in range(n)]
+            sig = ", ".join(params)
+
+            def compile_(body: str, head: str) -> Callable:
+                return eval("lambda %s: %s" % (head, body.format(*params, out="out")), NAMESPACE)
+
+            kink = self.kink_template(n)
+            fns = (
+                compile_(self.value_template(n), sig),
+                tuple(compile_(p, "out, " + sig) for p in self.partial_templates(n)),
+                compile_(kink, "out, " + sig) if kink else None,
+            )
+            self._compiled[n] = fns
+        return fns
+
+
+_SIG = "1.0 / (1.0 + exp(-{0})) if {0} >= 0.0 else exp({0}) / (1.0 + exp({0}))"
+
+OPS: dict[str, Op] = {op.name: op for op in (
+    # Arithmetic. The symbol is what the table shows in the op column.
+    Op("add", 2, "{0} + {1}", ("1.0", "1.0"), ("1", "1"), symbol="+"),
+    Op("sub", 2, "{0} - {1}", ("1.0", "-1.0"), ("1", "-1"), symbol="-"),
+    Op("mul", 2, "{0} * {1}", ("{1}", "{0}"), symbol="*"),
+    Op("div", 2, "{0} / {1}", ("1.0 / {1}", "-{0} / ({1} * {1})"), symbol="/",
+       domain="the divisor must not be 0"),
+    Op("neg", 1, "-{0}", ("-1.0",), ("-1",), symbol="-"),
+    # x^0 is 1 everywhere, so its slope is 0 even at x = 0; 0^y is 0 for y > 0.
+    Op("pow", 2, "pow({0}, {1})",
+       ("{1} * pow({0}, {1} - 1.0) if {1} != 0.0 else 0.0",
+        "{out} * log({0}) if {0} != 0.0 else 0.0"),
+       ("{1} * {0}^({1} - 1)", "{out} * log({0})"), symbol="^",
+       domain="a negative base needs a whole-number exponent, and 0 needs an "
+              "exponent above 0 (the slope in the exponent needs a positive base)"),
+    # Functions.
+    Op("exp", 1, "exp({0})", ("{out}",)),
+    Op("log", 1, "log({0})", ("1.0 / {0}",), ("1 / {0}",), domain="log needs an argument above 0"),
+    Op("log2", 1, "log2({0})", ("1.0 / ({0} * LN2)",), ("1 / ({0} * ln(2))",),
+       domain="log2 needs an argument above 0"),
+    Op("log10", 1, "log10({0})", ("1.0 / ({0} * LN10)",), ("1 / ({0} * ln(10))",),
+       domain="log10 needs an argument above 0"),
+    Op("sqrt", 1, "sqrt({0})", ("0.5 / {out}",), ("1 / (2 * {out})",),
+       domain="sqrt needs an argument of at least 0"),
+    Op("abs", 1, "abs({0})", ("({0} > 0.0) - ({0} < 0.0)",), ("sign({0})",),
+       kink="{0} == 0.0", convention="abs'(0) = 0"),
+    Op("sig", 1, _SIG, ("{out} * (1.0 - {out})",), ("{out} * (1 - {out})",)),
+    Op("tanh", 1, "tanh({0})", ("1.0 - {out} * {out}",), ("1 - {out}^2",)),
+    Op("sinh", 1, "sinh({0})", ("cosh({0})",)),
+    Op("cosh", 1, "cosh({0})", ("sinh({0})",)),
+    Op("sin", 1, "sin({0})", ("cos({0})",)),
+    Op("cos", 1, "cos({0})", ("-sin({0})",)),
+    Op("tan", 1, "tan({0})", ("1.0 + {out} * {out}",), ("1 + {out}^2",)),
+    Op("asin", 1, "asin({0})", ("1.0 / sqrt(1.0 - {0} * {0})",), ("1 / sqrt(1 - {0}^2)",),
+       domain="asin needs an argument between -1 and 1"),
+    Op("acos", 1, "acos({0})", ("-1.0 / sqrt(1.0 - {0} * {0})",), ("-1 / sqrt(1 - {0}^2)",),
+       domain="acos needs an argument between -1 and 1"),
+    Op("atan", 1, "atan({0})", ("1.0 / (1.0 + {0} * {0})",), ("1 / (1 + {0}^2)",)),
+    Op("atan2", 2, "atan2({0}, {1})",
+       ("{1} / ({0} * {0} + {1} * {1})", "-{0} / ({0} * {0} + {1} * {1})"),
+       ("{1} / ({0}^2 + {1}^2)", "-{0} / ({0}^2 + {1}^2)")),
+    Op("relu", 1, "{0} if {0} > 0.0 else 0.0", ("1.0 if {0} > 0.0 else 0.0",),
+       ("1 if {0} > 0 else 0",), kink="{0} == 0.0", convention="relu'(0) = 0"),
+    # log(1 + e^x) without overflow; its slope sig(x) is 1 - e^-out, kept exact by expm1.
+    Op("softplus", 1, "log1p(exp({0})) if {0} < 30.0 else {0} + log1p(exp(-{0}))",
+       ("-expm1(-{out})",), ("sig({0})",)),
+    Op("max", 1, "", (), symbol="", variadic=True, convention="ties split the gradient evenly"),
+    Op("min", 1, "", (), symbol="", variadic=True, convention="ties split the gradient evenly"),
+)}
+
+# Names people write for the ops, including the tutorials' math./Math. prefixes
+# (the parser strips those). The binary operators are reached through syntax.
+FUNCTIONS: dict[str, Op] = {
+    name: op for name, op in OPS.items() if name not in ("add", "sub", "mul", "div", "neg")
+}
+FUNCTIONS.update(sigmoid=OPS["sig"], ln=OPS["log"])
+
+CONSTANTS: dict[str, float] = {"pi": math.pi, "PI": math.pi, "e": math.e, "E": math.e}
+# Bare names that mean a constant; `e` and `E` only with a math./Math. prefix,
+# since people use them as variables.
+BARE_CONSTANTS = ("pi",)

@@ -1,0 +1,233 @@
+"""Text -> syntax tree.
+
+The grammar (grammar/gradcli.lark, shipped inside the package) is compiled
+once into an LALR table and cached. The transformer is handed to the parser
+itself, so the tree is built while parsing: no parse tree, no recursion, any
+depth of nesting. Lark's errors become ours, in plain words.
+"""
+from __future__ import annotations
+
+import math
+from difflib import get_close_matches
+
+from lark import Lark, Transformer, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from . import ast
+from .errors import ParseError, ProgramError, Source
+from .ops import CONSTANTS, FUNCTIONS, OPS
+
+PREFIXES = ("math", "Math")
+DECLARATIONS = ("var", "let", "const")
+
+
+def _grammar_text() -> str:
+    from importlib.resources import files
+    try:
+        return files("gradcli.grammar").joinpath("gradcli.lark").read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):  # running from a source checkout
+        from pathlib import Path
+        return (Path(__file__).resolve().parent.parent / "grammar" / "gradcli.lark").read_text("utf-8")
+
+
+def _span(a, b) -> ast.Span:
+    return (_start(a), _end(b))
+
+
+def _start(x) -> int:
+    return x.start_pos if isinstance(x, Token) else x.span[0]
+
+
+def _end(x) -> int:
+    return x.end_pos if isinstance(x, Token) else x.span[1]
+
+
+def _number(tok: Token) -> ast.Num:
+    value = float(tok)
+    if math.isinf(value):
+        raise ProgramError("the number %s is too large for double precision" % tok,
+                           hint="numbers must be below about 1.8e308", span=(tok.start_pos, tok.end_pos))
+    return ast.Num(value, (tok.start_pos, tok.end_pos))
+
+
+def _strip_prefix(tok: Token, what: str) -> str:
+    """`math.exp` -> `exp`; any other dotted name is an error."""
+    if tok.type != "QNAME":
+        return str(tok)
+    prefix, _, name = str(tok).partition(".")
+    if prefix not in PREFIXES:
+        raise ProgramError("unknown %s '%s'" % (what, tok), span=(tok.start_pos, tok.end_pos),
+                           hint="only math. and Math. may prefix a name, as in math.exp or Math.PI")
+    return name
+
+
+class _Build(Transformer):
+    """Parser callbacks, one per alias in the grammar."""
+
+    def number(self, children):
+        return _number(children[0])
+
+    def name(self, children):
+        tok = children[0]
+        span = (tok.start_pos, tok.end_pos)
+        if tok.type == "QNAME":
+            name = _strip_prefix(tok, "constant")
+            if name in CONSTANTS:
+                return ast.Num(CONSTANTS[name], span)
+            raise ProgramError("unknown constant '%s'" % tok, span=span,
+                               hint="the constants are pi (math.pi, Math.PI) and math.e (Math.E)")
+        return ast.Name(str(tok), span)
+
+    def call(self, children):
+        tok, args, rpar = children
+        args = tuple(args or ())
+        name = _strip_prefix(tok, "function")
+        span = (tok.start_pos, rpar.end_pos)
+        op = FUNCTIONS.get(name)
+        if op is None:
+            raise ProgramError("unknown function '%s'" % tok, span=(tok.start_pos, tok.end_pos),
+                               hint=_suggest(name))
+        n = len(args)
+        if n != op.arity and not (op.variadic and n >= op.arity):
+            want = ("at least %d" % op.arity) if op.variadic else str(op.arity)
+            raise ProgramError(
+                "%s takes %s argument%s, not %d" % (name, want, "" if op.arity == 1 else "s", n),
+                span=span, hint="for example %s" % _example(op))
+        return ast.Apply(op.name, args, span)
+
+    def args(self, children):
+        return children
+
+    def _binary(op):  # noqa: N805 - builds methods at class creation
+        def method(self, children):
+            a, _, b = children
+            return ast.Apply(op, (a, b), _span(a, b))
+        return method
+
+    add, sub, mul, div, pow = _binary("add"), _binary("sub"), _binary("mul"), _binary("div"), _binary("pow")
+
+    def neg(self, children):
+        minus, x = children
+        return ast.Apply("neg", (x,), _span(minus, x))
+
+    def pos(self, children):
+        return children[1]
+
+    def output(self, children):
+        return ast.Output(children[0], children[0].span)
+
+    def assign(self, children):
+        name, op, value = children
+        return ast.Assign(str(name), value, str(op)[:-1], (name.start_pos, name.end_pos))
+
+    def declare(self, children):
+        keyword, name, op, value = children
+        if keyword not in DECLARATIONS:
+            raise ParseError("unexpected name '%s' after '%s'" % (name, keyword),
+                             span=(name.start_pos, name.end_pos),
+                             hint="put an operator between the two names, as in %s * %s" % (keyword, name))
+        return ast.Assign(str(name), value, str(op)[:-1], (name.start_pos, name.end_pos))
+
+    def start(self, children):
+        return [c for c in children if not isinstance(c, Token)]
+
+
+def _example(op) -> str:
+    if op.variadic:
+        return "%s(a, b, c)" % op.name
+    return "%s(%s)" % (op.name, ", ".join("xy"[: op.arity] if op.arity <= 2 else "abc"))
+
+
+def _suggest(name: str) -> str:
+    close = get_close_matches(name, list(FUNCTIONS), n=1, cutoff=0.6)
+    if close:
+        return "did you mean %s?" % close[0]
+    return "the functions are " + ", ".join(sorted(FUNCTIONS))
+
+
+_parser: Lark | None = None
+
+
+def _lark() -> Lark:
+    global _parser
+    if _parser is None:
+        _parser = Lark(_grammar_text(), parser="lalr", lexer="basic", transformer=_Build(),
+                       maybe_placeholders=True, cache=True)
+    return _parser
+
+
+def parse(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:
+    """Parse a program (one or more statements) into a list of statements."""
+    source = text if isinstance(text, Source) else Source(text, name)
+    try:
+        return _lark().parse(source.text)
+    except UnexpectedInput as e:
+        raise _syntax_error(e, source) from None
+    except ProgramError as e:
+        e.source = source
+        raise
+
+
+# What the grammar's terminals are called in messages.
+_WORDS = {
+    "NUMBER": "a number", "NAME": "a name", "QNAME": "a name", "LPAR": "'('", "RPAR": "')'",
+    "COMMA": "','", "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "POW": "'^'",
+    "ASSIGN": "'='", "_SEP": "the end of the statement", "$END": "the end of the input",
+}
+_OPERAND = {"NUMBER", "NAME", "QNAME", "LPAR"}
+_OPERATOR = {"PLUS", "MINUS", "STAR", "SLASH", "POW"}
+
+
+def _expected(names: set[str]) -> str:
+    names = set(names)
+    words = []
+    if names & _OPERAND:
+        words.append("a number, a name or '('")
+        names -= _OPERAND | {"MINUS", "PLUS"}
+    if len(names & _OPERATOR) > 1:
+        words.append("an operator")
+        names -= _OPERATOR
+    if "_SEP" in names or "$END" in names:
+        names -= {"_SEP", "$END"}
+        names.add("_SEP")
+    words += sorted(_WORDS.get(n, n) for n in names)
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _syntax_error(e: UnexpectedInput, source: Source) -> ParseError:
+    pos = e.pos_in_stream if e.pos_in_stream is not None else len(source.text)
+    hint = ""
+    if isinstance(e, UnexpectedCharacters):
+        ch = source.text[pos]
+        what = "unexpected character %r" % ch
+        expected = e.allowed
+        if ch in "\"'":
+            hint = "gradcli has no strings; write numbers and names"
+        elif ch == "=" or ch in "<>!":
+            hint = "gradcli has no comparisons; use = only to assign, as in x = 3"
+    elif isinstance(e, UnexpectedToken):
+        tok = e.token
+        expected = e.expected
+        if tok.type == "$END":
+            pos = len(source.text.rstrip())
+            what = "the input ends too early"
+        elif tok.type == "_SEP":
+            what = "the statement ends too early"
+        else:
+            what = "unexpected %s '%s'" % (_WORDS.get(tok.type, "token").split(" ")[-1]
+                                            if tok.type in ("NUMBER", "NAME", "QNAME") else "symbol", tok)
+        if "RPAR" in expected and tok.type in ("$END", "_SEP"):
+            hint = "a '(' is not closed; add ')'"
+        elif tok.type in ("NAME", "QNAME", "LPAR", "NUMBER") and expected & _OPERATOR:
+            hint = "write multiplication explicitly, as in 2*x"
+        elif tok.type == "RPAR" and "RPAR" not in expected:
+            hint = "this ')' has no matching '('"
+    else:
+        what, expected = "unexpected input", set()
+    message = what + ("; expected %s" % _expected(expected) if expected else "")
+    end = pos + 1
+    if isinstance(e, UnexpectedToken) and e.token.type not in ("$END",):
+        end = max(pos + 1, e.token.end_pos or pos + 1)
+    return ParseError(message, hint=hint, span=(pos, end), source=source)

@@ -1,0 +1,131 @@
+"""Results -> things to show: rich renderables and JSON. No math here, and no
+printing: the command line decides where the output goes."""
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING
+
+from .graph import CONST, INPUT
+
+if TYPE_CHECKING:
+    from rich.console import Group
+    from .engine import Result
+
+DEFAULT_PRECISION = 4
+DEFAULT_MAX_ROWS = 60
+
+
+def number(x: float | None, precision: int = DEFAULT_PRECISION) -> str:
+    """A value rounded for reading: `precision` significant digits."""
+    if x is None:
+        return "-"
+    if x == 0:
+        return "0"  # no -0 for people
+    return "%.*g" % (precision, x)
+
+
+def op_name(result: "Result", i: int) -> str:
+    g = result.graph
+    if g.kind[i] == INPUT:
+        return "input"
+    if g.kind[i] == CONST:
+        return "const"
+    op = g.op[i]
+    assert op is not None
+    return op.symbol or op.name
+
+
+def rows(result: "Result") -> list[int]:
+    """The nodes this output depends on, in forward order."""
+    used = result.graph.reachable([result.output])
+    return [i for i, u in enumerate(used) if u]
+
+
+def table(result: "Result", precision: int = DEFAULT_PRECISION,
+          max_rows: int | None = DEFAULT_MAX_ROWS) -> "Group":
+    """The forward/backward table of one output, then its inputs at a glance."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    g = result.graph
+    values, grads = result.values, result.grads
+    nodes = rows(result)
+    hidden = 0
+    if max_rows is not None and len(nodes) > max_rows:
+        # Keep the start and the end of the forward pass; say what is left out.
+        keep = max_rows // 2
+        hidden = len(nodes) - 2 * keep
+        nodes = nodes[:keep] + [-1] + nodes[-keep:]
+
+    t = Table(title=None, box=None, header_style="bold", pad_edge=False, show_edge=False)
+    t.add_column("node", overflow="fold")
+    t.add_column("op")
+    t.add_column("value", justify="right")
+    t.add_column("grad", justify="right")
+    for i in nodes:
+        if i < 0:
+            t.add_row(Text("... %d more nodes (--all shows every node)" % hidden, style="dim"), "", "", "")
+            continue
+        style = "bold cyan" if g.kind[i] == INPUT else ("dim" if g.kind[i] == CONST else "")
+        if i == result.output:
+            style = "bold green"
+        t.add_row(Text(g.label(i), style=style), op_name(result, i),
+                  number(values[i], precision), number(grads[i], precision))
+
+    summary = Table(box=None, show_header=True, header_style="bold", pad_edge=False, show_edge=False)
+    summary.add_column("input")
+    summary.add_column("value", justify="right")
+    summary.add_column("d %s / d input" % _short(result.label), justify="right")
+    for name, i in g.inputs.items():
+        summary.add_row(Text(name, style="bold cyan"), number(values[i], precision),
+                        number(grads[i] or 0.0, precision))
+
+    parts = [
+        Text.assemble(("forward and backward pass of ", "bold"), (result.label, "bold green")),
+        t,
+        Text(""),
+        Text.assemble(("output ", "bold"), (result.label, "bold green"), " = ",
+                      (number(result.value, precision), "bold")),
+    ]
+    if g.inputs:
+        parts.append(summary)
+    for note in result.notes:
+        parts.append(Text("note: " + note, style="yellow"))
+    return Group(*parts)
+
+
+def _short(label: str, width: int = 24) -> str:
+    return label if len(label) <= width else label[: width - 3] + "..."
+
+
+def _j(x: float | None):
+    """Strict JSON has no NaN or Infinity: those become strings."""
+    if x is None or math.isfinite(x):
+        return x
+    return "nan" if x != x else ("inf" if x > 0 else "-inf")
+
+
+def to_json(result: "Result", nodes: bool = True) -> dict:
+    g = result.graph
+    d: dict = {
+        "output": result.label,
+        "value": _j(result.value),
+        "gradients": {name: _j(result.grads[i] or 0.0) for name, i in g.inputs.items()},
+    }
+    if nodes:
+        values, grads = result.values, result.grads
+        d["nodes"] = [
+            {"id": i, "label": g.label(i), "op": "input" if g.kind[i] == INPUT else
+             "const" if g.kind[i] == CONST else g.op[i].name,  # type: ignore[union-attr]
+             "value": _j(values[i]), "grad": _j(grads[i]), "args": list(g.args[i])}
+            for i in rows(result)
+        ]
+    if result.notes:
+        d["notes"] = list(result.notes)
+    return d
+
+
+def json_line(obj: dict) -> str:
+    return json.dumps(obj, allow_nan=False, ensure_ascii=False)
