@@ -128,7 +128,7 @@ def _notes(g: Graph, values: list, grads: list, kinks: list[int]) -> list[str]:
         if grads[i] is not None:
             op = g.op[i]
             assert op is not None
-            notes.append("%s is at a point where %s is not differentiable (%s); gradcli takes %s"
+            notes.append("%s is at a kink of %s (%s), where it has no derivative; gradcli's convention: %s"
                          % (g.label(i), op.name, _args_text(g, g.args[i], values) or "here",
                             op.convention))
     for name, i in g.inputs.items():

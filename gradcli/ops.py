@@ -136,8 +136,8 @@ OPS: dict[str, Op] = {op.name: op for op in (
     # log(1 + e^x) without overflow; its slope sig(x) is 1 - e^-out, kept exact by expm1.
     Op("softplus", 1, "log1p(exp({0})) if {0} < 30.0 else {0} + log1p(exp(-{0}))",
        ("-expm1(-{out})",), ("sig({0})",)),
-    Op("max", 1, "", (), symbol="", variadic=True, convention="ties split the gradient evenly"),
-    Op("min", 1, "", (), symbol="", variadic=True, convention="ties split the gradient evenly"),
+    Op("max", 1, "", (), symbol="", variadic=True, convention="tied arguments share the gradient evenly"),
+    Op("min", 1, "", (), symbol="", variadic=True, convention="tied arguments share the gradient evenly"),
 )}
 
 # Names people write for the ops, including the tutorials' math./Math. prefixes

@@ -139,7 +139,8 @@ def _example(op) -> str:
 
 
 def _suggest(name: str) -> str:
-    close = get_close_matches(name, list(FUNCTIONS), n=1, cutoff=0.6)
+    close = get_close_matches(name, list(FUNCTIONS), n=3, cutoff=0.6)
+    close.sort(key=lambda c: sorted(c) != sorted(name))  # a transposition (sgi) first
     if close:
         return "did you mean %s?" % close[0]
     return "the functions are " + ", ".join(sorted(FUNCTIONS))
@@ -218,7 +219,10 @@ def _syntax_error(e: UnexpectedInput, source: Source) -> ParseError:
         else:
             what = "unexpected %s '%s'" % (_WORDS.get(tok.type, "token").split(" ")[-1]
                                             if tok.type in ("NUMBER", "NAME", "QNAME") else "symbol", tok)
-        if "RPAR" in expected and tok.type in ("$END", "_SEP"):
+        if expected <= {"ASSIGN"}:  # `a b`: read as the start of `var x = ...`
+            what, expected = "two names in a row", set()
+            hint = "put an operator between them, as in a*b"
+        elif "RPAR" in expected and tok.type in ("$END", "_SEP"):
             hint = "a '(' is not closed; add ')'"
         elif tok.type in ("NAME", "QNAME", "LPAR", "NUMBER") and expected & _OPERATOR:
             hint = "write multiplication explicitly, as in 2*x"
