@@ -44,8 +44,9 @@ def _fmt(x: float) -> str:
 def _args_text(g: Graph, args: tuple[int, ...], values: list) -> str:
     shown = []
     for a in args:
-        if g.kind[a] == OP or g.name[a]:
-            shown.append("%s = %s" % (g.label(a), _fmt(values[a])))
+        label = g.label(a)
+        if (g.kind[a] == OP or g.name[a]) and label.lstrip("(-").rstrip(")") != _fmt(abs(values[a])):
+            shown.append("%s = %s" % (label, _fmt(values[a])))
     return ", ".join(shown)
 
 
@@ -58,7 +59,7 @@ def _domain_error(g: Graph, i: int, values: list, exc: Exception | None) -> Math
     elif isinstance(exc, OverflowError) or exc is None:
         why = "the result is too large for double precision (above 1.8e308)"
     else:
-        why = op.domain or "%s is not defined there" % op.name
+        why = op.domain_message(*(values[a] for a in g.args[i])) or "%s is not defined there" % op.name
     message = "%s: %s%s" % (g.label(i), why, " (%s)" % where if where else "")
     return MathError(message, span=g.span[i], source=g.source,
                      hint="change the inputs so that %s stays in its domain" % g.label(i))

@@ -41,7 +41,9 @@ class Op:
     partials: tuple[str, ...]    # template of d value / d argument, one per argument
     rule: tuple[str, ...] = ()   # the partials as people write them (default: the templates)
     symbol: str = ""             # infix symbol, for binary operators and negation
-    domain: str = ""             # what the arguments must satisfy, said in errors
+    # What the arguments must satisfy, said in errors: a message, or
+    # (condition template, message) pairs when the reason depends on the arguments.
+    domain: str | tuple[tuple[str, str], ...] = ""
     kink: str = ""               # template, true where the op is not differentiable
     convention: str = ""         # the derivative gradcli takes at a kink
     variadic: bool = False       # max and min take any number of arguments
@@ -66,6 +68,16 @@ class Op:
         if self.variadic:
             return "(%s) > 1" % " + ".join("({%d} == {out})" % i for i in range(n))
         return self.kink
+
+    def domain_message(self, *args: float) -> str:
+        """Why the op failed at these arguments."""
+        if isinstance(self.domain, str):
+            return self.domain
+        for condition, message in self.domain:
+            names = ["a%d" % i for i in range(len(args))]
+            if eval(condition.format(*names), {}, dict(zip(names, args))):
+                return message
+        return "%s is not defined there" % self.name
 
     def functions(self, n: int) -> tuple[Callable, tuple[Callable, ...], Callable | None]:
         """(value(*args), (partial_k(out, *args), ...), kink(out, *args) or None),
@@ -103,8 +115,8 @@ OPS: dict[str, Op] = {op.name: op for op in (
        ("{1} * pow({0}, {1} - 1.0) if {1} != 0.0 else 0.0",
         "{out} * log({0}) if {0} != 0.0 else 0.0"),
        ("{1} * {0}^({1} - 1)", "{out} * log({0})"), symbol="^",
-       domain="a negative base needs a whole-number exponent, and 0 needs an "
-              "exponent above 0 (the slope in the exponent needs a positive base)"),
+       domain=(("{0} < 0.0", "a negative base needs a whole-number exponent"),
+               ("{0} == 0.0", "0 to a negative power divides by zero"))),
     # Functions.
     Op("exp", 1, "exp({0})", ("{out}",)),
     Op("log", 1, "log({0})", ("1.0 / {0}",), ("1 / {0}",), domain="log needs an argument above 0"),

@@ -8,6 +8,7 @@ depth of nesting. Lark's errors become ours, in plain words.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from difflib import get_close_matches
 
 from lark import Lark, Transformer, Token
@@ -105,6 +106,11 @@ class _Build(Transformer):
         return method
 
     add, sub, mul, div, pow = _binary("add"), _binary("sub"), _binary("mul"), _binary("div"), _binary("pow")
+
+    def group(self, children):
+        # The parentheses belong to the span, so labels read `(-8)^(1/3)`.
+        lpar, e, rpar = children
+        return replace(e, span=(lpar.start_pos, rpar.end_pos))
 
     def neg(self, children):
         minus, x = children
