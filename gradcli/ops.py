@@ -51,8 +51,8 @@ class Op:
 
     # Variadic ops build their templates for the actual number of arguments.
     def value_template(self, n: int) -> str:
-        if self.variadic:
-            return "%s(%s)" % (self.name, ", ".join(_args(n)))
+        if self.variadic:  # max(a) is a itself: Python's max() needs two
+            return "%s(%s)" % (self.name, ", ".join(_args(n))) if n > 1 else "{0}"
         return self.value
 
     def partial_templates(self, n: int) -> tuple[str, ...]:
