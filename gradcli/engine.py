@@ -67,9 +67,11 @@ def _domain_error(g: Graph, i: int, values: list, exc: Exception | None) -> Math
 
 def _slope_error(g: Graph, i: int, values: list) -> MathError:
     where = _args_text(g, g.args[i], values)
+    op = g.op[i]
+    assert op is not None
+    why = op.slope_message(*(values[a] for a in g.args[i])) or "its slope is infinite or undefined here"
     return MathError(
-        "%s: the slope is infinite or undefined here%s, so no gradient can flow through it"
-        % (g.label(i), " (%s)" % where if where else ""),
+        "%s: %s%s, so no gradient can flow through it" % (g.label(i), why, " (%s)" % where if where else ""),
         span=g.span[i], source=g.source,
         hint="move the inputs away from this point (for example sqrt at 0, asin at 1)")
 

@@ -43,7 +43,8 @@ class Source:
         width = max(1, min(end, start + len(text) - col + 1) - start)
         # Long lines are cut around the error so the caret stays on screen.
         left = max(0, col - 1 - 60)
-        shown = text[left:left + 120].expandtabs(1)
+        # One visible character per source character, so the caret lines up.
+        shown = "".join(c if c.isprintable() else "?" for c in text[left:left + 120].expandtabs(1))
         prefix = "..." if left else ""
         suffix = "..." if left + 120 < len(text) else ""
         pad = " " * (len(prefix) + col - 1 - left)

@@ -44,6 +44,7 @@ class Op:
     # What the arguments must satisfy, said in errors: a message, or
     # (condition template, message) pairs when the reason depends on the arguments.
     domain: str | tuple[tuple[str, str], ...] = ""
+    slope: str = ""              # why a partial can fail where the value exists
     kink: str = ""               # template, true where the op is not differentiable
     convention: str = ""         # the derivative gradcli takes at a kink
     variadic: bool = False       # max and min take any number of arguments
@@ -71,9 +72,16 @@ class Op:
 
     def domain_message(self, *args: float) -> str:
         """Why the op failed at these arguments."""
-        if isinstance(self.domain, str):
-            return self.domain
-        for condition, message in self.domain:
+        return self._reason(self.domain, args)
+
+    def slope_message(self, *args: float) -> str:
+        """Why a local derivative failed at these arguments."""
+        return self._reason(self.slope, args)
+
+    def _reason(self, reasons: str | tuple[tuple[str, str], ...], args: tuple[float, ...]) -> str:
+        if isinstance(reasons, str):
+            return reasons
+        for condition, message in reasons:
             names = ["a%d" % i for i in range(len(args))]
             if eval(condition.format(*names), {}, dict(zip(names, args))):
                 return message
@@ -116,7 +124,9 @@ OPS: dict[str, Op] = {op.name: op for op in (
         "{out} * log({0}) if {0} != 0.0 else 0.0"),
        ("{1} * {0}^({1} - 1)", "{out} * log({0})"), symbol="^",
        domain=(("{0} < 0.0", "a negative base needs a whole-number exponent"),
-               ("{0} == 0.0", "0 to a negative power divides by zero"))),
+               ("{0} == 0.0", "0 to a negative power divides by zero")),
+       slope=(("{0} < 0.0", "the slope in the exponent is out * log(base), and the base is negative"),
+              ("{0} == 0.0", "the slope in the base is infinite at 0 for exponents below 1"))),
     # Functions.
     Op("exp", 1, "exp({0})", ("{out}",)),
     Op("log", 1, "log({0})", ("1.0 / {0}",), ("1 / {0}",), domain="log needs an argument above 0"),
@@ -125,7 +135,7 @@ OPS: dict[str, Op] = {op.name: op for op in (
     Op("log10", 1, "log10({0})", ("1.0 / ({0} * LN10)",), ("1 / ({0} * ln(10))",),
        domain="log10 needs an argument above 0"),
     Op("sqrt", 1, "sqrt({0})", ("0.5 / {out}",), ("1 / (2 * {out})",),
-       domain="sqrt needs an argument of at least 0"),
+       domain="sqrt needs an argument of at least 0", slope="sqrt's slope is infinite at 0"),
     Op("abs", 1, "abs({0})", ("({0} > 0.0) - ({0} < 0.0)",), ("sign({0})",),
        kink="{0} == 0.0", convention="abs'(0) = 0"),
     Op("sig", 1, _SIG, ("{out} * (1.0 - {out})",), ("{out} * (1 - {out})",)),
@@ -136,13 +146,13 @@ OPS: dict[str, Op] = {op.name: op for op in (
     Op("cos", 1, "cos({0})", ("-sin({0})",)),
     Op("tan", 1, "tan({0})", ("1.0 + {out} * {out}",), ("1 + {out}^2",)),
     Op("asin", 1, "asin({0})", ("1.0 / sqrt(1.0 - {0} * {0})",), ("1 / sqrt(1 - {0}^2)",),
-       domain="asin needs an argument between -1 and 1"),
+       domain="asin needs an argument between -1 and 1", slope="asin's slope is infinite at -1 and 1"),
     Op("acos", 1, "acos({0})", ("-1.0 / sqrt(1.0 - {0} * {0})",), ("-1 / sqrt(1 - {0}^2)",),
-       domain="acos needs an argument between -1 and 1"),
+       domain="acos needs an argument between -1 and 1", slope="acos's slope is infinite at -1 and 1"),
     Op("atan", 1, "atan({0})", ("1.0 / (1.0 + {0} * {0})",), ("1 / (1 + {0}^2)",)),
     Op("atan2", 2, "atan2({0}, {1})",
        ("{1} / ({0} * {0} + {1} * {1})", "-{0} / ({0} * {0} + {1} * {1})"),
-       ("{1} / ({0}^2 + {1}^2)", "-{0} / ({0}^2 + {1}^2)")),
+       ("{1} / ({0}^2 + {1}^2)", "-{0} / ({0}^2 + {1}^2)"), slope="the angle of (0, 0) has no slope"),
     Op("relu", 1, "{0} if {0} > 0.0 else 0.0", ("1.0 if {0} > 0.0 else 0.0",),
        ("1 if {0} > 0 else 0",), kink="{0} == 0.0", convention="relu'(0) = 0"),
     # log(1 + e^x) without overflow; its slope sig(x) is 1 - e^-out, kept exact by expm1.

@@ -208,12 +208,16 @@ def _syntax_error(e: UnexpectedInput, source: Source) -> ParseError:
     hint = ""
     if isinstance(e, UnexpectedCharacters):
         ch = source.text[pos]
-        what = "unexpected character %r" % ch
-        expected = e.allowed
+        what = "unexpected character %s" % (repr(ch) if ch.isprintable() else "U+%04X" % ord(ch))
+        expected = set()  # every terminal: listing them would not help
         if ch in "\"'":
             hint = "gradcli has no strings; write numbers and names"
         elif ch == "=" or ch in "<>!":
             hint = "gradcli has no comparisons; use = only to assign, as in x = 3"
+        elif ch.isalpha() or ch.isdigit():
+            hint = "names use the ASCII letters, digits and _ only"
+        else:
+            hint = "gradcli's programs use names, numbers, + - * / ^ ** ( ) , = ; and comments (# or //)"
     elif isinstance(e, UnexpectedToken):
         tok = e.token
         expected = e.expected
