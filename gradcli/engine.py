@@ -133,8 +133,8 @@ def _notes(g: Graph, values: list, grads: list, kinks: list[int]) -> list[str]:
                             op.convention))
     if g.backward:
         first = g.source.line_col(g.backward[0].span[0])[0]
-        notes.append("the program's last %d statements (from line %d) are a hand-written backward pass, "
-                     "not part of the output; --verify checks them" % (len(g.backward), first))
+        notes.append("line %d on is a hand-written backward pass (%d statement%s), not part of the output; "
+                     "--verify checks it" % (first, len(g.backward), "" if len(g.backward) == 1 else "s"))
     for name, i in g.inputs.items():
         d = grads[i]
         if d is not None and not math.isfinite(d):
