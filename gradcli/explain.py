@@ -54,7 +54,12 @@ class Explainer:
         return "(%s)" % text if text.startswith("-") else text
 
     def sym(self, i: int) -> str:
-        return number(self.g.value[i], self.precision) if self.g.kind[i] == CONST else self.code.names[i]
+        """A node in a rule: its name, or a constant exactly as a number."""
+        if self.g.kind[i] != CONST:
+            return self.code.names[i]
+        text = repr(float(self.g.value[i]))  # type: ignore[arg-type]
+        text = text[:-2] if text.endswith(".0") else text
+        return "(%s)" % text if text.startswith("-") else text
 
     def forward(self) -> list[str]:
         """`t1 = a * x = -1`: what each name used below holds."""
