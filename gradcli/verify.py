@@ -251,7 +251,7 @@ def verify(text: str, bindings: Mapping[str, float] | None = None, name: str = "
             first_bad.setdefault(dn, line)
             report.lines.append(LineVerdict(line, stmt_text, dn, rhs, after, "fork", msg, expected))
         elif close(rhs, rhs_true):
-            report.lines.append(LineVerdict(line, stmt_text, dn, rhs, after, "ok", "ok: " + via))
+            report.lines.append(LineVerdict(line, stmt_text, dn, rhs, after, "ok", "ok: " + via, expected))
         else:
             bad = [u for u in dict.fromkeys(names_used(s.value)) if u in true and not close(mine[u], true[u])]
             causes = []
