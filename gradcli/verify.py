@@ -180,12 +180,13 @@ def verify(text: str, bindings: Mapping[str, float] | None = None, name: str = "
     out_name = next((n for n, i in env.items() if i == r.output and n == g.name[r.output]), None) \
         or next((n for n, i in env.items() if i == r.output), None)
     names = {"d" + n: n for n in env}
-    remaining: dict[str, list[tuple[str, float]]] = {}
+    contributions: dict[str, list[tuple[str, float]]] = {}
     for dn, n in names.items():
         per = contribution.get(env[n], {})
-        remaining[dn] = [("through " + gate_name(k), v) for k, v in sorted(per.items(), reverse=True)]
+        contributions[dn] = [("through " + gate_name(k), v) for k, v in sorted(per.items(), reverse=True)]
         if n == out_name:
-            remaining[dn].append(("the output's own gradient", 1.0))
+            contributions[dn].append(("the output's own gradient", 1.0))
+    remaining = {dn: list(c) for dn, c in contributions.items()}  # not yet added by the program
     true = {dn: (grads[env[n]] or 0.0) for dn, n in names.items()}
 
     claimed: dict[str, float] = {}
@@ -200,12 +201,18 @@ def verify(text: str, bindings: Mapping[str, float] | None = None, name: str = "
         assert isinstance(s, ast.Assign)
         dn = s.name
         line = source.line_col(s.span[0])[0]
-        stmt_text = " ".join(source.text[s.span[0]:s.value.span[1]].split())
+        stmt_text = _statement_text(source.text, s)
         for used in names_used(s.value):
             if used not in forward_env and used not in claimed:
-                raise ProgramError("%s is used before the backward pass assigns it" % used, source=source,
-                                   span=next(e.span for e in _names(s.value) if e.id == used),
-                                   hint="backprop in reverse order: assign %s before this line" % used)
+                span = next(e.span for e in _names(s.value) if e.id == used)
+                if used in names:
+                    raise ProgramError("%s is used before the backward pass assigns it" % used, source=source,
+                                       span=span, hint="backprop in reverse order: assign %s before this line"
+                                                       % used)
+                raise ProgramError("unknown name %s: neither a name of the forward pass nor a gradient "
+                                   "assigned before this line" % used, source=source, span=span,
+                                   hint="the backward pass may read the forward pass's names and the "
+                                        "d<name> it has assigned")
         mine = dict(forward_env, **claimed)
         ideal = dict(forward_env, **{d: true[d] for d in claimed if d in true}, **{
             d: v for d, v in claimed.items() if d not in true})
@@ -222,7 +229,8 @@ def verify(text: str, bindings: Mapping[str, float] | None = None, name: str = "
                                             "final value of %s" % dn))
             continue
         sign = -1.0 if s.aug == "-" else 1.0
-        pool = remaining[dn]
+        # `=` starts d<name> afresh, so it may mean any of the contributions.
+        pool = contributions[dn] if s.aug == "" else remaining[dn]
         pick = _subset(pool, sign * rhs_true)
         if pick is None:
             if pool:
@@ -238,11 +246,13 @@ def verify(text: str, bindings: Mapping[str, float] | None = None, name: str = "
             first_bad.setdefault(dn, line)
             report.lines.append(LineVerdict(line, stmt_text, dn, rhs, after, "wrong", msg, expected))
             continue
-        via = ", ".join(pool[k][0] for k in pick)
-        expected = sum(pool[k][1] for k in pick)
-        for k in sorted(pick, reverse=True):
-            del pool[k]
-        if s.aug == "" and len(earlier) > 1:
+        picked = [pool[k] for k in pick]
+        via = ", ".join(why for why, _ in picked)
+        expected = sum(v for _, v in picked)
+        kept = remaining[dn]
+        lost = [c for c in contributions[dn] if all(c is not k for k in kept) and all(c is not p for p in picked)]
+        remaining[dn] = [c for c in (contributions[dn] if s.aug == "" else kept) if all(c is not p for p in picked)]
+        if s.aug == "" and lost:
             fork = names[dn]
             msg = ("fork bug: `=` where the fork needs `+=`. %s feeds several gates, so %s must add up "
                    "what each sends back, and `=` throws away what line%s %s added. The value is right "
@@ -288,6 +298,17 @@ def verify(text: str, bindings: Mapping[str, float] | None = None, name: str = "
     return report
 
 
+def _statement_text(text: str, s: ast.Assign) -> str:
+    """The statement as written; a value's span leaves out its outer parentheses."""
+    start, end = s.span[0], s.value.span[1]
+    while text.count("(", start, end) > text.count(")", start, end):
+        close_at = text.find(")", end)
+        if close_at < 0:
+            break
+        end = close_at + 1
+    return " ".join(text[start:end].split())
+
+
 def _names(e: ast.Expr) -> list[ast.Name]:
     found, stack = [], [e]
     while stack:
@@ -324,7 +345,7 @@ def verify_view(report: VerifyReport, precision: int = DEFAULT_PRECISION) -> "Gr
         grads.add_row(gv.name, number(gv.claimed, precision), number(gv.true, precision),
                       Text(word, style="green" if gv.ok else "bold red"))
     parts = [Text.assemble(("verify", "bold"), ": the hand-written backward pass of ",
-                           (report.output, "bold green"), " (%d statements)" % len(report.lines)),
+                           (report.output, "bold green"), " (%d statement%s)" % (len(report.lines), "" if len(report.lines) == 1 else "s")),
              lines, Text(""), grads]
     if report.not_computed:
         parts.append(Text("not computed by the program: " + ", ".join(

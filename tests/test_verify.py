@@ -128,3 +128,17 @@ def test_cli_exit_codes_and_json(tmp_path):
     res = CliRunner().invoke(main, ["--verify", ninja])
     assert res.exit_code == 0, res.output
     assert "0.105" in res.output and "0.315" in res.output
+
+
+def test_equals_that_restarts_a_gradient():
+    # Setting dx twice to its whole gradient is redundant, not wrong.
+    report = verify("x = 1; f = x*x\ndx = 2*x\ndx = 2*x")
+    assert report.ok and [v.status for v in report.lines] == ["ok", "ok"]
+    # One gate's contribution is checked as one piece; the statement keeps its parentheses.
+    report = verify("x = 1; f = x*x + x\ndx = (2*x + 1)")
+    assert report.ok and report.lines[0].text == "dx = (2*x + 1)" and report.lines[0].value == 3.0
+    report = verify("x = 1; f = x*x + x\ndx = 1\ndx += 2*x")
+    assert [v.status for v in report.lines] == ["wrong", "wrong"]
+    assert report.lines[0].message == "wrong: dx should get 3 (through f); this line gives 1"
+    with pytest.raises(ProgramError, match="unknown name y: neither a name of the forward pass"):
+        verify("x = 1; f = x*x\ndx = 2*y")
