@@ -118,21 +118,39 @@ def gather(words: tuple[str, ...], files: tuple[str, ...]) -> tuple[str, str, di
 @click.option("--all", "show_all", is_flag=True, help="Show every node, however large the graph.")
 @click.option("--no-nodes", is_flag=True, help="Leave the per-node list out of --json.")
 @click.option("--no-color", is_flag=True, help="No colours (also when NO_COLOR is set).")
+@click.option("--explain", is_flag=True, help="After the table, the backward pass line by line, with its numbers.")
+@click.option("--paths", is_flag=True, help="After the table, each gradient as a sum over paths.")
+@click.option("--emit", type=click.Choice(["python", "js"]), metavar="python|js",
+              help="Print the forward and backward pass as a self-contained function.")
+@click.option("--verify", is_flag=True, help="Check the program's hand-written backward pass (exit 1 if wrong).")
+@click.option("--check", is_flag=True, help="Gradient check against central differences (exit 1 if wrong).")
+@click.option("--h", "step", type=click.FloatRange(min=0, min_open=True), default=1e-5, show_default=True,
+              help="Step of the central differences of --check.")
+@click.option("--dot", is_flag=True, help="Print the graph in Graphviz DOT, wires labelled value/gradient.")
+@click.option("--tree", is_flag=True, help="Show the graph as a tree rooted at the output.")
 @click.version_option(__version__, "-V", "--version", prog_name="gradcli")
-def main(words, files, as_json, precision, show_all, no_nodes, no_color):
+def main(words, files, as_json, precision, show_all, no_nodes, no_color,
+         explain, paths, emit, verify, check, step, dot, tree):
     """Compute an expression's value and its gradients by backpropagation.
 
     EXPR is an expression or a small program (statements separated by ';' or
     newlines); NAME=VALUE binds its inputs. Without EXPR the program is read
     from -f FILE or standard input.
     """
+    mode = _insight_mode(emit, verify, check, dot, tree, explain or paths, as_json)
     try:
         text, name, bindings = gather(words, files)
-        from . import evaluate
-        results = evaluate(text, bindings, name)
+        if mode == "verify":
+            from .verify import verify as check_backward
+            results = check_backward(text, bindings, name, precision)
+        else:
+            from . import evaluate
+            results = evaluate(text, bindings, name)
     except GradcliError as e:
         click.echo(e.render(), err=True)
         sys.exit(e.exit_code)
+    if mode:
+        sys.exit(_insight(mode, results, as_json, precision, no_color, emit, step))
 
     if as_json:
         from .render import json_line, to_json
@@ -148,6 +166,59 @@ def main(words, files, as_json, precision, show_all, no_nodes, no_color):
         if k:
             console.print()
         console.print(table(r, precision, None if show_all else 60))
+        if explain:
+            from .explain import explanation
+            console.print(explanation(r, precision))
+        if paths:
+            from .explain import path_listing
+            console.print(path_listing(r, precision, forward=not explain))
+
+
+def _insight_mode(emit, verify, check, dot, tree, explaining, as_json) -> str:
+    """Which of --emit/--verify/--check/--dot/--tree was asked for ("" for the table)."""
+    modes = [m for m, on in (("emit", emit), ("verify", verify), ("check", check), ("dot", dot),
+                             ("tree", tree)) if on]
+    if len(modes) > 1:
+        raise click.UsageError("choose one of %s" % ", ".join("--" + m for m in modes))
+    mode = modes[0] if modes else ""
+    if mode and explaining:
+        raise click.UsageError("--explain and --paths go with the table, not with --%s" % mode)
+    if as_json and (mode in ("emit", "dot", "tree") or explaining):
+        raise click.UsageError("--json goes with the table, --check and --verify")
+    return mode
+
+
+def _insight(mode, results, as_json, precision, no_color, target, step) -> int:
+    """Run --emit/--verify/--check/--dot/--tree; the exit code."""
+    if mode == "emit":
+        from .emit import emit
+        sys.stdout.write(emit(results[0].graph, target))
+        return 0
+    if mode == "dot":
+        from .draw import dot
+        sys.stdout.write(dot(results, precision))
+        return 0
+    console = _console(no_color)
+    if mode == "tree":
+        from .draw import tree
+        for r in results:
+            console.print(tree(r, precision))
+        return 0
+    if mode == "verify":
+        from .verify import to_json, verify_view
+        reports = [results]
+    else:
+        from .check import check, check_table as verify_view, to_json  # type: ignore[assignment]
+        reports = check(results, step)
+    for k, report in enumerate(reports):
+        if as_json:
+            from .render import json_line
+            sys.stdout.write(json_line(to_json(report)) + "\n")
+        else:
+            if k:
+                console.print()
+            console.print(verify_view(report, precision))
+    return 0 if all(r.ok for r in reports) else 1
 
 
 def _console(no_color: bool):

@@ -134,6 +134,10 @@ def _notes(g: Graph, values: list, grads: list, kinks: list[int]) -> list[str]:
             notes.append("%s is at a kink of %s (%s), where it has no derivative; gradcli's convention: %s"
                          % (g.label(i), op.name, _args_text(g, g.args[i], values) or "here",
                             op.convention))
+    if g.backward:
+        first = g.source.line_col(g.backward[0].span[0])[0]
+        notes.append("line %d on is a hand-written backward pass (%d statement%s), not part of the output; "
+                     "--verify checks it" % (first, len(g.backward), "" if len(g.backward) == 1 else "s"))
     for name, i in g.inputs.items():
         d = grads[i]
         if d is not None and not math.isfinite(d):

@@ -31,6 +31,7 @@ class Graph:
     inputs     input name -> node id, in order of first appearance
     outputs    (label, node id) for each output, in program order
     live[i]    True when some output depends on node i; only these are evaluated
+    backward   the program's hand-written backward pass (statements), if any
     """
 
     def __init__(self, source: Source):
@@ -45,6 +46,7 @@ class Graph:
         self.inputs: dict[str, int] = {}
         self.outputs: list[tuple[str, int]] = []
         self.live: list[bool] = []
+        self.backward: list[ast.Stmt] = []  # a hand-written backward pass, for --verify
         self._fns: list | None = None
 
     def __len__(self) -> int:
@@ -231,6 +233,64 @@ class Builder:
 
 def build(stmts: list[ast.Stmt], source: Source, bindings: Mapping[str, float] | None = None) -> Graph:
     """The graph of a parsed program; `bindings` (from the command line) override
-    the program's own `name = number` bindings."""
-    return Builder(source, bindings or {}).program(stmts)
+    the program's own `name = number` bindings. A hand-written backward pass at
+    the end of the program (see split_backward) is left out of the graph and
+    kept in `graph.backward` for --verify."""
+    stmts, backward = split_backward(stmts)
+    g = Builder(source, bindings or {}).program(stmts)
+    g.backward = backward
+    return g
+
+
+def names_used(e: ast.Expr) -> list[str]:
+    """The variable names an expression reads, in order, with repeats."""
+    found, stack = [], [e]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, ast.Name):
+            found.append(e.id)
+        elif isinstance(e, ast.Apply):
+            stack.extend(reversed(e.args))
+    return found
+
+
+def split_backward(stmts: list[ast.Stmt]) -> tuple[list[ast.Stmt], list[ast.Stmt]]:
+    """(forward pass, hand-written backward pass) of a program.
+
+    The backward pass is the tail that starts at the first statement S such
+    that S and every statement after it assign (=, +=, ...) a name d<name>,
+    where <name> is a forward name (assigned or read by a statement before S)
+    and d<name> itself is not one. So `den = ...` or `dot = ...` stay forward
+    statements, and so does a `dx = ...` that a later forward statement reads.
+    """
+    n = len(stmts)
+    start = n  # the longest tail of assignments to d-prefixed names
+    while start > 0:
+        s = stmts[start - 1]
+        if not (isinstance(s, ast.Assign) and len(s.name) > 1 and s.name[0] == "d"):
+            break
+        start -= 1
+    if start == n:
+        return stmts, []
+    known: set[str] = set()
+    prefix: list[set[str]] = []  # names of the whole program up to each statement of the tail
+    for k, s in enumerate(stmts):
+        if k >= start:
+            prefix.append(set(known))
+        if isinstance(s, ast.Assign):
+            known.update(names_used(s.value))
+            known.add(s.name)
+        else:
+            known.update(names_used(s.expr))
+    k = max(start, 1)
+    while k < n:
+        forward = prefix[k - start]
+        bad = next((j for j in range(k, n) if stmts[j].name[1:] not in forward  # type: ignore[union-attr]
+                    or stmts[j].name in forward), None)  # type: ignore[union-attr]
+        if bad is None:
+            return stmts[:k], stmts[k:]
+        # A later start can only help when <name> gets defined before `bad`.
+        name = stmts[bad].name  # type: ignore[union-attr]
+        k = k + 1 if name[1:] in prefix[bad - start] and name not in forward else bad + 1
+    return stmts, []
 

@@ -63,6 +63,10 @@ class Op:
         return self.partials
 
     def rule_templates(self, n: int) -> tuple[str, ...]:
+        if self.variadic:  # Iverson brackets: [a == out] is 1 when a is the chosen one
+            hits = ["[{%d} == {out}]" % i for i in range(n)]
+            return tuple(hits[i] if n == 1 else "%s / (%s)" % (hits[i], " + ".join(hits))
+                         for i in range(n))
         return self.rule or self.partial_templates(n)
 
     def kink_template(self, n: int) -> str:

@@ -1,0 +1,257 @@
+"""--explain and --paths: the backward pass written out as the tutorials write
+it, one chain-rule line per local gradient, with its numbers.
+
+    dq = s * (1 - s) * ds = 0.8808 * (1 - 0.8808) * 1 = 0.105
+
+The rule text is the op table's (Op.rule_templates), the numbers are the
+evaluator's, and the names are the ones --emit uses (codegen.generate), so the
+explanation, the emitted code and the computation cannot disagree. Steps are
+data (Step, Path); the renderers at the bottom turn them into rich text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .codegen import _top_level, gate_text, generate
+from .graph import CONST, INPUT, OP
+from .render import DEFAULT_PRECISION, number
+
+if TYPE_CHECKING:
+    from rich.console import Group
+    from .engine import Result
+
+PATH_LIMIT = 64
+
+
+@dataclass
+class Step:
+    """One line of the backward pass: `target (+)= rule * upstream`.
+
+    kind: "seed" (the output's gradient, 1), "gate" (a comment naming the gate
+    being backpropped), "local" (one local gradient times the upstream one) or
+    "sum" (a node that forks: its gradient is the sum of its uses)."""
+    kind: str
+    text: str
+    node: int
+    value: float = 0.0
+    add: bool = False
+    total: float = 0.0
+    parts: list[tuple[float, str]] = field(default_factory=list)
+
+
+class Explainer:
+    """Names and numbers of one evaluated output, shared by both explanations."""
+
+    def __init__(self, result: "Result", precision: int = DEFAULT_PRECISION):
+        self.r = result
+        self.g = result.graph
+        self.precision = precision
+        self.code = generate(self.g, result.output, frozenset())
+
+    def num(self, x: float) -> str:
+        text = number(x, self.precision)
+        return "(%s)" % text if text.startswith("-") else text
+
+    def sym(self, i: int) -> str:
+        """A node in a rule: its name, or a constant exactly as a number."""
+        if self.g.kind[i] != CONST:
+            return self.code.names[i]
+        text = repr(float(self.g.value[i]))  # type: ignore[arg-type]
+        text = text[:-2] if text.endswith(".0") else text
+        return "(%s)" % text if text.startswith("-") else text
+
+    def forward(self) -> list[str]:
+        """`t1 = a * x = -1`: what each name used below holds."""
+        g, values = self.g, self.r.values
+        lines = []
+        for line in self.code.forward:
+            i = line.node
+            text = "%s = %s" % (gate_text(self.code, i), number(values[i], self.precision))
+            if not g.name[i]:  # a temporary: say which part of the program it is
+                text += "   (%s)" % g.label(i)
+            lines.append(text)
+        return lines
+
+    def rule(self, i: int, k: int) -> tuple[str, str]:
+        """The local derivative of gate i in its k-th argument, as text with
+        names and as text with numbers."""
+        g, values = self.g, self.r.values
+        op = g.op[i]
+        assert op is not None
+        args = g.args[i]
+        template = op.rule_templates(len(args))[k]
+        names = template.format(*[self.sym(a) for a in args], out=self.code.names[i])
+        nums = template.format(*[self.num(values[a]) for a in args], out=self.num(values[i]))
+        return _wrap(names), _wrap(nums)
+
+    def local(self, i: int, k: int) -> float:
+        g, values = self.g, self.r.values
+        xs = [values[a] for a in g.args[i]]
+        return g.functions()[i][1][k](values[i], *xs)
+
+    def kink(self, i: int) -> str:
+        g, values = self.g, self.r.values
+        fn = g.functions()[i][2]
+        if fn is None or not fn(values[i], *[values[a] for a in g.args[i]]):
+            return ""
+        return "at a kink: gradcli's convention is %s" % g.op[i].convention  # type: ignore[union-attr]
+
+
+def _wrap(text: str) -> str:
+    """Parenthesise a rule before `* dq` unless it is a plain product."""
+    if any(_top_level(text, w) >= 0 for w in (" + ", " - ", " / ", " if ")):
+        return "(%s)" % text
+    return text
+
+
+def backward_steps(result: "Result", precision: int = DEFAULT_PRECISION) -> list[Step]:
+    """The backward pass of one output, in reverse order, as the tutorials write it."""
+    ex = Explainer(result, precision)
+    g, grads, code = ex.g, result.grads, ex.code
+    out = result.output
+    gname = code.grad_names
+    steps: list[Step] = []
+    if out not in gname:
+        return steps
+    steps.append(Step("seed", "%s = 1" % gname[out], out, 1.0, total=1.0))
+    # Who uses each node, so a fork can be summed up once its gradient is complete.
+    uses = [0] * len(g)
+    for i in range(out + 1):
+        if g.kind[i] == OP and grads[i] is not None and g.needs[i]:
+            for a in g.args[i]:
+                if g.needs[a]:
+                    uses[a] += 1
+    parts: dict[int, list[tuple[float, str]]] = {}
+    total: dict[int, float] = {}
+    for i in range(out, -1, -1):
+        gi = grads[i]
+        if gi is None or not g.needs[i]:
+            continue
+        if uses[i] > 1:
+            shown = " + ".join("%s (from %s)" % (ex.num(v), label) for v, label in parts[i])
+            steps.append(Step("sum", "%s = %s = %s" % (gname[i], shown, number(gi, precision)),
+                              i, gi, total=gi, parts=parts[i]))
+        if g.kind[i] != OP:
+            continue
+        kink = ex.kink(i)
+        steps.append(Step("gate", "backprop %s%s" % (gate_text(code, i), "  (%s)" % kink if kink else ""), i))
+        for k, a in enumerate(g.args[i]):
+            if not g.needs[a]:
+                continue
+            d = ex.local(i, k) * gi
+            add = a in total
+            total[a] = total[a] + d if add else d
+            parts.setdefault(a, []).append((d, g.label(i)))
+            names, nums = ex.rule(i, k)
+            text = "%s %s= %s * %s = %s * %s = %s" % (
+                gname[a], "+" if add else "", names, gname[i], nums, ex.num(gi), number(d, precision))
+            if add:
+                text += "   (%s is %s so far)" % (gname[a], number(total[a], precision))
+            steps.append(Step("local", text, a, d, add, total[a]))
+    return steps
+
+
+@dataclass
+class Path:
+    nodes: list[int]      # from the input up to the output
+    factors: list[float]  # the local derivative along each wire, in the same order
+    product: float
+
+
+@dataclass
+class InputPaths:
+    name: str
+    count: int            # how many paths lead from the input to the output
+    paths: list[Path]     # all of them, or none when there are more than the limit
+    gradient: float
+
+
+def input_paths(result: "Result", limit: int = PATH_LIMIT) -> list[InputPaths]:
+    """Each input's gradient as the sum over all paths to the output of the
+    product of the local derivatives along the path. Paths are counted first
+    (one sweep per input), and listed only when there are at most `limit`."""
+    g, out = result.graph, result.output
+    ex = Explainer(result)
+    report = []
+    for name, x in g.inputs.items():
+        count = [0] * (out + 1)
+        if x <= out:
+            count[x] = 1
+            for i in range(x + 1, out + 1):
+                if g.kind[i] == OP and g.live[i]:
+                    count[i] = sum(count[a] for a in g.args[i])
+        n = count[out] if x <= out else 0
+        listed: list[Path] = []
+        if 0 < n <= limit:
+            stack: list[tuple[int, list[int], list[float]]] = [(out, [out], [])]
+            while stack:
+                i, nodes, factors = stack.pop()
+                if i == x:
+                    product = 1.0
+                    for f in reversed(factors):
+                        product *= f
+                    listed.append(Path(nodes[::-1], factors[::-1], product))
+                    continue
+                for k in range(len(g.args[i]) - 1, -1, -1):
+                    a = g.args[i][k]
+                    if count[a]:
+                        stack.append((a, nodes + [a], factors + [ex.local(i, k)]))
+        report.append(InputPaths(name, n, listed, result.grads[x] or 0.0))
+    return report
+
+
+# --- Rendering ---------------------------------------------------------------
+
+def explanation(result: "Result", precision: int = DEFAULT_PRECISION) -> "Group":
+    """The forward pass with the names used, then the backward pass line by line."""
+    from rich.console import Group
+    from rich.text import Text
+
+    ex = Explainer(result, precision)
+    parts = [Text.assemble(("forward pass", "bold"), " (the names the backward pass uses)")]
+    parts += [Text("  " + line) for line in ex.forward()] or [Text("  (no operations)")]
+    parts.append(Text.assemble(("backward pass", "bold"), ", in reverse order (d<name> is the gradient "
+                               "of the output with respect to <name>)"))
+    styles = {"gate": "dim", "sum": "bold yellow", "seed": "bold", "local": ""}
+    for step in backward_steps(result, precision):
+        prefix = "  # " if step.kind == "gate" else "  "
+        parts.append(Text(prefix + step.text, style=styles[step.kind]))
+    return Group(*parts)
+
+
+def path_listing(result: "Result", precision: int = DEFAULT_PRECISION, limit: int = PATH_LIMIT,
+                 forward: bool = True) -> "Group":
+    """Each input's gradient as a sum over paths, or the number of paths when
+    there are too many to list."""
+    from rich.console import Group
+    from rich.text import Text
+
+    ex = Explainer(result, precision)
+    parts = []
+    if forward:
+        parts.append(Text.assemble(("forward pass", "bold"), " (the names the paths use)"))
+        parts += [Text("  " + line) for line in ex.forward()]
+    parts.append(Text.assemble(("paths", "bold"), ": d %s / d input = the sum over every path from the input "
+                               "to the output of the product of the local derivatives along it" % result.label))
+    for item in input_paths(result, limit):
+        grad = number(item.gradient, precision)
+        if item.count == 0:
+            parts.append(Text("  %s: no path to the output, so its gradient is 0" % item.name))
+            continue
+        if not item.paths:
+            parts.append(Text("  %s: %d paths, too many to list (the limit is %d); their sum is %s"
+                              % (item.name, item.count, limit, grad), style="yellow"))
+            continue
+        parts.append(Text("  %s: %d path%s" % (item.name, item.count, "" if item.count == 1 else "s"),
+                          style="bold cyan"))
+        for p in item.paths:
+            route = " -> ".join(ex.code.names[i] for i in p.nodes)
+            factors = " * ".join(ex.num(f) for f in p.factors) or "1"
+            parts.append(Text("    %s:  %s = %s" % (route, factors, number(p.product, precision))))
+        if item.count > 1:
+            parts.append(Text("    d%s = %s = %s" % (item.name, " + ".join(ex.num(p.product) for p in item.paths),
+                                                     grad), style="bold"))
+        else:
+            parts.append(Text("    d%s = %s" % (item.name, grad), style="bold"))
+    return Group(*parts)

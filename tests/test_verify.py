@@ -1,0 +1,144 @@
+"""--verify: a hand-written backward pass, checked line by line."""
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import gradcli
+from gradcli.cli import main
+from gradcli.errors import ProgramError
+from gradcli.graph import split_backward
+from gradcli.parse import parse
+from gradcli.verify import verify
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cs231n_backprop.py"
+SOURCE = EXAMPLE.read_text()
+
+
+def central(f, x, h=1e-6):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def test_the_cs231n_backward_pass_verifies():
+    report = verify(SOURCE)
+    assert report.ok and len(report.lines) == 12
+    assert all(v.status == "ok" for v in report.lines)
+    grads = {v.name: v.claimed for v in report.gradients}
+    # Independent answer: central differences of f(x, y) at (3, -4).
+    import math
+    sig = lambda t: 1 / (1 + math.exp(-t))  # noqa: E731
+    f = lambda x, y: (x + sig(y)) / (sig(x) + (x + y) ** 2)  # noqa: E731
+    assert abs(grads["dx"] - central(lambda x: f(x, -4), 3)) < 1e-8
+    assert abs(grads["dy"] - central(lambda y: f(3, y), -4)) < 1e-8
+    assert round(grads["dx"], 3) == 2.06 and round(grads["dy"], 3) == 1.592
+
+
+def test_a_broken_line_is_flagged_and_blamed():
+    broken = SOURCE.replace("dxpy = (2 * xpy) * dxpysqr", "dxpy = (xpy) * dxpysqr")
+    report = verify(broken)
+    assert not report.ok
+    by_line = {v.line: v for v in report.lines}
+    assert by_line[27].status == "wrong" and by_line[27].expected == pytest.approx(1.5831868945451870)
+    assert "dxpy should get 1.583 (through xpysqr); this line gives 0.7916" in by_line[27].message
+    # Lines that use dxpy have the right formula: they inherit the error.
+    assert by_line[29].status == by_line[30].status == "inherited"
+    assert "wrong since line 27" in by_line[29].message
+    wrong = {v.name: v for v in report.gradients if not v.ok}
+    assert set(wrong) == {"dxpy", "dx", "dy"}
+    assert wrong["dx"].first_wrong == 27 and wrong["dx"].true == pytest.approx(2.0595697)
+
+
+def test_equals_where_the_fork_needs_plus_equals_is_named():
+    broken = SOURCE.replace("dx += (1) * dnum", "dx = (1) * dnum")
+    report = verify(broken)
+    (bad,) = [v for v in report.lines if v.status != "ok"]
+    assert bad.line == 34 and bad.status == "fork"
+    assert bad.message.startswith("fork bug: `=` where the fork needs `+=`")
+    assert "what lines 29, 32 added" in bad.message
+    (dx,) = [v for v in report.gradients if not v.ok]
+    assert dx.name == "dx" and dx.first_wrong == 34 and round(dx.claimed, 4) == 0.5121
+
+
+def test_a_missing_contribution_is_listed():
+    broken = SOURCE.replace("dy += ((1 - sigy) * sigy) * dsigy", "")
+    report = verify(broken)
+    assert all(v.status == "ok" for v in report.lines)
+    (dy,) = [v for v in report.gradients if not v.ok]
+    assert dy.first_wrong is None and dy.message == "missing: 0.009046 (through sigy)"
+
+
+def test_a_line_using_an_unfinished_gradient():
+    # da uses dq before the second contribution to q (through f) is added.
+    prog = "a = 1; x = 2; q = a*x; p = q*q; f = p + q\ndp = 1\ndq = 2*q*dp\nda = x*dq\ndq += 1\n"
+    report = verify(prog)
+    by = {v.line: v for v in report.lines}
+    assert [v.status for v in report.lines] == ["ok", "ok", "inherited", "ok"]
+    assert "dq = 4 is not complete yet: its true value is 5" in by[4].message
+    assert {v.name: v.ok for v in report.gradients} == {"dp": True, "dq": True, "da": False}
+    assert [v.first_wrong for v in report.gradients if not v.ok] == [4]
+
+
+def test_split_rule():
+    stmts = parse("x = 3; den = x + 1; dot = den * x; f = dot / den\nddot = 1 / den\ndden = -dot / den^2\n"
+                  "dx = den * ddot; dx += dden")
+    forward, backward = split_backward(stmts)
+    assert [s.name for s in forward] == ["x", "den", "dot", "f"]
+    assert [s.name for s in backward] == ["ddot", "dden", "dx", "dx"]
+    # A `dx` that a later forward statement reads is a forward name.
+    forward, backward = split_backward(parse("x = 1; dx = 2*x; f = dx*x"))
+    assert backward == [] and len(forward) == 3
+    # `dy` for a name that is not in the forward pass ends nothing.
+    assert split_backward(parse("x = 1; f = x*x; dy = 2"))[1] == []
+
+
+def test_default_mode_reports_the_forward_output():
+    (r,) = gradcli.evaluate(SOURCE)
+    assert r.label == "f" and round(r.value, 3) == 1.546
+    assert r.gradients["x"] == pytest.approx(2.0595697, rel=1e-6)
+    assert any("line 19 on is a hand-written backward pass (12 statements)" in n for n in r.notes)
+
+
+def test_errors():
+    with pytest.raises(ProgramError, match="no hand-written backward pass"):
+        verify("x = 1; f = x*x")
+    with pytest.raises(ProgramError, match="dq is used before the backward pass assigns it"):
+        verify("x = 2; q = x*x; f = q + 1\ndx = 2*x*dq\ndq = 1")
+
+
+def test_cli_exit_codes_and_json(tmp_path):
+    res = CliRunner().invoke(main, ["--verify", "-f", str(EXAMPLE)])
+    assert res.exit_code == 0, res.output
+    assert "every claimed gradient is right" in res.output
+    assert "dx += ((1 - sigx) * sigx) * dsigx" in res.output
+    bad = tmp_path / "bad.py"
+    bad.write_text(SOURCE.replace("dx += (1) * dnum", "dx = (1) * dnum"))
+    res = CliRunner().invoke(main, ["--verify", "-f", str(bad), "--json"])
+    assert res.exit_code == 1
+    d = json.loads(res.output)
+    assert d["ok"] is False and d["gradients"]["dx"]["first_wrong_line"] == 34
+    assert [l["status"] for l in d["lines"]].count("fork") == 1
+    res = CliRunner().invoke(main, ["--verify", "-f", str(bad)])
+    assert res.exit_code == 1 and "the first statement that went wrong is line 34" in res.output
+    # Karpathy's neuron with the "backprop ninja" pass, in JavaScript, from the command line.
+    ninja = ("var a = 1; var b = 2; var c = -3; var x = -1; var y = 3;\n"
+             "var q = a*x + b*y + c; var f = sig(q);\n"
+             "var df = 1; var dq = (f * (1 - f)) * df;\n"
+             "var da = x * dq; var dx = a * dq; var dy = b * dq; var db = y * dq; var dc = 1.0 * dq;\n")
+    res = CliRunner().invoke(main, ["--verify", ninja])
+    assert res.exit_code == 0, res.output
+    assert "0.105" in res.output and "0.315" in res.output
+
+
+def test_equals_that_restarts_a_gradient():
+    # Setting dx twice to its whole gradient is redundant, not wrong.
+    report = verify("x = 1; f = x*x\ndx = 2*x\ndx = 2*x")
+    assert report.ok and [v.status for v in report.lines] == ["ok", "ok"]
+    # One gate's contribution is checked as one piece; the statement keeps its parentheses.
+    report = verify("x = 1; f = x*x + x\ndx = (2*x + 1)")
+    assert report.ok and report.lines[0].text == "dx = (2*x + 1)" and report.lines[0].value == 3.0
+    report = verify("x = 1; f = x*x + x\ndx = 1\ndx += 2*x")
+    assert [v.status for v in report.lines] == ["wrong", "wrong"]
+    assert report.lines[0].message == "wrong: dx should get 3 (through f); this line gives 1"
+    with pytest.raises(ProgramError, match="unknown name y: neither a name of the forward pass"):
+        verify("x = 1; f = x*x\ndx = 2*y")
