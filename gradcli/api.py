@@ -84,8 +84,10 @@ def _source(text: str | Source, name: str) -> Source:
 
 def _number(name: str, value: object) -> float:
     """A binding's value as a float, or an InputError saying what is wrong."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, (bool, str, bytes)) or not isinstance(value, (int, float)):
         try:
+            if isinstance(value, (bool, str, bytes)):
+                raise TypeError
             value = float(value)  # type: ignore[arg-type]  # numpy scalars, Decimal, Fraction
         except (TypeError, ValueError):
             raise InputError("the value of %s is not a number: %r" % (name, value),

@@ -139,13 +139,12 @@ class SectionedCommand(click.Command):
     """click's help, with the options grouped under headings."""
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        records: dict[str | None, tuple[str, str]] = {}
+        records: dict[str, tuple[str, str]] = {}
         for p in self.get_params(ctx):
             record = p.get_help_record(ctx) if isinstance(p, click.Option) else None
             if record is not None:
-                records[p.name] = record
-        sections: list[tuple[str, list[str | None]]] = list(SECTIONS.items())  # type: ignore[arg-type]
-        for title, names in sections + [("Other", list(records))]:
+                records[p.name or ""] = record
+        for title, names in list(SECTIONS.items()) + [("Other", list(records))]:
             rows = [records.pop(n) for n in names if n in records]
             if rows:
                 with formatter.section(title + " options"):
