@@ -182,3 +182,14 @@ def test_the_public_names_resolve_and_are_documented():
             assert obj.__doc__, name
     with pytest.raises(AttributeError):
         gradcli.no_such_thing  # noqa: B018
+
+
+def test_the_readme_api_example_runs_as_written():
+    import doctest
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = readme.split("## Python API")[1].split("```python\n")[1].split("```")[0]
+    test = doctest.DocTestParser().get_doctest(block, {}, "README", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test)
+    assert runner.summarize(verbose=False) == (0, 5)
