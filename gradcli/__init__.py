@@ -1,42 +1,43 @@
 """gradcli: every intermediate value and every gradient of an expression.
 
->>> r = grad("sig(a*x + b*y + c)", a=1, b=2, c=-3, x=-1, y=3)
+>>> import gradcli
+>>> r = gradcli.grad("sig(a*x + b*y + c)", a=1, b=2, c=-3, x=-1, y=3)
 >>> round(r.value, 4)
 0.8808
 >>> {k: round(v, 3) for k, v in r.gradients.items()}
-{'a': -0.105, 'b': 0.315, 'c': 0.105, 'x': 0.105, 'y': 0.21}
+{'a': -0.105, 'x': 0.105, 'b': 0.315, 'y': 0.21, 'c': 0.105}
+
+The API is documented in gradcli/api.py; errors in gradcli/errors.py.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
-from .errors import GradcliError, InputError, MathError, ParseError, ProgramError
+from .errors import GradcliError, InputError, MathError, ParseError, ProgramError, Source
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported on first use, so `gradcli --version` stays fast
+    from .api import Node, Program, compile, evaluate, grad, nodes
     from .engine import Result
-    from .graph import Graph
 
 __version__ = "0.1.0"
-__all__ = ["grad", "evaluate", "compile", "GradcliError", "ParseError", "ProgramError",
-           "InputError", "MathError", "__version__"]
+__all__ = ["grad", "evaluate", "compile", "Program", "Node", "Result", "nodes", "Source",
+           "GradcliError", "ParseError", "ProgramError", "InputError", "MathError",
+           "__version__"]
+# The step loop (issue 3) joins this list as `steps`, from gradcli/steps.py.
+
+_LAZY = {"grad": "api", "evaluate": "api", "compile": "api", "Program": "api", "Node": "api",
+         "nodes": "api", "Result": "engine"}
 
 
-def compile(text: str, bindings: Mapping[str, float] | None = None, name: str = "<expr>") -> "Graph":
-    """Parse a program and build its graph; `bindings` override its own."""
-    from .errors import Source
-    from .graph import build
-    from .parse import parse
-    source = Source(text, name)
-    return build(parse(source), source, bindings)
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError("module 'gradcli' has no attribute %r" % name)
+    from importlib import import_module
+    value = getattr(import_module("." + module, __name__), name)
+    globals()[name] = value
+    return value
 
 
-def evaluate(text: str, bindings: Mapping[str, float] | None = None,
-             name: str = "<expr>") -> "list[Result]":
-    """Forward and backward passes: one Result per output of the program."""
-    from .engine import evaluate as run
-    return run(compile(text, bindings, name))
-
-
-def grad(text: str, **bindings: float) -> "Result":
-    """The first output of `text`, with its value and gradients."""
-    return evaluate(text, {k: float(v) for k, v in bindings.items()})[0]
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -10,8 +10,11 @@ import sys
 
 import click
 
+import gradcli
+
 from . import __version__
-from .errors import GradcliError, InputError
+from .errors import GradcliError, InputError, Source
+from .formats import FORMATS
 
 EPILOG = """\b
 Examples:
@@ -20,10 +23,18 @@ Examples:
   gradcli -f examples/cs231n.py x=1 y=2
   cat examples/neuron.js | gradcli --json
   gradcli -- "-x^2" x=3
+  gradcli "x*y" x=2 y=3 --format csv > grads.csv
+  gradcli -f examples/neuron.js --svg neuron.svg
+  gradcli -i a=1 x=2                 # a session with a and x bound
 
 \b
 Exit codes: 0 success, 1 math error while evaluating (log of a negative,
-overflow, ...), 2 a mistake in the program, the bindings or the options.
+overflow, ...), 2 a mistake in the program, the bindings or the options,
+70 a bug in gradcli, 130 interrupted (Ctrl-C).
+
+\b
+Shell completion (bash, zsh, fish), e.g. in ~/.bashrc:
+  eval "$(_GRADCLI_COMPLETE=bash_source gradcli)"
 """
 
 _NUMBER = r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?"
@@ -84,37 +95,79 @@ def decode(data: bytes, name: str) -> str:
                          hint="save the program as UTF-8") from None
 
 
-def gather(words: tuple[str, ...], files: tuple[str, ...]) -> tuple[str, str, dict[str, float]]:
-    """(program text, its name for messages, command-line bindings)."""
-    words = list(words)
+def gather(words: tuple[str, ...], files: tuple[str, ...],
+           interactive: bool = False) -> tuple[Source | None, dict[str, float]]:
+    """(the program, command-line bindings). Files are joined into one Source
+    that still reports errors by file and line. In a session the program is
+    optional and standard input is left to the session."""
+    rest = list(words)
+    source: Source | None = None
     if files:
-        texts = [read_file(f) for f in files]
-        text, name = "\n".join(texts), (files[0] if len(files) == 1 else "<files>")
-    elif words and not looks_like_binding(words[0]):
-        text, name = words.pop(0), "<expr>"
-        if text == "-":
-            text, name = read_stdin(), "<stdin>"
+        source = Source.join((f if f != "-" else "<stdin>", read_file(f)) for f in files)
+    elif rest and not looks_like_binding(rest[0]):
+        text = rest.pop(0)
+        source = Source(read_stdin(), "<stdin>") if text == "-" else Source(text, "<expr>")
+    elif interactive:
+        pass
     elif sys.stdin is None or sys.stdin.isatty():
         raise InputError("no program given",
                          hint='gradcli EXPR [NAME=VALUE ...], as in: gradcli "x*y" x=2 y=3; '
                               "or gradcli -f FILE; or pipe a program into gradcli")
     else:
-        text, name = read_stdin(), "<stdin>"
+        source = Source(read_stdin(), "<stdin>")
     bindings: dict[str, float] = {}
-    for word in words:
+    for word in rest:
         key, value = parse_binding(word)
         bindings[key] = value  # the last binding of a name wins
-    return text, name, bindings
+    return source, bindings
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
+def wants_session(words: tuple[str, ...], files: tuple[str, ...]) -> bool:
+    """No program anywhere and a person at the keyboard: open a session."""
+    has_program = bool(files) or bool(words and not looks_like_binding(words[0]))
+    return not has_program and sys.stdin is not None and sys.stdin.isatty()
+
+
+# --help lists options in these sections, in this order (by parameter name).
+SECTIONS = {
+    "Input": ["files", "interactive"],
+    "Output": ["fmt", "as_json", "svg", "precision", "show_all", "no_nodes", "no_color"],
+    "Explain": ["explain", "paths", "emit", "verify", "check", "step", "dot", "tree"],
+}
+
+
+class SectionedCommand(click.Command):
+    """click's help, with the options grouped under headings."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        records: dict[str, tuple[str, str]] = {}
+        for p in self.get_params(ctx):
+            record = p.get_help_record(ctx) if isinstance(p, click.Option) else None
+            if record is not None:
+                records[p.name or ""] = record
+        for title, names in list(SECTIONS.items()) + [("Other", list(records))]:
+            rows = [records.pop(n) for n in names if n in records]
+            if rows:
+                with formatter.section(title + " options"):
+                    formatter.write_dl(rows)
+
+
+@click.command(cls=SectionedCommand, context_settings={"help_option_names": ["-h", "--help"]},
+               epilog=EPILOG)
 @click.argument("words", nargs=-1, metavar="[EXPR] [NAME=VALUE]...")
-@click.option("-f", "--file", "files", multiple=True, metavar="FILE",
+@click.option("-f", "--file", "files", multiple=True, metavar="FILE", type=click.Path(allow_dash=True),
               help="Read the program from FILE ('-' for stdin); repeat to concatenate files.")
+@click.option("-i", "--interactive", is_flag=True,
+              help="Open a session: bind inputs, define names, see tables (the default with no "
+                   "program on a terminal).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", metavar="FORMAT",
+              help="table (the default), json, csv, tsv or markdown.")
 @click.option("--json", "as_json", is_flag=True,
-              help="One JSON object per output, one per line, full precision.")
+              help="Same as --format json: one JSON object per output, one per line, full precision.")
+@click.option("--svg", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Also save the table as an SVG picture in FILE.")
 @click.option("--precision", type=click.IntRange(1, 17), default=4, show_default=True,
-              help="Significant digits shown in the table.")
+              help="Significant digits shown in the table and Markdown.")
 @click.option("--all", "show_all", is_flag=True, help="Show every node, however large the graph.")
 @click.option("--no-nodes", is_flag=True, help="Leave the per-node list out of --json.")
 @click.option("--no-color", is_flag=True, help="No colours (also when NO_COLOR is set).")
@@ -129,49 +182,64 @@ def gather(words: tuple[str, ...], files: tuple[str, ...]) -> tuple[str, str, di
 @click.option("--dot", is_flag=True, help="Print the graph in Graphviz DOT, wires labelled value/gradient.")
 @click.option("--tree", is_flag=True, help="Show the graph as a tree rooted at the output.")
 @click.version_option(__version__, "-V", "--version", prog_name="gradcli")
-def main(words, files, as_json, precision, show_all, no_nodes, no_color,
+def main(words, files, interactive, fmt, as_json, svg, precision, show_all, no_nodes, no_color,
          explain, paths, emit, verify, check, step, dot, tree):
     """Compute an expression's value and its gradients by backpropagation.
 
     EXPR is an expression or a small program (statements separated by ';' or
     newlines); NAME=VALUE binds its inputs. Without EXPR the program is read
-    from -f FILE or standard input.
+    from -f FILE or standard input; with neither, on a terminal, gradcli opens
+    an interactive session.
     """
     mode = _insight_mode(emit, verify, check, dot, tree, explain or paths, as_json)
+    interactive = interactive or wants_session(words, files)
     try:
-        text, name, bindings = gather(words, files)
+        source, bindings = gather(words, files, interactive)
+        if interactive:
+            from .repl import session
+            sys.exit(session(source, bindings, no_color=no_color, precision=precision))
+        assert source is not None
         if mode == "verify":
             from .verify import verify as check_backward
-            results = check_backward(text, bindings, name, precision)
+            results = check_backward(source, bindings, precision=precision)
         else:
-            from . import evaluate
-            results = evaluate(text, bindings, name)
+            results = gradcli.evaluate(source, bindings)
+        if svg:
+            save_svg(results, svg, precision, None if show_all else 60)
     except GradcliError as e:
         click.echo(e.render(), err=True)
         sys.exit(e.exit_code)
     if mode:
         sys.exit(_insight(mode, results, as_json, precision, no_color, emit, step))
+    show(results, "json" if as_json else fmt, precision, show_all, no_nodes, no_color, explain, paths)
 
-    if as_json:
+
+def show(results: list, fmt: str, precision: int, show_all: bool, no_nodes: bool,
+         no_color: bool, explain: bool = False, paths: bool = False) -> None:
+    out = sys.stdout
+    if fmt == "json":
         from .render import json_line, to_json
-        out = sys.stdout
         for r in results:
             out.write(json_line(to_json(r, nodes=not no_nodes)) + "\n")
-        return
-
-    from rich.console import Console
-    from .render import table
-    console = _console(no_color)
-    for k, r in enumerate(results):
-        if k:
-            console.print()
-        console.print(table(r, precision, None if show_all else 60))
-        if explain:
-            from .explain import explanation
-            console.print(explanation(r, precision))
-        if paths:
-            from .explain import path_listing
-            console.print(path_listing(r, precision, forward=not explain))
+    elif fmt in ("csv", "tsv"):
+        from .formats import delimited
+        out.write(delimited(results, "," if fmt == "csv" else "\t"))
+    elif fmt == "markdown":
+        from .formats import markdown
+        out.write(markdown(results, precision))
+    else:
+        from .render import table
+        console = _console(no_color)
+        for k, r in enumerate(results):
+            if k:
+                console.print()
+            console.print(table(r, precision, None if show_all else 60))
+            if explain:
+                from .explain import explanation
+                console.print(explanation(r, precision))
+            if paths:
+                from .explain import path_listing
+                console.print(path_listing(r, precision, forward=not explain))
 
 
 def _insight_mode(emit, verify, check, dot, tree, explaining, as_json) -> str:
@@ -219,6 +287,15 @@ def _insight(mode, results, as_json, precision, no_color, target, step) -> int:
                 console.print()
             console.print(verify_view(report, precision))
     return 0 if all(r.ok for r in reports) else 1
+
+
+def save_svg(results: list, path: str, precision: int, max_rows: int | None) -> None:
+    from .formats import save_svg as save
+    try:
+        save(results, path, precision, max_rows)
+    except OSError as e:
+        raise InputError("cannot write %s: %s" % (path, e.strerror or e),
+                         hint="check that the folder exists and can be written") from None
 
 
 def _console(no_color: bool):

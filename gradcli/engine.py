@@ -11,8 +11,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 from .errors import MathError
 from .graph import OP, Graph
+
+if TYPE_CHECKING:
+    from .api import Node
 
 
 @dataclass
@@ -35,6 +40,12 @@ class Result:
         """d output / d input for every bound input (0.0 where it does not depend on it)."""
         grads = self.grads
         return {name: grads[i] or 0.0 for name, i in self.graph.inputs.items()}
+
+    @property
+    def nodes(self) -> "list[Node]":
+        """Every node the output depends on, in forward order, as Node records."""
+        from .api import nodes
+        return nodes(self)
 
 
 def _fmt(x: float) -> str:

@@ -6,15 +6,57 @@ stderr and an exit code.
 from __future__ import annotations
 
 from bisect import bisect_right
+from typing import Iterable
 
 
 class Source:
-    """A program's text, with line and column lookups for error messages."""
+    r"""A program's text, with line and column lookups for error messages.
+
+    A Source made by `Source.join` is several files read one after another;
+    positions in it are reported in the file they fall in, with that file's
+    own line numbers:
+
+    >>> src = Source.join([("a.py", "x = 1\ny = 2"), ("b.py", "x*y")])
+    >>> src.text
+    'x = 1\ny = 2\nx*y'
+    >>> src.where(src.text.index("x*y"))
+    ('b.py', 1, 1)
+    """
 
     def __init__(self, text: str, name: str = "<expr>"):
         self.text = text
         self.name = name
         self._starts: list[int] | None = None
+        # (offset where a file starts, its name, lines before it in the text)
+        self.parts: list[tuple[int, str, int]] = [(0, name, 0)]
+
+    @classmethod
+    def join(cls, files: Iterable[tuple[str, str]]) -> "Source":
+        """(name, text) pairs concatenated, one newline between them, so a
+        statement never runs from one file into the next."""
+        files = list(files)
+        if not files:
+            return cls("", "<empty>")
+        parts = []
+        offset = lines = 0
+        for name, text in files:
+            parts.append((offset, name, lines))
+            offset += len(text) + 1
+            lines += text.count("\n") + 1
+        source = cls("\n".join(text for _, text in files),
+                     files[0][0] if len(files) == 1 else "<files>")
+        source.parts = parts
+        return source
+
+    def where(self, offset: int) -> tuple[str, int, int]:
+        """(file name, 1-based line in that file, 1-based column) of an offset."""
+        line, col = self.line_col(offset)
+        parts = self.parts
+        k = 0
+        if len(parts) > 1:
+            k = bisect_right([p[0] for p in parts], offset) - 1
+        _, name, before = parts[max(k, 0)]
+        return name, line - before, col
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
@@ -68,18 +110,26 @@ class GradcliError(Exception):
 
     @property
     def position(self) -> tuple[int, int] | None:
-        """(line, column) where the error is, both 1-based, when it has a place."""
+        """(line, column) where the error is, both 1-based, when it has a place.
+        In programs read from several files, the line is counted in the file
+        named by `.file`."""
         if self.span is None or self.source is None:
             return None
-        return self.source.line_col(self.span[0])
+        return self.source.where(self.span[0])[1:]
+
+    @property
+    def file(self) -> str | None:
+        """The name of the file (or `<expr>`, `<stdin>`) the error is in."""
+        if self.span is None or self.source is None:
+            return None
+        return self.source.where(self.span[0])[0]
 
     def render(self) -> str:
         """The full text for stderr: what, where (with a caret), how to fix."""
         where = ""
         if self.position:
             line, col = self.position
-            name = self.source.name if self.source else "<expr>"
-            where = " at %s line %d, column %d" % (name, line, col)
+            where = " at %s line %d, column %d" % (self.file, line, col)
         parts = ["gradcli: %s%s: %s" % (self.kind, where, self.message)]
         if self.span is not None and self.source is not None:
             parts.append(self.source.snippet(*self.span))
@@ -87,8 +137,8 @@ class GradcliError(Exception):
             parts.append("hint: " + self.hint)
         return "\n".join(parts)
 
-    def to_json(self) -> dict:
-        d: dict = {"error": self.kind, "message": self.message}
+    def to_json(self) -> dict[str, object]:
+        d: dict[str, object] = {"error": self.kind, "message": self.message}
         if self.hint:
             d["hint"] = self.hint
         if self.position:

@@ -122,10 +122,10 @@ def _subset(values: list[tuple[str, float]], target: float) -> list[int] | None:
     return None
 
 
-def verify(text: str, bindings: Mapping[str, float] | None = None, name: str = "<expr>",
+def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name: str = "<expr>",
            precision: int = DEFAULT_PRECISION) -> VerifyReport:
     """Check the program's hand-written backward pass against the true gradients."""
-    source = Source(text, name)
+    source = text if isinstance(text, Source) else Source(text, name)
     stmts = parse(source)
     forward, backward = split_backward(stmts)
     if not backward:

@@ -1,0 +1,236 @@
+"""The Python API: what `import gradcli` offers, and all the command line uses.
+
+>>> import gradcli
+>>> r = gradcli.grad("sig(a*x + b*y + c)", a=1, b=2, c=-3, x=-1, y=3)
+>>> round(r.value, 4)
+0.8808
+>>> {name: round(d, 3) for name, d in r.gradients.items()}
+{'a': -0.105, 'x': 0.105, 'b': 0.315, 'y': 0.21, 'c': 0.105}
+>>> [(n.label, n.op, round(n.value, 4)) for n in r.nodes][-3:]
+[('c', 'input', -3.0), ('a*x + b*y + c', 'add', 2.0), ('sig(a*x + b*y + c)', 'sig', 0.8808)]
+
+Compile once, evaluate at many bindings (no re-parsing, no rebuilding):
+
+>>> p = gradcli.Program("x*y + sin(x)")
+>>> [round(p(x=x, y=2).gradients["x"], 4) for x in (0.0, 1.0, 2.0)]
+[3.0, 2.5403, 1.5839]
+
+Mistakes raise the classes of `gradcli.errors`, with the place:
+
+>>> try:
+...     gradcli.grad("log(x - 3)", x=1)
+... except gradcli.MathError as e:
+...     print(e.position, e.message)
+(1, 1) log(x - 3): log needs an argument above 0 (x - 3 = -2)
+
+The step loop (gradient ascent, one step at a time, as an iterator) lives in
+gradcli/steps.py and is exported from `gradcli` next to these functions.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping
+
+from .errors import InputError, ProgramError, Source
+
+if TYPE_CHECKING:
+    from .engine import Result
+    from .graph import Graph
+
+__all__ = ["Node", "Program", "compile", "evaluate", "grad", "nodes"]
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One node of an evaluated graph: a row of gradcli's table.
+
+    `op` is the op table's name (`"add"`, `"mul"`, `"sig"`, ...) or `"input"`
+    or `"const"`; `grad` is d output / d node, None where no gradient flows
+    (constants); `args` are the ids of the node's arguments.
+    """
+    id: int
+    label: str
+    op: str
+    value: float
+    grad: float | None
+    args: tuple[int, ...]
+
+
+def nodes(result: "Result") -> list[Node]:
+    """Every node the result's output depends on, in forward order.
+
+    >>> [(n.label, n.value, n.grad) for n in nodes(grad("x*x", x=3))]
+    [('x', 3.0, 6.0), ('x*x', 9.0, 1.0)]
+    """
+    from .graph import CONST, INPUT
+    g = result.graph
+    values, grads = result.values, result.grads
+    used = g.reachable([result.output])
+    out = []
+    for i, u in enumerate(used):
+        if not u:
+            continue
+        op = g.op[i]
+        name = "input" if g.kind[i] == INPUT else "const" if g.kind[i] == CONST or op is None else op.name
+        out.append(Node(i, g.label(i), name, values[i], grads[i], g.args[i]))
+    return out
+
+
+def _source(text: str | Source, name: str) -> Source:
+    return text if isinstance(text, Source) else Source(text, name)
+
+
+def _number(name: str, value: object) -> float:
+    """A binding's value as a float, or an InputError saying what is wrong."""
+    if isinstance(value, (bool, str, bytes)) or not isinstance(value, (int, float)):
+        try:
+            if isinstance(value, (bool, str, bytes)):
+                raise TypeError
+            value = float(value)  # type: ignore[arg-type]  # numpy scalars, Decimal, Fraction
+        except (TypeError, ValueError):
+            raise InputError("the value of %s is not a number: %r" % (name, value),
+                             hint="pass a float, as in %s=1.5" % name) from None
+    x = float(value)
+    if not math.isfinite(x):
+        raise InputError("the value of %s is %s, not a finite number" % (name, x),
+                         hint="values must lie between -1.8e308 and 1.8e308")
+    return x
+
+
+def _numbers(bindings: Mapping[str, object] | None) -> dict[str, float]:
+    return {k: _number(k, v) for k, v in (bindings or {}).items()}
+
+
+def compile(text: str | Source, bindings: Mapping[str, float] | None = None,
+            name: str = "<expr>") -> "Graph":
+    """Parse a program and build its graph; `bindings` override its own.
+
+    Every input an output depends on must be bound; `Program` is the form
+    that leaves inputs open until evaluation.
+    """
+    from .graph import build
+    from .parse import parse
+    source = _source(text, name)
+    return build(parse(source), source, _numbers(bindings))
+
+
+def evaluate(text: str | Source, bindings: Mapping[str, float] | None = None,
+             name: str = "<expr>") -> "list[Result]":
+    """Forward and backward passes: one Result per output of the program.
+
+    >>> [r.label for r in evaluate("q = x + 1; q*q; q/2", {"x": 3})]
+    ['q*q', 'q/2']
+    """
+    from .engine import evaluate as run
+    return run(compile(text, bindings, name))
+
+
+def grad(text: str | Source, /, **bindings: float) -> "Result":
+    """The first output of `text`, with its value, gradients and nodes.
+
+    >>> r = grad("x = 2; y = x*x; z = y + y")
+    >>> r.value, r.gradients
+    (8.0, {'x': 8.0})
+    """
+    return evaluate(text, bindings)[0]
+
+
+class Program:
+    """A program parsed and built once, then evaluated at any bindings.
+
+    Inputs left unbound by the program are bound at each evaluation; the
+    program's own `name = number` lines are defaults that bindings override.
+
+    >>> p = Program("q = a*x + b; sig(q)")
+    >>> p.inputs, p.outputs
+    (['a', 'x', 'b'], ['sig(q)'])
+    >>> r = p(a=1, x=2, b=-1)
+    >>> round(r.value, 4), {k: round(v, 4) for k, v in r.gradients.items()}
+    (0.7311, {'a': 0.3932, 'x': 0.1966, 'b': 0.1966})
+    >>> p(a=1, x=2)
+    Traceback (most recent call last):
+    ...
+    gradcli.errors.ProgramError: no value for input b
+    """
+
+    def __init__(self, text: str | Source, name: str = "<expr>",
+                 bindings: Mapping[str, float] | None = None):
+        from .graph import Builder
+        from .parse import parse
+
+        class Open(Builder):
+            # Inputs may stay unbound until evaluation; find the live nodes
+            # and forget unbound inputs no output uses, as build() does.
+            def check_bound(self) -> None:
+                g = self.g
+                g.live = g.reachable(node for _, node in g.outputs)
+                for n in [n for n, i in g.inputs.items() if g.value[i] is None and not g.live[i]]:
+                    del g.inputs[n]
+
+        source = _source(text, name)
+        builder = Open(source, _numbers(bindings))
+        self._graph = builder.program(parse(source))
+        self._computed = dict(builder.computed)
+        self._graph.functions()  # compile each op's templates now, once
+
+    @property
+    def source(self) -> Source:
+        return self._graph.source
+
+    @property
+    def inputs(self) -> list[str]:
+        """The input names, in order of first appearance."""
+        return list(self._graph.inputs)
+
+    @property
+    def outputs(self) -> list[str]:
+        """The outputs' labels, in program order."""
+        return [label for label, _ in self._graph.outputs]
+
+    @property
+    def defaults(self) -> dict[str, float]:
+        """The inputs the program binds itself (`x = 3`), with their values."""
+        g = self._graph
+        return {n: v for n, i in g.inputs.items() if (v := g.value[i]) is not None}
+
+    def bind(self, bindings: Mapping[str, float] | None = None) -> "Graph":
+        """A copy of the graph with these input values: only the values are
+        copied; structure and compiled functions are shared."""
+        g = copy.copy(self._graph)
+        g.value = value = list(g.value)
+        inputs = g.inputs
+        for name, v in (bindings or {}).items():
+            i = inputs.get(name)
+            if i is None:
+                raise self._not_an_input(name)
+            value[i] = _number(name, v)
+        if any(value[i] is None for i in inputs.values()):
+            from .graph import Builder
+            checker = Builder(g.source, {})
+            checker.g = g
+            g.inputs = dict(inputs)
+            checker.check_bound()  # raises the same error build() would
+        return g
+
+    def evaluate(self, bindings: Mapping[str, float] | None = None) -> "list[Result]":
+        """One Result per output, at these bindings."""
+        from .engine import evaluate as run
+        return run(self.bind(bindings))
+
+    def __call__(self, **bindings: float) -> "Result":
+        """The first output at these bindings."""
+        return self.evaluate(bindings)[0]
+
+    def _not_an_input(self, name: str) -> ProgramError:
+        if name in self._computed:
+            return ProgramError("%s is computed by the program, so it cannot be bound" % name,
+                                span=self._computed[name], source=self.source,
+                                hint="bind the inputs it is computed from instead")
+        inputs = ", ".join(self._graph.inputs) or "none"
+        return ProgramError("%s is not an input of the program (its inputs: %s)" % (name, inputs),
+                            hint="check the spelling; a name the outputs do not use is not an input")
+
+    def __repr__(self) -> str:
+        return "Program(%r)" % self.source.text
