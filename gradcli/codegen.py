@@ -232,7 +232,7 @@ def _python_def(code: Code, name: str) -> str:
     else:
         body += ["if inputs:", "    raise TypeError(\"unknown inputs: %s\" % sorted(inputs))"]
     for n, i in code.inputs:
-        body.append("%s = inputs.get(%s, %s)" % (code.names[i], _py_str(n), literal(g.value[i])))
+        body.append("%s = inputs.get(%s, %s)" % (code.names[i], _py_str(n), literal(g.value[i] or 0.0)))
     body += _lines(code, "# ")
     grads = ", ".join("%s: %s" % (_py_str(n), code.grad_names.get(i, "0.0")) for n, i in code.inputs)
     body.append("return %s, {%s}" % (code.value_of(code.output), grads))
@@ -286,7 +286,7 @@ def _js_function(code: Code, name: str) -> str:
     body += ["var %s = %r;" % (n, NAMESPACE[n]) for n in used if not callable(NAMESPACE[n])]
     for n, i in code.inputs:
         body.append("var %s = (%s in inputs) ? inputs[%s] : %s;"
-                    % (code.names[i], _py_str(n), _py_str(n), literal(g.value[i])))
+                    % (code.names[i], _py_str(n), _py_str(n), literal(g.value[i] or 0.0)))
     body += _lines(code, "// ", ";", js_expr, "var ")
     grads = ", ".join("%s: %s" % (_py_str(n), code.grad_names.get(i, "0.0")) for n, i in code.inputs)
     body.append("return {value: %s, grads: {%s}};" % (code.value_of(code.output), grads))

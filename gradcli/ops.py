@@ -44,7 +44,7 @@ class Op:
     # What the arguments must satisfy, said in errors: a message, or
     # (condition template, message) pairs when the reason depends on the arguments.
     domain: str | tuple[tuple[str, str], ...] = ""
-    slope: str = ""              # why a partial can fail where the value exists
+    slope: str | tuple[tuple[str, str], ...] = ""  # why a partial can fail where the value exists
     kink: str = ""               # template, true where the op is not differentiable
     convention: str = ""         # the derivative gradcli takes at a kink
     variadic: bool = False       # max and min take any number of arguments

@@ -359,7 +359,7 @@ def verify_view(report: VerifyReport, precision: int = DEFAULT_PRECISION) -> "Gr
                                                if not gv.ok and gv.first_wrong] or [0])
         parts.append(Text("the backward pass is wrong%s" % (": the first statement that went wrong is line %d"
                                                            % first if first else ""), style="bold red"))
-    return Group(*parts)
+    return Group(*parts)  # type: ignore[arg-type]
 
 
 def to_json(report: VerifyReport) -> dict:
