@@ -20,6 +20,7 @@ Examples:
   gradcli -f examples/cs231n.py x=1 y=2
   cat examples/neuron.js | gradcli --json
   gradcli -- "-x^2" x=3
+  gradcli "sig(a*x+b*y+c)" a=1 b=2 c=-3 x=-1 y=3 --step 0.01 --steps 100 --freeze x,y
 
 \b
 Exit codes: 0 success, 1 math error while evaluating (log of a negative,
@@ -118,8 +119,19 @@ def gather(words: tuple[str, ...], files: tuple[str, ...]) -> tuple[str, str, di
 @click.option("--all", "show_all", is_flag=True, help="Show every node, however large the graph.")
 @click.option("--no-nodes", is_flag=True, help="Leave the per-node list out of --json.")
 @click.option("--no-color", is_flag=True, help="No colours (also when NO_COLOR is set).")
+@click.option("--step", type=float, metavar="SIZE",
+              help="Gradient ascent: move every input by SIZE times its gradient, then evaluate again.")
+@click.option("--steps", type=click.IntRange(0), metavar="N", help="Repeat the step N times (default 1).")
+@click.option("--descend", is_flag=True, help="Step against the gradient: minimise the output.")
+@click.option("--freeze", metavar="NAMES", help="Comma-separated inputs that the steps leave alone.")
+@click.option("--every", type=click.IntRange(1), metavar="K", help="Print only every K-th step.")
+@click.option("--tol", type=click.FloatRange(0), metavar="T",
+              help="Stop early when the output changes by less than T in one step.")
+@click.option("--output", metavar="NAME", help="The output to report (and to optimise with --step).")
+@click.option("--plot", is_flag=True, help="After the steps, chart the output over the steps.")
 @click.version_option(__version__, "-V", "--version", prog_name="gradcli")
-def main(words, files, as_json, precision, show_all, no_nodes, no_color):
+def main(words, files, as_json, precision, show_all, no_nodes, no_color,
+         step, steps, descend, freeze, every, tol, output, plot):
     """Compute an expression's value and its gradients by backpropagation.
 
     EXPR is an expression or a small program (statements separated by ';' or
@@ -128,6 +140,12 @@ def main(words, files, as_json, precision, show_all, no_nodes, no_color):
     """
     try:
         text, name, bindings = gather(words, files)
+        stepping = dict(step=step, steps=steps, descend=descend, freeze=freeze, every=every,
+                        tol=tol, output=output, plot=plot)
+        if any(v not in (None, False) for v in stepping.values()):
+            from .stepcli import run_steps
+            sys.exit(run_steps(text, name, bindings, as_json=as_json, precision=precision,
+                               no_nodes=no_nodes, no_color=no_color, show_all=show_all, **stepping))
         from . import evaluate
         results = evaluate(text, bindings, name)
     except GradcliError as e:
