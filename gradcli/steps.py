@@ -326,6 +326,30 @@ def absorbing(op, n: int) -> tuple[bool, ...]:
     return found
 
 
+_float_cache: dict[tuple[str, int], tuple[bool, ...]] = {}
+
+
+def float_partials(op, n: int) -> tuple[bool, ...]:
+    """For each argument: does the op's local partial always give a float?"""
+    key = (op.name, n)
+    found = _float_cache.get(key)
+    if found is None:
+        fn, partials, _ = op.functions(n)
+        flags = []
+        for p in partials:
+            ok = True
+            for args in product((-2.0, -0.5, 0.0, 0.5, 2.0), repeat=n):
+                try:
+                    ok = isinstance(p(fn(*args), *args), float)
+                except (ValueError, ZeroDivisionError, OverflowError):
+                    continue
+                if not ok:
+                    break
+            flags.append(ok)
+        found = _float_cache[key] = tuple(flags)
+    return found
+
+
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _WORDS = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z0-9_]*")
 
@@ -355,6 +379,15 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     # (-1.0) * x is -x, and `dq = dt` needs no variable of its own.
     alias: dict[str, str] = {}
     backward_lines: list[str] = []
+    # `* 1.0` also turns an int (abs's slope is a difference of booleans) into a float.
+    float_partial = {}
+    for i in range(len(g)):
+        if g.kind[i] == OP and i in code.grad_names:
+            op, args = g.op[i], g.args[i]
+            flags = float_partials(op, len(args))
+            for k, a in enumerate(args):
+                if a in code.grad_names:
+                    float_partial[i, code.grad_names[a]] = float_partial.get((i, code.grad_names[a]), True) and flags[k]
     for line in code.backward:
         target = line.target
         mine = code.grad_names.get(line.node)
@@ -363,7 +396,7 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
         elif mine and line.expr.endswith(" * " + mine):
             local = line.expr[:-len(" * " + mine)]
             upstream = alias.get(mine, mine)
-            if upstream == "1.0":
+            if upstream == "1.0" and float_partial[line.node, line.target]:
                 term = local
             elif local in ("1.0", "(1.0)"):
                 term = upstream
@@ -425,9 +458,9 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     src = ["def _chunk(%s):" % ", ".join(params)]
     src += ["    " + l for l in hoisted]
     src.append("    for _k in range(_n):")
-    src += ["        " + l for l in body]
+    src += ["        " + l for l in body or ["pass"]]
     src.append("    return _n, 0, " + result)
-    return "\n".join(src) + "\n", len(body)
+    return "\n".join(src) + "\n", max(1, len(body))
 
 
 def _inline(body: list[str], temps: list[str], depth_limit: int = 6) -> list[str]:

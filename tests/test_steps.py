@@ -326,8 +326,9 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal():
 
 # -- the compiled loop is the interpreter's loop, bit for bit ---------------------------------
 
-UNARY = ["exp", "log", "sqrt", "abs", "sig", "tanh", "sin", "cos", "atan", "relu", "softplus", "neg"]
-BINARY = ["+", "-", "*", "/", "^", "max", "atan2"]
+UNARY = ["exp", "log", "sqrt", "abs", "sig", "tanh", "sin", "cos", "atan", "relu", "softplus", "neg",
+         "tan", "asin", "log2", "cosh"]
+BINARY = ["+", "-", "*", "/", "^", "max", "min", "atan2"]
 
 
 @st.composite
@@ -340,7 +341,7 @@ def expressions(draw, depth=3):
         return "-(%s)" % inner if f == "neg" else "%s(%s)" % (f, inner)
     op = draw(st.sampled_from(BINARY))
     a, b = draw(expressions(depth - 1)), draw(expressions(depth - 1))
-    return "%s(%s, %s)" % (op, a, b) if op in ("max", "atan2") else "(%s) %s (%s)" % (a, op, b)
+    return "%s(%s, %s)" % (op, a, b) if op in ("max", "min", "atan2") else "(%s) %s (%s)" % (a, op, b)
 
 
 def run_both(g, step, n, **options):
