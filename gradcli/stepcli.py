@@ -36,6 +36,12 @@ def _signed(x: float | None, precision: int) -> str:
     return "%+.*g" % (precision, x)
 
 
+def step_text(step: float) -> str:
+    """The step size as given: 0.01, 1000, 1e-06."""
+    text = repr(step)
+    return text[:-2] if text.endswith(".0") else text
+
+
 def header(width: int) -> str:
     return "%*s  %14s  %14s  %14s" % (width, "step", "value", "change", "predicted")
 
@@ -67,7 +73,7 @@ def summary(asc: "Ascent", precision: int, status: str) -> "Group":
     mode = "descent" if asc.descend else "ascent"
     updates = "%d update%s" % (last.k, "" if last.k == 1 else "s")
     title = Text.assemble(("gradient %s" % mode, "bold"), " of ", (asc.label, "bold green"),
-                          ", step size %r: %s" % (asc.step_size, updates))
+                          ", step size %s: %s" % (step_text(asc.step_size), updates))
     t = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
     t.add_column("")
     t.add_column("start", justify="right")
@@ -102,14 +108,28 @@ def chart(points: list[tuple[int, float]], width: int = PLOT_WIDTH, height: int 
         return []
     k0, k1 = points[0][0], points[-1][0]
     span = max(1, k1 - k0)
-    cols = min(width, len(points))
-    # Each column spans some steps and shows the range of values they took.
+    cols = min(width, span + 1)
+    # Each column shows the range the curve covers over its steps (from the end of
+    # the column before, so that steep parts stay connected); between two
+    # known points the curve is a straight line.
     low: list[float | None] = [None] * cols
     high: list[float | None] = [None] * cols
-    for k, v in points:
-        c = (k - k0) * (cols - 1) // span
+
+    def column(k: int) -> int:
+        return (k - k0) * (cols - 1) // span if cols > 1 else 0
+
+    def first_step(c: int) -> int:
+        return k0 + -(-c * span // (cols - 1)) if cols > 1 else k0
+
+    def cover(c: int, v: float) -> None:
         low[c] = v if low[c] is None else min(low[c], v)
         high[c] = v if high[c] is None else max(high[c], v)
+
+    cover(column(points[0][0]), points[0][1])
+    for (ka, va), (kb, vb) in zip(points, points[1:]):
+        for c in range(column(ka), column(kb) + 1):
+            for k in (max(ka, first_step(c) - 1), min(kb, first_step(c + 1) - 1 if c + 1 < cols else kb)):
+                cover(c, va + (vb - va) * (k - ka) / (kb - ka) if kb > ka else vb)
     values = [v for v in low + high if v is not None]
     lo, hi = min(values), max(values)
     if hi == lo:
@@ -179,13 +199,13 @@ def run_steps(text: str, name: str, bindings: dict, *, as_json: bool, precision:
     g = compile_program(text, bindings, name)
     n = 1 if steps is None else steps
     asc = Ascent(g, step, n, output=output, descend=descend, freeze=freeze_names(freeze),
-                 every=every or 1, tol=tol, samples=PLOT_WIDTH if plot else 0)
+                 every=every or 1, tol=tol, samples=4 * PLOT_WIDTH if plot else 0)
 
-    out = sys.stdout
     width = max(4, len(str(n)))
     progress = None
     if (every or 1) > 1 and n >= PROGRESS_FROM and sys.stderr.isatty():
         progress = _progress_bar(asc, n)
+    out = sys.stdout  # while the bar runs, rich's stand-in that prints above the bar
     error: GradcliError | None = None
     status = ""
     code = 0
@@ -201,6 +221,7 @@ def run_steps(text: str, name: str, bindings: dict, *, as_json: bool, precision:
     finally:
         if progress is not None:
             progress.stop()
+    out = sys.stdout
     if asc.last is None:  # stopped before the starting point could be evaluated
         sys.stderr.write((error.render() if error else "gradcli: interrupted") + "\n")
         return code or 1

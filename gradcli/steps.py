@@ -161,8 +161,8 @@ class Ascent:
     def _at_step(self, k: int, e: MathError) -> MathError:
         where = "step %d (the starting point)" % k if k == 0 else "step %d" % k
         hint = ("change the starting values so that it can be evaluated" if k == 0 else
-                "the loop stopped before this update; a smaller --step (now %r) may keep it in range"
-                % self.step_size)
+                "the loop stopped before this update; a smaller --step (now %s) may keep it in range"
+                % ("%.17g" % self.step_size if self.step_size == int(self.step_size) else repr(self.step_size)))
         return MathError("at %s: %s" % (where, e.message), span=e.span, source=e.source, hint=hint)
 
     def _interpret(self, st: _State, m: int) -> tuple[_State, bool]:

@@ -312,10 +312,15 @@ def test_plot_is_plain_text_when_piped():
     assert "step 0" in chart_lines[-1] and chart_lines[-1].rstrip().endswith("200")
 
 
-def test_chart_draws_each_column_at_its_value():
+def test_chart_draws_each_column_at_its_value_joined_to_the_one_before():
     lines = chart([(k, float(k)) for k in range(11)], width=11, height=11)
+    assert lines[0].startswith("10 |") and lines[10].startswith(" 0 |")
     for r, line in enumerate(lines[:11]):
-        assert line.split("|")[1] == " " * (10 - r) + "*"
+        # Value 10 - r is in column 10 - r, and column 11 - r reaches back to it.
+        assert line.split("|")[1] == (" " * (10 - r) + "**")[:11]
+    # Sparse points: a straight line between them, one column per step.
+    lines = chart([(0, 0.0), (4, 4.0)], width=20, height=5)
+    assert [l.split("|")[1] for l in lines[:5]] == ["    *", "   **", "  **", " **", "**"]
 
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal():
