@@ -31,10 +31,11 @@ from .graph import CONST, INPUT, OP, Graph
 
 # Chunks are sized so one call takes at most a few milliseconds: Ctrl-C then
 # loses little, and a replay by the interpreter stays short.
-_WORK_PER_CHUNK = 400_000   # lines of generated code per call
+_WORK_PER_CHUNK = 4_000_000  # lines of generated code per call
 _MAX_CHUNK = 50_000
-_MAX_COMPILED_LINES = 400_000  # beyond this, compiling costs more than it saves
-_LOOP_NAMES = frozenset({"_n", "_p", "_k", "_chunk"})
+_MAX_COMPILED_OPS = 150_000  # Python's compiler takes seconds and much memory beyond this
+_ALWAYS_COMPILE = 2_000      # ops; below this compiling takes a few milliseconds
+_LOOP_NAMES = frozenset({"_n", "_p", "_k", "_c", "_s", "_chunk"})
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,14 @@ def output_node(g: Graph, name: str | None) -> tuple[str, int]:
 class Ascent:
     """The step loop over one output of a graph. Iterate it for the steps;
     afterwards `start`, `last` (the last good state reached, also after an
-    error or Ctrl-C), `stopped` ("steps", "tol" or "error") and `error`."""
+    error or Ctrl-C), `stopped` ("steps", "tol" or "error") and `error`.
+
+    compiled: None compiles the loop when it pays off, True always, False
+    never (the interpreter: the reference, and much slower)."""
 
     def __init__(self, graph: Graph, step: float, steps: int = 1, *, output: str | None = None,
                  descend: bool = False, freeze: Iterable[str] = (), every: int = 1,
-                 tol: float | None = None, compiled: bool = True, samples: int = 0,
+                 tol: float | None = None, compiled: bool | None = None, samples: int = 0,
                  progress: Callable[[int], None] | None = None):
         if not math.isfinite(step):
             raise InputError("the step size must be a finite number", hint="as in --step 0.01")
@@ -118,11 +122,16 @@ class Ascent:
                        if n not in frozen and used[i] and g.needs[i]]
         self._chunk = None
         self._lines = 1
-        if compiled:
-            self._chunk, self._lines = compile_loop(self)
+        live_ops = sum(1 for i in range(len(g)) if used[i] and g.kind[i] == OP)
+        # Compiling costs about as much as 40 steps of the interpreter: for a big
+        # graph and a few steps, interpreting is quicker.
+        if compiled or (compiled is None and (live_ops <= _ALWAYS_COMPILE or steps >= 64)):
+            self._chunk, self._lines = compile_loop(self, live_ops)
+        if self._chunk is None:
+            self._lines = max(1, 3 * live_ops)
         self.compiled = self._chunk is not None
         self.start: Step | None = None
-        self.last: Step | None = None
+        self._last: Step | _State | None = None
         self.stopped: str | None = None
         self.error: MathError | None = None
         self.trace: list[tuple[int, float]] = []   # (k, value) at every chunk end, for plots
@@ -226,7 +235,7 @@ class Ascent:
         except MathError as e:
             self.stopped, self.error = "error", e
             raise
-        self.start = self.last = self._step(st)
+        self.start = self._last = self._step(st)
         self.trace = [(0, st.value)]
         yield self.start
         cap, every, n = self._chunk_size(), self.every, self.steps
@@ -242,14 +251,14 @@ class Ascent:
                         st = start if end - 1 == start.k else self._advance(start, end - 1 - start.k)[0]
                         target = end
                         break
-                    self.last = self._step(st)
+                    self._last = st  # made into a Step only when asked for
                     self.trace.append((st.k, st.value))
                     if self.progress:
                         self.progress(st.k)
                 # ... then that one update alone, so its change can be reported.
                 prev = st
                 st, stopped = self._advance(prev, 1)
-                self.last = step = self._step(st, prev)
+                self._last = step = self._step(st, prev)
                 if not self.trace or self.trace[-1][0] != st.k:
                     self.trace.append((st.k, st.value))
                 if self.progress:
@@ -261,10 +270,17 @@ class Ascent:
                 yield step
         except _Failure as f:
             if self.last is None or self.last.k != f.good.k:
-                self.last = self._step(f.good)
+                self._last = f.good
             self.stopped, self.error = "error", f.error
             raise f.error from None
         self.stopped = "steps"
+
+    @property
+    def last(self) -> Step | None:
+        """The last good state reached."""
+        if isinstance(self._last, _State):
+            self._last = self._step(self._last)
+        return self._last
 
     def run(self) -> Step:
         """Run to the end; the last step (MathError at a failing step)."""
@@ -362,10 +378,11 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
                 <input> += step * <gradient>      (each moving input)
                 <forward lines>                   (nodes that depend on an input)
                 <backward lines>
-                if 0.0 * <output> * <absorbing args>: return (non-finite: replay)
-                if abs(<output> - _p) < tol: return    (with --tol)
+                _c = 0.0 * <output> * <absorbing args>
+                if _c: stop (non-finite somewhere: the interpreter replays the chunk)
+                if abs(<output> - _p) < tol: stop    (with --tol)
                 _p = <output>
-            return _n, 0, <output>, (<inputs>), (<gradients>)
+            return <updates done>, <status>, <output>, (<inputs>), (<gradients>)
     """
     from .codegen import PYTHON_RESERVED, generate, literal
     from .ops import NAMESPACE
@@ -424,14 +441,16 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     checks: list[str] = []
     if g.kind[out] != CONST:
         checks.append(value)
+    checked = set(checks)
     for l in code.forward:
         i = l.node
         if not g.needs[i]:
             continue
         args = g.args[i]
         for a, absorbs in zip(args, absorbing(g.op[i], len(args))):
-            if absorbs and g.needs[a] and code.names[a] not in checks:
+            if absorbs and g.needs[a] and code.names[a] not in checked:
                 checks.append(code.names[a])
+                checked.add(code.names[a])
 
     sign = "-=" if asc.descend else "+="
     step = literal(asc.step_size)
@@ -442,13 +461,15 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     body += forward_lines + backward_lines
     result = "%s, (%s%s), (%s%s)" % (value, ", ".join(names), "," if len(names) == 1 else "",
                                      ", ".join(grads), "," if len(grads) == 1 else "")
-    for c in range(0, len(checks), 64):  # in groups: one long product would nest too deep to compile
-        body.append("if %s:" % " * ".join(["0.0"] + checks[c:c + 64]))
-        body.append("    return _k + 1, 1, " + result)
+    # 0.0 * v is 0 for every finite v and nan otherwise; in groups, since one long
+    # product would nest too deep for Python's compiler.
+    for c in range(0, len(checks), 64):
+        body.append("_c = %s" % " * ".join(["0.0" if c == 0 else "_c"] + checks[c:c + 64]))
+    if checks:
+        body += ["if _c:", "    _s = 1", "    break"]
     if asc.tol is not None:
-        body.append("if abs(%s - _p) < %s:" % (value, literal(asc.tol)))
-        body.append("    return _k + 1, 2, " + result)
-        body.append("_p = %s" % value)
+        body += ["if abs(%s - _p) < %s:" % (value, literal(asc.tol)), "    _s = 2", "    break",
+                 "_p = %s" % value]
 
     body = _inline(body, [l.target for l in code.forward if g.needs[l.node] and l.node != out])
     text = "\n".join(hoisted + body)
@@ -457,9 +478,12 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     params = ["_n", "_p"] + names + [d for _, d in moving] + ["%s=%s" % (f, f) for f in used]
     src = ["def _chunk(%s):" % ", ".join(params)]
     src += ["    " + l for l in hoisted]
+    src.append("    _s = 0")
     src.append("    for _k in range(_n):")
     src += ["        " + l for l in body or ["pass"]]
-    src.append("    return _n, 0, " + result)
+    src.append("    else:")
+    src.append("        return _n, 0, " + result)
+    src.append("    return _k + 1, _s, " + result)
     return "\n".join(src) + "\n", max(1, len(body))
 
 
@@ -498,13 +522,11 @@ def _inline(body: list[str], temps: list[str], depth_limit: int = 6) -> list[str
     return out
 
 
-def compile_loop(asc: Ascent) -> tuple[Callable | None, int]:
-    """The compiled chunk function, or None when the graph is too big to be worth it."""
+def compile_loop(asc: Ascent, live_ops: int) -> tuple[Callable | None, int]:
+    """The compiled chunk function, or None when the graph is too big for it."""
     from .ops import NAMESPACE
-    g = asc.graph
-    live = sum(1 for i in range(len(g)) if asc._view.live[i] and g.kind[i] == OP)
-    if live * 3 > _MAX_COMPILED_LINES:
-        return None, max(1, 3 * live)
+    if live_ops > _MAX_COMPILED_OPS:
+        return None, 1
     src, lines = loop_source(asc)
     namespace = dict(NAMESPACE)
     exec(compile(src, "<gradcli step loop>", "exec"), namespace)  # generated from the validated graph only

@@ -353,7 +353,7 @@ def run_both(g, step, n, **options):
     """Every yielded step, the error (if any) and the last state, compiled and interpreted."""
     outcomes = []
     for compiled in (True, False):
-        asc = Ascent(g, step, n, compiled=compiled, **options)
+        asc = Ascent(g, step, n, compiled=compiled, **options)  # True: compiled even when small
         seen, error = [], None
         try:
             for s in asc:
@@ -405,8 +405,8 @@ def test_long_chain_compiles_and_agrees():
     depth = 5000
     text = "(" * depth + "x" + "".join(" + a) * b" for _ in range(depth))
     g = gradcli.compile(text, dict(x=0.5, a=0.001, b=0.9999))
-    asc = Ascent(g, 1e-4, 3, descend=True)
-    assert asc.compiled
+    assert not Ascent(g, 1e-4, 3, descend=True).compiled  # 3 steps: interpreting is quicker
+    assert Ascent(g, 1e-4, 100, descend=True).compiled
     compiled, interpreted = run_both(g, 1e-4, 3, descend=True)
     assert same(compiled, interpreted) and compiled[1] is None
 
