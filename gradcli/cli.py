@@ -23,6 +23,8 @@ Examples:
   gradcli -f examples/cs231n.py x=1 y=2
   cat examples/neuron.js | gradcli --json
   gradcli -- "-x^2" x=3
+  gradcli "sig(a*x+b*y+c)" a=1 b=2 c=-3 x=-1 y=3 --step 0.01 --steps 100 --freeze x,y
+  gradcli "x = 2; y = x*x; z = y + y" --explain
   gradcli "x*y" x=2 y=3 --format csv > grads.csv
   gradcli -f examples/neuron.js --svg neuron.svg
   gradcli -i a=1 x=2                 # a session with a and x bound
@@ -132,7 +134,8 @@ def wants_session(words: tuple[str, ...], files: tuple[str, ...]) -> bool:
 SECTIONS = {
     "Input": ["files", "interactive"],
     "Output": ["fmt", "as_json", "svg", "precision", "show_all", "no_nodes", "no_color"],
-    "Explain": ["explain", "paths", "emit", "verify", "check", "step", "dot", "tree"],
+    "Gradient ascent": ["step", "steps", "descend", "freeze", "every", "tol", "output", "plot"],
+    "Explain": ["explain", "paths", "emit", "verify", "check", "h", "dot", "tree"],
 }
 
 
@@ -171,19 +174,30 @@ class SectionedCommand(click.Command):
 @click.option("--all", "show_all", is_flag=True, help="Show every node, however large the graph.")
 @click.option("--no-nodes", is_flag=True, help="Leave the per-node list out of --json.")
 @click.option("--no-color", is_flag=True, help="No colours (also when NO_COLOR is set).")
+@click.option("--step", type=float, metavar="SIZE",
+              help="Gradient ascent: move every input by SIZE times its gradient, then evaluate again.")
+@click.option("--steps", type=click.IntRange(0), metavar="N", help="Repeat the step N times (default 1).")
+@click.option("--descend", is_flag=True, help="Step against the gradient: minimise the output.")
+@click.option("--freeze", metavar="NAMES", help="Comma-separated inputs that the steps leave alone.")
+@click.option("--every", type=click.IntRange(1), metavar="K", help="Print only every K-th step.")
+@click.option("--tol", type=click.FloatRange(0), metavar="T",
+              help="Stop early when the output changes by less than T in one step.")
+@click.option("--output", metavar="NAME", help="The output to report (and to optimise with --step).")
+@click.option("--plot", is_flag=True, help="After the steps, chart the output over the steps.")
 @click.option("--explain", is_flag=True, help="After the table, the backward pass line by line, with its numbers.")
 @click.option("--paths", is_flag=True, help="After the table, each gradient as a sum over paths.")
 @click.option("--emit", type=click.Choice(["python", "js"]), metavar="python|js",
               help="Print the forward and backward pass as a self-contained function.")
 @click.option("--verify", is_flag=True, help="Check the program's hand-written backward pass (exit 1 if wrong).")
 @click.option("--check", is_flag=True, help="Gradient check against central differences (exit 1 if wrong).")
-@click.option("--h", "step", type=click.FloatRange(min=0, min_open=True), default=1e-5, show_default=True,
+@click.option("--h", "h", type=click.FloatRange(min=0, min_open=True), default=1e-5, show_default=True,
               help="Step of the central differences of --check.")
 @click.option("--dot", is_flag=True, help="Print the graph in Graphviz DOT, wires labelled value/gradient.")
 @click.option("--tree", is_flag=True, help="Show the graph as a tree rooted at the output.")
 @click.version_option(__version__, "-V", "--version", prog_name="gradcli")
 def main(words, files, interactive, fmt, as_json, svg, precision, show_all, no_nodes, no_color,
-         explain, paths, emit, verify, check, step, dot, tree):
+         step, steps, descend, freeze, every, tol, output, plot,
+         explain, paths, emit, verify, check, h, dot, tree):
     """Compute an expression's value and its gradients by backpropagation.
 
     EXPR is an expression or a small program (statements separated by ';' or
@@ -199,6 +213,12 @@ def main(words, files, interactive, fmt, as_json, svg, precision, show_all, no_n
             from .repl import session
             sys.exit(session(source, bindings, no_color=no_color, precision=precision))
         assert source is not None
+        stepping = dict(step=step, steps=steps, descend=descend, freeze=freeze, every=every,
+                        tol=tol, output=output, plot=plot)
+        if any(v not in (None, False) for v in stepping.values()):
+            from .stepcli import run_steps
+            sys.exit(run_steps(source, source.name, bindings, as_json=as_json, precision=precision,
+                               no_nodes=no_nodes, no_color=no_color, show_all=show_all, **stepping))
         if mode == "verify":
             from .verify import verify as check_backward
             results = check_backward(source, bindings, precision=precision)
@@ -210,7 +230,7 @@ def main(words, files, interactive, fmt, as_json, svg, precision, show_all, no_n
         click.echo(e.render(), err=True)
         sys.exit(e.exit_code)
     if mode:
-        sys.exit(_insight(mode, results, as_json, precision, no_color, emit, step))
+        sys.exit(_insight(mode, results, as_json, precision, no_color, emit, h))
     show(results, "json" if as_json else fmt, precision, show_all, no_nodes, no_color, explain, paths)
 
 

@@ -37,7 +37,7 @@ def test_version_is_the_packages():
 def test_help_has_sections_examples_and_exit_codes():
     out = CliRunner().invoke(main, ["--help"]).output
     sections = re.findall(r"^(\w[\w ]*options):$", out, re.M)
-    assert sections == ["Input options", "Output options", "Explain options", "Other options"]
+    assert sections == ["Input options", "Output options", "Gradient ascent options", "Explain options", "Other options"]
     input_part = out.split("Input options:")[1].split("Output options:")[0]
     assert "--file" in input_part and "--interactive" in input_part
     output_part = out.split("Output options:")[1].split("Other options:")[0]

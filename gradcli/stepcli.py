@@ -1,0 +1,297 @@
+"""The command line of the step loop: --step, --steps, --descend, --freeze,
+--every, --tol, --output, --plot.
+
+The renderers here return strings or rich objects; `run_steps` decides where
+they go (step lines and summary to stdout, progress bar and errors to stderr)
+and returns the exit code: 0, 1 for a math error at some step, 130 for Ctrl-C.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from typing import TYPE_CHECKING
+
+from .errors import GradcliError, InputError, Source
+
+if TYPE_CHECKING:
+    from rich.console import Group
+    from .steps import Ascent, Step
+
+PLOT_WIDTH = 64
+PLOT_HEIGHT = 12
+PROGRESS_FROM = 20_000  # runs shorter than this finish before a bar is worth drawing
+
+
+def _g(x: float, precision: int) -> str:
+    if x == 0:
+        return "0"
+    return "%.*g" % (precision, x)
+
+
+def _signed(x: float | None, precision: int) -> str:
+    if x is None:
+        return ""
+    if x == 0:
+        return "0"
+    return "%+.*g" % (precision, x)
+
+
+def step_text(step: float) -> str:
+    """The step size as given: 0.01, 1000, 1e-06."""
+    text = repr(step)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def header(width: int) -> str:
+    return "%*s  %14s  %14s  %14s" % (width, "step", "value", "change", "predicted")
+
+
+def step_line(s: "Step", width: int, precision: int) -> str:
+    """One update: step number, output value, its change, and the change the
+    gradient predicted (±step·|grad|²); a gap between the last two means the
+    step size is large for this curvature."""
+    line = "%*d  %14s  %14s  %14s" % (width, s.k, _g(s.value, precision),
+                                      _signed(s.change, precision), _signed(s.predicted, precision))
+    return line.rstrip()
+
+
+def step_json(s: "Step") -> dict:
+    from .render import _j
+    return {"step": s.k, "value": _j(s.value),
+            "inputs": {n: _j(v) for n, v in s.inputs.items()},
+            "gradients": {n: _j(v) for n, v in s.gradients.items()}}
+
+
+def summary(asc: "Ascent", precision: int, status: str) -> "Group":
+    """Start and final output, each input's start and final value, final gradients."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    start, last = asc.start, asc.last
+    assert start is not None and last is not None
+    mode = "descent" if asc.descend else "ascent"
+    updates = "%d update%s" % (last.k, "" if last.k == 1 else "s")
+    title = Text.assemble(("gradient %s" % mode, "bold"), " of ", (asc.label, "bold green"),
+                          ", step size %s: %s" % (step_text(asc.step_size), updates))
+    t = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
+    t.add_column("")
+    t.add_column("start", justify="right")
+    t.add_column("final", justify="right")
+    t.add_column("change", justify="right")
+    t.add_column("d %s / d input" % _short(asc.label), justify="right")
+    t.add_row(Text(_short(asc.label), style="bold green"), _g(start.value, precision),
+              Text(_g(last.value, precision), style="bold"),
+              _signed(last.value - start.value, precision), "")
+    for name in asc.names:
+        label = Text(name, style="bold cyan")
+        if name in asc.frozen:
+            label.append(" (frozen)", style="dim")
+        t.add_row(label, _g(start.inputs[name], precision), _g(last.inputs[name], precision),
+                  _signed(last.inputs[name] - start.inputs[name], precision),
+                  _g(last.gradients[name], precision))
+    parts = [title, t]
+    if status:
+        parts.append(Text(status, style="yellow"))
+    return Group(*parts)
+
+
+def _short(label: str, width: int = 24) -> str:
+    return label if len(label) <= width else label[: width - 3] + "..."
+
+
+def chart(points: list[tuple[int, float]], width: int = PLOT_WIDTH, height: int = PLOT_HEIGHT,
+          mark: str = "*") -> list[str]:
+    """The output over the steps as lines of text: one column per span of
+    steps (its last value), value axis on the left, step axis below."""
+    if not points:
+        return []
+    k0, k1 = points[0][0], points[-1][0]
+    span = max(1, k1 - k0)
+    cols = min(width, span + 1)
+    # Each column shows the range the curve covers over its steps (from the end of
+    # the column before, so that steep parts stay connected); between two
+    # known points the curve is a straight line.
+    low: list[float | None] = [None] * cols
+    high: list[float | None] = [None] * cols
+
+    def column(k: int) -> int:
+        return (k - k0) * (cols - 1) // span if cols > 1 else 0
+
+    def first_step(c: int) -> int:
+        return k0 + -(-c * span // (cols - 1)) if cols > 1 else k0
+
+    def cover(c: int, v: float) -> None:
+        low[c] = v if low[c] is None else min(low[c], v)
+        high[c] = v if high[c] is None else max(high[c], v)
+
+    cover(column(points[0][0]), points[0][1])
+    for (ka, va), (kb, vb) in zip(points, points[1:]):
+        for c in range(column(ka), column(kb) + 1):
+            for k in (max(ka, first_step(c) - 1), min(kb, first_step(c + 1) - 1 if c + 1 < cols else kb)):
+                cover(c, va + (vb - va) * (k - ka) / (kb - ka) if kb > ka else vb)
+    values = [v for v in low + high if v is not None]
+    lo, hi = min(values), max(values)
+    if hi == lo:
+        lo, hi = lo - 0.5 * abs(lo or 1), hi + 0.5 * abs(hi or 1)
+    grid = [[" "] * cols for _ in range(height)]
+
+    def row(v: float) -> int:
+        return round((hi - v) / (hi - lo) * (height - 1))
+
+    for c in range(cols):
+        if low[c] is not None:
+            for r in range(row(high[c]), row(low[c]) + 1):
+                grid[r][c] = mark
+    top, bottom = "%.6g" % hi, "%.6g" % lo
+    pad = max(len(top), len(bottom))
+    lines = []
+    for r, cells in enumerate(grid):
+        axis = top if r == 0 else bottom if r == height - 1 else ""
+        lines.append("%*s |%s" % (pad, axis, "".join(cells).rstrip()))
+    lines.append("%*s +%s" % (pad, "", "-" * cols))
+    left, right = "step %d" % k0, "%d" % k1
+    lines.append("%*s  %s%*s" % (pad, "", left, max(1, cols - len(left)), right))
+    return lines
+
+
+def check_options(step, steps, descend, freeze, every, tol, plot) -> None:
+    """Options of the step loop that need --step."""
+    if step is None:
+        given = [name for name, v in (("--steps", steps), ("--descend", descend), ("--freeze", freeze),
+                                      ("--every", every), ("--tol", tol), ("--plot", plot))
+                 if v not in (None, False)]
+        if given:
+            raise InputError("%s only make%s sense with --step" % (", ".join(given), "s" if len(given) == 1 else ""),
+                             hint="give a step size, as in --step 0.01 --steps 100")
+
+
+def freeze_names(text: str | None) -> list[str]:
+    if not text:
+        return []
+    names = [n.strip() for n in text.split(",")]
+    if any(not n for n in names):
+        raise InputError("--freeze takes input names separated by commas, got %r" % text,
+                         hint="as in --freeze x,y")
+    return names
+
+
+def single_output(text: "str | Source", name: str, bindings: dict, output: str):
+    """--output without steps: the one output's Result."""
+    from . import compile as compile_program
+    from .steps import Ascent
+    g = compile_program(text, bindings, name)
+    return Ascent(g, 0.0, 0, output=output, compiled=False).result()
+
+
+def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool, precision: int,
+              no_nodes: bool, no_color: bool, step, steps, descend, freeze, every, tol,
+              output, plot, show_all: bool = False) -> int:
+    check_options(step, steps, descend, freeze, every, tol, plot)
+    if step is None:  # --output alone: the calculator, for that output
+        result = single_output(text, name, bindings, output)
+        _print_result(result, as_json, precision, no_nodes, no_color, show_all)
+        return 0
+    if plot and as_json:
+        raise InputError("--plot draws for people and --json writes for programs; choose one")
+    from . import compile as compile_program
+    from .steps import Ascent
+    g = compile_program(text, bindings, name)
+    n = 1 if steps is None else steps
+    asc = Ascent(g, step, n, output=output, descend=descend, freeze=freeze_names(freeze),
+                 every=every or 1, tol=tol, samples=4 * PLOT_WIDTH if plot else 0)
+
+    width = max(4, len(str(n)))
+    progress = None
+    if (every or 1) > 1 and n >= PROGRESS_FROM and sys.stderr.isatty():
+        progress = _progress_bar(asc, n)
+    out = sys.stdout  # while the bar runs, rich's stand-in that prints above the bar
+    error: GradcliError | None = None
+    status = ""
+    code = 0
+    if not as_json:
+        out.write(header(width) + "\n")
+    try:
+        for s in asc:
+            out.write((_json_line(step_json(s)) if as_json else step_line(s, width, precision)) + "\n")
+    except GradcliError as e:
+        error, code = e, e.exit_code
+    except KeyboardInterrupt:
+        code = 130
+    finally:
+        if progress is not None:
+            progress.stop()
+    out = sys.stdout
+    if asc.last is None:  # stopped before the starting point could be evaluated
+        sys.stderr.write((error.render() if error else "gradcli: interrupted") + "\n")
+        return code or 1
+    if asc.stopped == "tol":
+        status = "stopped at step %d: the output changed by less than %s (--tol)" % (asc.last.k, _g(tol, 6))
+    elif code == 130:
+        status = "interrupted: the state reached after %d updates" % asc.last.k
+    elif error is not None:
+        status = "the last good state, after %d updates" % asc.last.k
+        out.flush()
+        sys.stderr.write(error.render() + "\n")
+    elif not asc.moving:
+        status = "nothing moved: every input is frozen or the output does not depend on it"
+
+    if as_json:
+        from .render import to_json
+        out.write(_json_line(to_json(asc.result(), nodes=not no_nodes)) + "\n")
+        if status and code != 1:
+            sys.stderr.write("gradcli: %s\n" % status)
+        return code
+    console = _console(no_color)
+    if plot:
+        console.print()
+        _print_chart(console, asc)
+    console.print()
+    console.print(summary(asc, precision, status))
+    for note in asc.result().notes:
+        console.print("note: " + note, style="yellow")
+    return code
+
+
+def _json_line(obj: dict) -> str:
+    from .render import json_line
+    return json_line(obj)
+
+
+def _print_result(result, as_json, precision, no_nodes, no_color, show_all) -> None:
+    if as_json:
+        from .render import to_json
+        sys.stdout.write(_json_line(to_json(result, nodes=not no_nodes)) + "\n")
+        return
+    from .render import table
+    _console(no_color).print(table(result, precision, None if show_all else 60))
+
+
+def _console(no_color: bool):
+    from .cli import _console as console
+    return console(no_color)
+
+
+def _print_chart(console, asc: "Ascent") -> None:
+    from rich.text import Text
+    fancy = console.is_terminal and console.encoding.lower().startswith("utf")
+    lines = chart(asc.trace, mark="•" if fancy else "*")
+    console.print(Text("%s over the steps" % asc.label, style="bold"))
+    for line in lines:
+        console.print(Text(line, style="cyan" if fancy else ""), soft_wrap=True)
+
+
+class _progress_bar:
+    """A rich progress bar on stderr, fed by the loop after every chunk."""
+
+    def __init__(self, asc: "Ascent", total: int):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+        self.bar = Progress("steps", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                            console=Console(stderr=True), transient=True)
+        self.task = self.bar.add_task("steps", total=total)
+        self.bar.start()
+        asc.progress = lambda k: self.bar.update(self.task, completed=k)
+
+    def stop(self) -> None:
+        self.bar.stop()
