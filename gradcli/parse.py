@@ -8,6 +8,7 @@ depth of nesting. Lark's errors become ours, in plain words.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from difflib import get_close_matches
 
 from lark import Lark, Transformer, Token
@@ -112,6 +113,11 @@ class _Build(Transformer):
 
     def pos(self, children):
         return children[1]
+
+    def group(self, children):
+        # Keep the parentheses in the span, so `(a+b)/(c+d)` is labelled whole.
+        lpar, e, rpar = children
+        return replace(e, span=(lpar.start_pos, rpar.end_pos))
 
     def output(self, children):
         return ast.Output(children[0], children[0].span)
