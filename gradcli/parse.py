@@ -170,7 +170,7 @@ def parse(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:
         return _lark().parse(source.text)
     except UnexpectedInput as e:
         raise _syntax_error(e, source) from None
-    except ProgramError as e:
+    except (ProgramError, ParseError) as e:
         e.source = source
         raise
 
