@@ -49,8 +49,8 @@ class Op:
 
     # Variadic ops build their templates for the actual number of arguments.
     def value_template(self, n: int) -> str:
-        if self.variadic:
-            return "%s(%s)" % (self.name, ", ".join(_args(n)))
+        if self.variadic:  # Python's max(x) wants an iterable; max of one value is that value
+            return "%s(%s)" % (self.name, ", ".join(_args(n))) if n > 1 else "{0}"
         return self.value
 
     def partial_templates(self, n: int) -> tuple[str, ...]:
