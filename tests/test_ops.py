@@ -226,12 +226,23 @@ def test_every_op_with_a_domain_has_a_case():
     ("x^0.5", {"x": 0.0}, "x^0.5"),
     ("atan2(y, x)", {"x": 0.0, "y": 0.0}, "atan2(y, x)"),
     ("x^y", {"x": -2.0, "y": 2.0}, "x^y"),   # the slope in y needs log(x)
+    ("0^x", {"x": 0.0}, "0^x"),               # 0^0 = 1 but 0^y = 0 for y > 0
+    ("x^x", {"x": 0.0}, "x^x"),
 ])
 def test_infinite_or_undefined_slopes_are_errors(text, bindings, node):
     with pytest.raises(MathError) as info:
         gradcli.evaluate(text, bindings)
     assert info.value.message.startswith(node + ": the slope is infinite or undefined")
     assert info.value.exit_code == 1
+
+
+def test_zero_base_with_a_positive_exponent_has_slope_zero_in_the_exponent():
+    r = gradcli.grad("x^y", x=0.0, y=2.0)
+    assert r.value == 0.0 and r.gradients == {"x": 0.0, "y": 0.0}
+    r = gradcli.grad("x^y", x=0.0, y=1.0)
+    assert r.gradients == {"x": 1.0, "y": 0.0}
+    r = gradcli.grad("x^0", x=0.0)
+    assert r.value == 1.0 and r.gradients == {"x": 0.0}
 
 
 def test_values_at_the_edge_of_a_domain_are_fine_when_no_gradient_flows():
