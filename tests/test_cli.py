@@ -223,6 +223,12 @@ def test_json_several_outputs_are_several_lines():
     assert [o["output"] for o in outs] == ["x*y", "x+y", "sig(x)"]
 
 
+def test_json_gives_long_outputs_in_full():
+    expr = "+".join("x%d" % i for i in range(30))
+    [out] = jsonl(expr, *("x%d=1" % i for i in range(30)), "--no-nodes")
+    assert out["output"] == expr
+
+
 def test_json_from_a_program_names_the_output():
     [out] = jsonl("q = x*y", "x=2", "y=3", "--no-nodes")
     assert out["output"] == "q"
