@@ -371,3 +371,19 @@ def test_any_text_parses_or_gives_a_plain_error(text):
 def test_every_example_parses():
     for path in examples():
         assert parse(path.read_text(), name=path.name)
+
+
+@settings(max_examples=3 * EXAMPLES)
+@given(st.lists(_pieces, max_size=16).map("".join), st.sampled_from([{}, {"x": 1.0, "y": 2.0}, {"x": 0.0, "y": -1.0}]))
+def test_any_text_evaluates_or_gives_a_plain_error(text, bindings):
+    try:
+        results = gradcli.evaluate(text, bindings)
+    except GradcliError as e:
+        assert not LARK_WORDS.search(e.render()), e.render()
+        assert e.exit_code in (1, 2)
+        return
+    for r in results:
+        assert math.isfinite(r.value)
+        from gradcli.render import json_line, to_json, table
+        json_line(to_json(r))
+        table(r)
