@@ -359,6 +359,14 @@ def test_strange_inputs_give_plain_errors_or_answers(text):
         assert r.stderr.startswith("gradcli: ")
 
 
+def test_help_version_and_unknown_options():
+    text = ok("--help")
+    assert "Usage: " in text and "Examples:" in text and "Exit codes: 0 success" in text
+    assert ok("-V").strip() == "gradcli, version %s" % __import__("gradcli").__version__
+    r = invoke("--frobnicate", "x")
+    assert r.exit_code == 2 and "No such option" in r.stderr
+
+
 # --- colour -----------------------------------------------------------------------
 
 def test_piped_output_has_no_escape_codes_and_does_not_wrap():

@@ -214,6 +214,12 @@ def test_domain_errors_name_the_subexpression(text, bindings, node, why, args):
     assert lines[2] == "  " + " " * start + "^" * len(node)
 
 
+def test_exp_overflows_where_the_readme_says():
+    assert gradcli.grad("exp(x)", x=709.7).value == pytest.approx(math.exp(709.7))
+    with pytest.raises(MathError, match="too large"):
+        gradcli.grad("exp(x)", x=709.8)
+
+
 def test_every_op_with_a_domain_has_a_case():
     covered = {"log", "log2", "log10", "sqrt", "asin", "acos", "div", "pow"}
     assert {name for name, op in OPS.items() if op.domain} <= covered

@@ -303,6 +303,12 @@ def test_fan_out_adds_gradients():
 
 @pytest.mark.parametrize("text", ["x*x", "sig(x)*sig(x) + x", "q = x*y; q*q + q", "x = x*2; x *= x; x",
                                   "max(x, y, 1) + min(x)", "relu(x) * abs(y) + 2^x + x^2 + atan2(y, x)",
-                                  "x*y; x+y; 3"])
+                                  "x*y; x+y; 3",
+                                  # names that collide with the generated code's own
+                                  "exp = 1.5; max = 2; LN2 = 3; dexp = 4; t1 = 5; exp*max + LN2*dexp + t1 + "
+                                  "log2(exp + x) + max(exp, max, x)",
+                                  "None = 1; True = 2; lambda = 3; print = 4; forward_backward = 5; "
+                                  "None*True*lambda*print*forward_backward*x",
+                                  "inputs = 1; grads = 2; d = 3; dd = 4; ddd = d*dd; dx = x; inputs*grads*ddd*dx"])
 def test_generated_code_on_fixed_programs(text):
     check_codegen(text, {"x": 0.7, "y": -1.3, "z": 2.0})
