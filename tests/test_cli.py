@@ -468,3 +468,9 @@ def test_readme_error_table_messages():
     assert fails(1, "log(x-3)", "x=1").splitlines()[0] == math_msg
     syntax_msg = re.search(r"`(gradcli: syntax error at [^`]*)`", text).group(1)
     assert fails(2, "(x+y", "x=1", "y=2").splitlines()[0] == syntax_msg
+
+
+def test_a_program_argument_wins_over_piped_input():
+    # stdin is read only when no program is given on the command line
+    [out] = jsonl("x*3", "x=2", "--no-nodes", input="x*100\n")
+    assert out["output"] == "x*3" and out["value"] == 6.0
