@@ -53,8 +53,8 @@ def _fmt(x: float) -> str:
 
 
 def _args_text(g: Graph, args: tuple[int, ...], values: list) -> str:
-    shown = []
-    for a in args:
+    shown: list[str] = []
+    for a in dict.fromkeys(args):  # x*x names x once
         label = g.label(a)
         if (g.kind[a] == OP or g.name[a]) and label.lstrip("(-").rstrip(")") != _fmt(abs(values[a])):
             shown.append("%s = %s" % (label, _fmt(values[a])))

@@ -122,14 +122,16 @@ OPS: dict[str, Op] = {op.name: op for op in (
     Op("div", 2, "{0} / {1}", ("1.0 / {1}", "-{0} / ({1} * {1})"), symbol="/",
        domain="the divisor must not be 0"),
     Op("neg", 1, "-{0}", ("-1.0",), ("-1",), symbol="-"),
-    # x^0 is 1 everywhere, so its slope is 0 even at x = 0; 0^y is 0 for y > 0.
+    # x^0 is 1 everywhere, so its slope is 0 even at x = 0; 0^y is 0 for y > 0, but
+    # at 0^0 (= 1) the slope in y is undefined: log(0) raises there.
     Op("pow", 2, "pow({0}, {1})",
        ("{1} * pow({0}, {1} - 1.0) if {1} != 0.0 else 0.0",
-        "{out} * log({0}) if {0} != 0.0 else 0.0"),
+        "{out} * log({0}) if {out} != 0.0 else 0.0"),
        ("{1} * {0}^({1} - 1)", "{out} * log({0})"), symbol="^",
        domain=(("{0} < 0.0", "a negative base needs a whole-number exponent"),
                ("{0} == 0.0", "0 to a negative power divides by zero")),
        slope=(("{0} < 0.0", "the slope in the exponent is out * log(base), and the base is negative"),
+              ("{0} == 0.0 and {1} == 0.0", "0^y jumps from 1 to 0 at y = 0, so it has no slope in y there"),
               ("{0} == 0.0", "the slope in the base is infinite at 0 for exponents below 1"))),
     # Functions.
     Op("exp", 1, "exp({0})", ("{out}",)),

@@ -119,6 +119,11 @@ class _Build(Transformer):
     def pos(self, children):
         return children[1]
 
+    def group(self, children):
+        # Keep the parentheses in the span, so `(a+b)/(c+d)` is labelled whole.
+        lpar, e, rpar = children
+        return replace(e, span=(lpar.start_pos, rpar.end_pos))
+
     def output(self, children):
         return ast.Output(children[0], children[0].span)
 
@@ -170,7 +175,7 @@ def parse(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:
         return _lark().parse(source.text)
     except UnexpectedInput as e:
         raise _syntax_error(e, source) from None
-    except ProgramError as e:
+    except (ProgramError, ParseError) as e:
         e.source = source
         raise
 
@@ -188,8 +193,12 @@ _OPERATOR = {"PLUS", "MINUS", "STAR", "SLASH", "POW"}
 def _expected(names: set[str]) -> str:
     names = set(names)
     words = []
+    if names & {"STAR", "SLASH", "POW"}:
+        # After an operand a name or '(' could only start `var x = ...` or a
+        # call; listing "a number" there would mislead.
+        names -= _OPERAND
     if names & _OPERAND:
-        words.append("a number, a name or '('")
+        words += ["a number", "a name", "'('"]
         names -= _OPERAND | {"MINUS", "PLUS"}
     if len(names & _OPERATOR) > 1:
         words.append("an operator")
@@ -201,6 +210,12 @@ def _expected(names: set[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _depth(text: str, pos: int) -> int:
+    """How many '(' are open at `pos` in its statement."""
+    start = max(text.rfind("\n", 0, pos), text.rfind(";", 0, pos)) + 1
+    return text.count("(", start, pos) - text.count(")", start, pos)
 
 
 def _syntax_error(e: UnexpectedInput, source: Source) -> ParseError:
@@ -221,6 +236,11 @@ def _syntax_error(e: UnexpectedInput, source: Source) -> ParseError:
     elif isinstance(e, UnexpectedToken):
         tok = e.token
         expected = e.expected
+        try:  # LALR's expected set includes symbols of merged states; ask what really fits
+            expected = e.interactive_parser.accepts()
+            stack = e.interactive_parser.parser_state.value_stack
+        except Exception:
+            stack = []
         if tok.type == "$END":
             pos = len(source.text.rstrip())
             what = "the input ends too early"
@@ -229,15 +249,23 @@ def _syntax_error(e: UnexpectedInput, source: Source) -> ParseError:
         else:
             what = "unexpected %s '%s'" % (_WORDS.get(tok.type, "token").split(" ")[-1]
                                             if tok.type in ("NUMBER", "NAME", "QNAME") else "symbol", tok)
-        if expected <= {"ASSIGN"}:  # `a b`: read as the start of `var x = ...`
+        names = [t for t in stack[-2:] if isinstance(t, Token) and t.type == "NAME"]
+        if expected <= {"ASSIGN"} and len(names) == 2 and names[0] in DECLARATIONS:
+            hint = "%s declares a name and gives its value, as in %s %s = 1" % (names[0], names[0], names[1])
+        elif expected <= {"ASSIGN"}:  # `a b`: read as the start of `var x = ...`
             what, expected = "two names in a row", set()
             hint = "put an operator between them, as in a*b"
+            if len(names) == 2:  # point at the second name, not past it
+                pos = names[1].start_pos
+                return ParseError(what, hint=hint, span=(pos, names[1].end_pos), source=source)
         elif "RPAR" in expected and tok.type in ("$END", "_SEP"):
             hint = "a '(' is not closed; add ')'"
         elif tok.type in ("NAME", "QNAME", "LPAR", "NUMBER") and expected & _OPERATOR:
             hint = "write multiplication explicitly, as in 2*x"
-        elif tok.type == "RPAR" and "RPAR" not in expected:
+        elif tok.type == "RPAR" and "RPAR" not in expected and _depth(source.text, pos) <= 0:
             hint = "this ')' has no matching '('"
+        elif tok.type == "ASSIGN" and source.text[:pos].rstrip().endswith("="):
+            hint = "gradcli has no comparisons; use = only to assign, as in x = 3"
     else:
         what, expected = "unexpected input", set()
     message = what + ("; expected %s" % _expected(expected) if expected else "")

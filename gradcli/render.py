@@ -110,7 +110,9 @@ def _j(x: float | None):
 def to_json(result: "Result", nodes: bool = True) -> dict:
     g = result.graph
     d: dict = {
-        "output": result.label,
+        # The table shortens long source text; JSON gives it in full.
+        "output": result.label if g.name[result.output] or result.label != g.label(result.output)
+        else g.text(result.output),
         "value": _j(result.value),
         "gradients": {name: _j(result.grads[i] or 0.0) for name, i in g.inputs.items()},
     }
