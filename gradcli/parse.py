@@ -119,11 +119,6 @@ class _Build(Transformer):
     def pos(self, children):
         return children[1]
 
-    def group(self, children):
-        # Keep the parentheses in the span, so `(a+b)/(c+d)` is labelled whole.
-        lpar, e, rpar = children
-        return replace(e, span=(lpar.start_pos, rpar.end_pos))
-
     def output(self, children):
         return ast.Output(children[0], children[0].span)
 
@@ -256,8 +251,9 @@ def _syntax_error(e: UnexpectedInput, source: Source) -> ParseError:
             what, expected = "two names in a row", set()
             hint = "put an operator between them, as in a*b"
             if len(names) == 2:  # point at the second name, not past it
-                pos = names[1].start_pos
-                return ParseError(what, hint=hint, span=(pos, names[1].end_pos), source=source)
+                second = names[1]
+                return ParseError(what, hint=hint, span=(second.start_pos, second.end_pos),  # type: ignore[arg-type]
+                                  source=source)
         elif "RPAR" in expected and tok.type in ("$END", "_SEP"):
             hint = "a '(' is not closed; add ')'"
         elif tok.type in ("NAME", "QNAME", "LPAR", "NUMBER") and expected & _OPERATOR:
