@@ -23,10 +23,15 @@ __version__ = "0.1.0"
 __all__ = ["grad", "evaluate", "compile", "Program", "Node", "Result", "nodes", "Source",
            "GradcliError", "ParseError", "ProgramError", "InputError", "MathError",
            "__version__"]
-# The step loop (issue 3) joins this list as `steps`, from gradcli/steps.py.
+# The step loop: gradcli.ascend(...) iterates Step records (gradcli/steps.py).
+__all__ += ["ascend", "Ascent", "Step"]
+if TYPE_CHECKING:
+    from .api import ascend
+    from .steps import Ascent, Step
 
 _LAZY = {"grad": "api", "evaluate": "api", "compile": "api", "Program": "api", "Node": "api",
          "nodes": "api", "Result": "engine"}
+_LAZY.update(ascend="api", Ascent="steps", Step="steps")
 
 
 def __getattr__(name: str) -> object:

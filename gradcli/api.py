@@ -23,23 +23,31 @@ Mistakes raise the classes of `gradcli.errors`, with the place:
 ...     print(e.position, e.message)
 (1, 1) log(x - 3): log needs an argument above 0 (x - 3 = -2)
 
-The step loop (gradient ascent, one step at a time, as an iterator) lives in
-gradcli/steps.py and is exported from `gradcli` next to these functions.
+The step loop, gradient ascent one update at a time: iterate it for
+`gradcli.steps.Step` records (k = 0 is the starting point):
+
+>>> neuron = dict(a=1, b=2, c=-3, x=-1, y=3)
+>>> for s in gradcli.ascend("sig(a*x + b*y + c)", 0.01, 2, bindings=neuron):
+...     print(s.k, round(s.value, 4), round(s.inputs["a"], 4))
+0 0.8808 1.0
+1 0.8826 0.999
+2 0.8843 0.998
 """
 from __future__ import annotations
 
 import copy
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from .errors import InputError, ProgramError, Source
 
 if TYPE_CHECKING:
     from .engine import Result
     from .graph import Graph
+    from .steps import Ascent
 
-__all__ = ["Node", "Program", "compile", "evaluate", "grad", "nodes"]
+__all__ = ["Node", "Program", "ascend", "compile", "evaluate", "grad", "nodes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +145,66 @@ def grad(text: str | Source, /, **bindings: float) -> "Result":
     return evaluate(text, bindings)[0]
 
 
+def ascend(program: "str | Source | Program", step: float, steps: int = 1, *,
+           bindings: Mapping[str, float] | None = None, output: str | None = None,
+           descend: bool = False, freeze: str | Iterable[str] = (), every: int = 1,
+           tol: float | None = None, name: str = "<expr>") -> "Ascent":
+    """Gradient ascent on one output: `steps` updates of every input by `step`
+    times its gradient, all inputs at once (`descend=True` subtracts).
+
+    The loop is an iterable of `gradcli.steps.Step` records: k = 0 (the
+    starting point), then every `every`-th update and the last one. Each has
+    `.value` (the output after k updates), `.inputs` and `.gradients` (dicts by
+    input name) and, for k > 0, `.change` and `.predicted` (the change the
+    gradient predicted, ±step·|grad|²). Iterating again starts again from
+    the same bindings. After a run the loop has `.start`, `.last` (the last
+    good state, also after an error), `.stopped` ("steps", "tol" or "error")
+    and `.result()` (the full Result at `.last`); `.run()` runs to the end
+    and returns the last step.
+
+    `program` is a program's text or a `Program`; `bindings` bind its inputs;
+    `output` picks an output by label or name (default: the first);
+    `freeze` names inputs that stay put (a list, or "x,y"); `tol` stops
+    early when the output changes by less than tol. A domain error or
+    overflow at some step raises MathError naming the step.
+
+    >>> loop = ascend("(x-3)^2 + (y+1)^2", 0.1, 200, bindings={"x": 0, "y": 0}, descend=True)
+    >>> last = loop.run()
+    >>> last.k, round(last.value, 12), round(last.inputs["x"], 6), round(last.inputs["y"], 6)
+    (200, 0.0, 3.0, -1.0)
+    >>> first = next(iter(ascend("x*x", 0.5, bindings={"x": 1})))
+    >>> first.k, first.value, first.gradients
+    (0, 1.0, {'x': 2.0})
+    """
+    if isinstance(program, Program):
+        return program.ascend(step, steps, bindings=bindings, output=output, descend=descend,
+                              freeze=freeze, every=every, tol=tol)
+    return _ascent(compile(program, bindings, name), step, steps, output, descend, freeze, every, tol)
+
+
+def _real(what: str, x: object) -> float:
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x):
+        return float(x)
+    raise InputError("%s must be a finite number, not %r" % (what, x))
+
+
+def _whole(what: str, n: object, least: int) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < least:
+        raise InputError("%s must be a whole number of %d or more, not %r" % (what, least, n))
+    return n
+
+
+def _ascent(graph: "Graph", step: float, steps: int, output: str | None, descend: bool,
+            freeze: str | Iterable[str], every: int, tol: float | None) -> "Ascent":
+    from .steps import Ascent
+    size = _real("the step size", step)
+    if isinstance(freeze, str):
+        freeze = [n.strip() for n in freeze.split(",") if n.strip()]
+    return Ascent(graph, size, _whole("the number of steps", steps, 0), output=output,
+                  descend=bool(descend), freeze=list(freeze), every=_whole("every", every, 1),
+                  tol=None if tol is None else _real("the tolerance", tol))
+
+
 class Program:
     """A program parsed and built once, then evaluated at any bindings.
 
@@ -222,6 +290,18 @@ class Program:
     def __call__(self, **bindings: float) -> "Result":
         """The first output at these bindings."""
         return self.evaluate(bindings)[0]
+
+    def ascend(self, step: float, steps: int = 1, *, bindings: Mapping[str, float] | None = None,
+               output: str | None = None, descend: bool = False,
+               freeze: str | Iterable[str] = (), every: int = 1,
+               tol: float | None = None) -> "Ascent":
+        """The step loop at these bindings: see `gradcli.ascend`.
+
+        >>> p = Program("w*x")
+        >>> [(s.k, s.inputs["w"]) for s in p.ascend(0.5, 2, bindings={"w": 1, "x": 2}, freeze="x")]
+        [(0, 1.0), (1, 2.0), (2, 3.0)]
+        """
+        return _ascent(self.bind(bindings), step, steps, output, descend, freeze, every, tol)
 
     def _not_an_input(self, name: str) -> ProgramError:
         if name in self._computed:
