@@ -31,7 +31,7 @@ The step loop, gradient ascent one update at a time: iterate it for
 ...     print(s.k, round(s.value, 4), round(s.inputs["a"], 4))
 0 0.8808 1.0
 1 0.8826 0.999
-2 0.8843 0.998
+2 0.8843 0.9979
 """
 from __future__ import annotations
 
