@@ -4,16 +4,23 @@
     gradcli> q = a*x + 2           defines an intermediate
     gradcli> sig(q)                shows the table of an expression
     gradcli> :vars                 lists inputs and definitions
+    gradcli> :step 0.01 10         ten steps of gradient ascent on sig(q)
+    gradcli> :explain              the backward pass of sig(q), line by line
 
 The session keeps its input values apart from its definitions, and each
 expression is evaluated as the program "definitions, then the expression"
 with the inputs bound as on the command line. Each definition keeps the
 number of the line that typed it, so an error points into that line.
 Errors are printed and the session goes on.
+
+`:step` runs the step loop (gradcli.ascend) on the last expression shown
+and leaves the inputs at the values it reached, so the next table shows
+them; its lines and summary are the command line's (gradcli/stepcli.py).
 """
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
@@ -42,8 +49,7 @@ COMMANDS: dict[str, Command] = {}
 
 def command(name: str, usage: str, help: str,
             aliases: tuple[str, ...] = ()) -> Callable[[Callable[["Session", str], bool]], Callable[["Session", str], bool]]:
-    """Register a `:name` command. The step loop (`:step SIZE N`, from
-    gradcli/steps.py) and explanations (`:explain EXPR`) are added the same way."""
+    """Register a `:name` command."""
     def register(fn: Callable[["Session", str], bool]) -> Callable[["Session", str], bool]:
         cmd = Command(name, usage, help, fn)
         for n in (name,) + aliases:
@@ -61,6 +67,7 @@ class Session:
         self.out, self.err, self.precision = out, err, precision
         self.bindings: dict[str, float] = dict(bindings or {})
         self.defs: list[tuple[str, str, str]] = []  # (line name, statement, name defined)
+        self.last: tuple[str, str] | None = None      # (line name, expression) last shown
         self.count = 0
 
     # -- what a line does ------------------------------------------------
@@ -103,6 +110,27 @@ class Session:
                 self.show(line[s.span[0]:s.span[1]], part)
         return True
 
+    def target(self, arg: str, usage: str) -> tuple[str, str] | None:
+        """(line name, expression) for a command that acts on an expression:
+        the one in `arg`, else the last one shown."""
+        if not arg:
+            if self.last is None:
+                self.error("no expression yet: type one first, or give it: %s" % usage)
+            return self.last
+        from .ast import Assign
+        from .parse import parse
+        part = "<in %d>" % self.count
+        try:
+            stmts = parse(Source(arg, part))
+        except GradcliError as e:
+            self.show_error(e)
+            return None
+        if len(stmts) != 1 or isinstance(stmts[0], Assign):
+            self.error("%s acts on one expression; define names on lines of their own" % usage.split()[0])
+            return None
+        self.last = (part, arg)
+        return self.last
+
     def define(self, name: str, stmt: str, part: str) -> None:
         self.bindings.pop(name, None)  # an input no more: the program computes it
         self.defs.append((part, stmt, name))
@@ -128,6 +156,7 @@ class Session:
 
     def show(self, expr: str, part: str) -> None:
         from .render import table
+        self.last = (part, expr)
         try:
             results = self.evaluate(expr, part)
         except GradcliError as e:
@@ -141,8 +170,10 @@ class Session:
     def evaluate(self, text: str, part: str) -> "list[Result]":
         """The program 'definitions, then text' at the session's inputs."""
         from .api import evaluate
-        source = Source.join([(p, stmt) for p, stmt, _ in self.defs] + [(part, text)])
-        return evaluate(source, self.bindings)
+        return evaluate(self.source(text, part), self.bindings)
+
+    def source(self, text: str, part: str) -> Source:
+        return Source.join([(p, stmt) for p, stmt, _ in self.defs] + [(part, text)])
 
     # -- printing ----------------------------------------------------------
 
@@ -162,16 +193,14 @@ class Session:
 
 @command("help", ":help", "this list", aliases=("h", "?"))
 def _help(s: Session, arg: str) -> bool:
-    lines = [
-        "NAME = VALUE      bind an input (again: change its value; NAME += 1 adds to it)",
-        "NAME = EXPR       define an intermediate",
-        "EXPR              show its forward and backward table",
+    rows = [
+        ("NAME = VALUE", "bind an input (again: change its value; NAME += 1 adds to it)"),
+        ("NAME = EXPR", "define an intermediate"),
+        ("EXPR", "show its forward and backward table"),
     ]
-    seen = set()
-    for cmd in COMMANDS.values():
-        if cmd.name not in seen:
-            seen.add(cmd.name)
-            lines.append("%-17s %s" % (cmd.usage, cmd.help))
+    rows += [(cmd.usage, cmd.help) for cmd in dict.fromkeys(COMMANDS.values())]
+    width = max(len(usage) for usage, _ in rows)
+    lines = ["%-*s  %s" % (width, usage, text) for usage, text in rows]
     lines.append("Up and down arrows recall earlier lines; Tab completes names.")
     s.out.print("\n".join(lines), markup=False, highlight=False)
     return True
@@ -188,10 +217,105 @@ def _vars(s: Session, arg: str) -> bool:
     return True
 
 
+STEP_LINES = 10  # a long run prints about this many update lines, then the summary
+
+
+def _steps(s: Session, arg: str, descend: bool) -> bool:
+    """:step and :descend: the command line's --step loop, from the session's inputs."""
+    name = ":descend" if descend else ":step"
+    usage = name + " SIZE [N] [EXPR]"
+    m = re.match(r"(\S+)(?:\s+([-+]?\d+)(?!\S))?\s*(.*)\Z", arg, re.S)
+    if m is None:
+        s.error("%s needs a step size: %s, as in %s 0.01 10" % (name, usage, name))
+        return True
+    try:
+        size = float(m.group(1))
+    except ValueError:
+        s.error("the step size must be a number, not %r (%s, as in %s 0.01 10)" % (m.group(1), usage, name))
+        return True
+    n = int(m.group(2)) if m.group(2) else 1
+    if n < 0:
+        s.error("the number of steps must be a whole number of 0 or more, not %d (%s)" % (n, usage))
+        return True
+    target = s.target(m.group(3), usage)
+    if target is None:
+        return True
+    from .api import Program
+    from .stepcli import header, step_line, summary
+    part, expr = target
+    try:
+        program = Program(s.source(expr, part))
+        bindings = {k: v for k, v in s.bindings.items() if k in program.inputs}
+        loop = program.ascend(size, n, bindings=bindings, descend=descend,
+                              every=max(1, n // STEP_LINES))
+    except GradcliError as e:
+        s.show_error(e)
+        return True
+    width = max(4, len(str(n)))
+    error: GradcliError | None = None
+    status = ""
+    try:
+        for step in loop:
+            if step.k == 0:
+                s.out.print(header(width), markup=False, highlight=False)
+            s.out.print(step_line(step, width, s.precision), markup=False, highlight=False)
+    except GradcliError as e:
+        error = e
+    except KeyboardInterrupt:
+        status = "interrupted: the state reached after %d updates"
+    last = loop.last
+    if last is None:  # the starting point itself failed: nothing moved
+        if error is not None:
+            s.show_error(error)
+        return True
+    if error is not None:
+        error.hint = error.hint.replace("--step", name)  # the hint was written for the command line
+        s.show_error(error)
+        status = "the last good state, after %d updates"
+    elif not loop.moving:
+        status = "nothing moved: the expression depends on no input"
+    s.out.print()
+    s.out.print(summary(loop, s.precision, status.replace("%d", str(last.k))))
+    for note in loop.result().notes:
+        s.out.print("note: " + note, style="yellow", markup=False, highlight=False)
+    for k, v in last.inputs.items():  # the next table starts where the loop ended
+        if k in s.bindings:
+            s.bindings[k] = v
+    return True
+
+
+@command("step", ":step SIZE [N] [EXPR]",
+         "N updates (default 1) of gradient ascent on the last expression or EXPR")
+def _step(s: Session, arg: str) -> bool:
+    return _steps(s, arg, descend=False)
+
+
+@command("descend", ":descend SIZE [N] [EXPR]", "the same downhill, input -= SIZE * gradient (minimises)")
+def _descend(s: Session, arg: str) -> bool:
+    return _steps(s, arg, descend=True)
+
+
+@command("explain", ":explain [EXPR]", "the backward pass of the last expression (or EXPR), line by line")
+def _explain(s: Session, arg: str) -> bool:
+    target = s.target(arg, ":explain [EXPR]")
+    if target is None:
+        return True
+    from .explain import explanation
+    try:
+        results = s.evaluate(target[1], target[0])
+    except GradcliError as e:
+        s.show_error(e)
+        return True
+    for r in results:
+        s.out.print(explanation(r, s.precision))
+    return True
+
+
 @command("reset", ":reset", "forget every input and definition")
 def _reset(s: Session, arg: str) -> bool:
     s.bindings.clear()
     s.defs.clear()
+    s.last = None
     return True
 
 

@@ -6,6 +6,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 
 import pexpect
 import pytest
@@ -91,7 +92,7 @@ def test_vars_reset_help_and_quit(tmp_path):
     assert "w = 3" in out and "h = w*w" in out
     assert send(child, ":bindings") == out.replace(":vars", ":bindings")
     out = send(child, ":help")
-    for name in ("vars", "reset", "quit", "help"):
+    for name in ("vars", "reset", "quit", "help", "step", "descend", "explain"):
         assert COMMANDS[name].usage in out
     send(child, ":reset")
     assert "nothing bound or defined yet" in send(child, ":vars")
@@ -176,6 +177,155 @@ def test_dash_i_reads_lines_from_a_pipe_without_prompts():
     assert PROMPT not in out.stdout
     assert "b = 9" in out.stdout and "output b + 1 = 10" in out.stdout
     assert "math error at <in 4> line 1, column 1" in out.stderr
+
+
+# -- :step, :descend, :explain --------------------------------------------------
+
+def sig(z):
+    return 1 / (1 + math.exp(-z))
+
+
+def neuron_step(a, b, c, x, y, size):
+    """One update of the tutorial's neuron, by its hand-derived gradients."""
+    s = sig(a * x + b * y + c)
+    ds = s * (1 - s)
+    grads = dict(a=x * ds, b=y * ds, c=ds, x=a * ds, y=b * ds)
+    point = dict(a=a, b=b, c=c, x=x, y=y)
+    return {k: v + size * grads[k] for k, v in point.items()}
+
+
+def lines(text):
+    return [l.rstrip() for l in text.replace("\r", "").splitlines()]
+
+
+def bind_neuron(child):
+    send(child, "a = 1; b = 2; c = -3; x = -1; y = 3")
+    out = send(child, "sig(a*x + b*y + c)")
+    assert "output sig(a*x + b*y + c) = 0.8808" in out
+
+
+def test_step_moves_the_neuron_and_the_next_table_starts_there(session):
+    bind_neuron(session)
+    out = lines(send(session, ":step 0.01"))
+    new = neuron_step(1, 2, -3, -1, 3, 0.01)
+    value = sig(new["a"] * new["x"] + new["b"] * new["y"] + new["c"])
+    assert "%.4f" % value == "0.8826"  # the tutorial's 0.8825 (0.88255..., rounded up)
+    # the command line's lines and summary: the change and the predicted step*|grad|^2
+    assert out[1].split() == ["step", "value", "change", "predicted"]
+    assert out[2].split() == ["0", "0.8808"]
+    assert out[3].split()[:2] == ["1", "0.8826"]
+    assert "gradient ascent of sig(a*x + b*y + c), step size 0.01: 1 update" in out
+    row = next(l for l in out if l.startswith("a "))
+    assert row.split()[:3] == ["a", "1", "%.4g" % new["a"]]
+    # the inputs are now the state reached
+    shown = lines(send(session, ":vars"))
+    for name in "abcxy":
+        assert "%s = %.4g" % (name, new[name]) in shown
+    assert "output sig(a*x + b*y + c) = 0.8826" in send(session, "sig(a*x + b*y + c)")
+    assert session.isalive()
+
+
+def test_step_at_high_precision_gives_the_tutorials_number(tmp_path):
+    child = spawn("--precision", "8", tmp_path=tmp_path)
+    prompt(child)
+    send(child, "a = 1; b = 2; c = -3; x = -1; y = 3")
+    send(child, "sig(a*x + b*y + c)")
+    new = neuron_step(1, 2, -3, -1, 3, 0.01)
+    value = sig(new["a"] * new["x"] + new["b"] * new["y"] + new["c"])
+    out = lines(send(child, ":step 0.01"))
+    assert out[3].split()[:2] == ["1", "%.8g" % value] == ["1", "0.88255018"]
+    child.close(force=True)
+
+
+def test_step_n_times_on_a_named_expression_with_exact_numbers(session):
+    send(session, "w = 1; x = 2")
+    # d(w*x)/dw = x, d(w*x)/dx = w; step 0.5: (1, 2) -> (2, 2.5) -> (3.25, 3.5)
+    out = lines(send(session, ":step 0.5 2 w*x"))
+    assert out[2].split() == ["0", "2"]
+    assert out[3].split() == ["1", "5", "+3", "+2.5"]       # predicted: 0.5 * (2^2 + 1^2)
+    assert out[4].split() == ["2", "11.38", "+6.375", "+5.125"]  # 0.5 * (2.5^2 + 2^2)
+    assert "gradient ascent of w*x, step size 0.5: 2 updates" in out
+    assert [l.split() for l in out if l.startswith(("w ", "x "))] == [
+        ["w", "1", "3.25", "+2.25", "3.5"], ["x", "2", "3.5", "+1.5", "3.25"]]
+    assert lines(send(session, ":vars"))[1:] == ["w = 3.25", "x = 3.5"]
+    # the expression named becomes the one :step and :explain act on
+    out = lines(send(session, ":step 0.5"))
+    assert out[3].split()[:2] == ["1", "%.4g" % ((3.25 + 0.5 * 3.5) * (3.5 + 0.5 * 3.25))]
+
+
+def test_descend_reaches_the_minimum_and_long_runs_print_a_few_lines(session):
+    send(session, "x = 0; y = 0")
+    out = lines(send(session, ":descend 0.1 200 (x-3)^2 + (y+1)^2"))
+    steps = [l.split()[0] for l in out[2:] if l and l.split()[0].isdigit()]
+    assert steps == [str(k) for k in range(0, 201, 20)]  # every 20th of 200
+    assert "gradient descent of (x-3)^2 + (y+1)^2, step size 0.1: 200 updates" in out
+    # each update multiplies the distance to (3, -1) by 1 - 2*0.1, so after 200 the
+    # output, 10 * 0.8^400 in exact arithmetic, is below 1e-12
+    start, final, change = next(l for l in out if l.startswith("(x-3)^2 + (y+1)^2 ")).split()[-3:]
+    assert start == "10" and 0 <= float(final) < 1e-12 and change == "-10"
+    assert lines(send(session, ":vars"))[1:] == ["x = 3", "y = -1"]
+
+
+def test_explain_shows_the_backward_pass_of_the_last_expression(session):
+    bind_neuron(session)
+    s = sig(2)
+    out = lines(send(session, ":explain"))
+    assert "t5 = sig(t4) = %.4f   (sig(a*x + b*y + c))" % s in [l.strip() for l in out]
+    assert "  dt4 = t5 * (1 - t5) * dt5 = %.4f * (1 - %.4f) * 1 = %.4g" % (s, s, s * (1 - s)) in out
+    assert "  db = y * dt2 = 3 * %.4g = %.4g" % (s * (1 - s), 3 * s * (1 - s)) in out
+    # after a step it explains the state reached
+    send(session, ":step 0.01")
+    assert "t5 = sig(t4) = 0.8826" in send(session, ":explain")
+    # an expression given to :explain; x is where the step left it
+    x = neuron_step(1, 2, -3, -1, 3, 0.01)["x"]
+    out = lines(send(session, ":explain x*x"))
+    assert "  dx = x * dt1 = (%.4g) * 1 = %.4g" % (x, x) in out
+    assert "  dx += x * dt1 = (%.4g) * 1 = %.4g   (dx is %.4g so far)" % (x, x, 2 * x) in out
+
+
+def test_step_and_explain_errors_keep_the_session_going(session):
+    out = send(session, ":step 0.01")
+    assert "no expression yet" in out and ":step SIZE [N] [EXPR]" in out
+    assert "no expression yet" in send(session, ":explain")
+    assert "the step size must be a number, not 'abc'" in send(session, ":step abc")
+    assert "the number of steps must be a whole number of 0 or more, not -3" in send(session, ":step 0.1 -3 x")
+    assert ":step acts on one expression" in send(session, ":step 0.1 2 q = 3")
+    out = send(session, ":step 0.1 2 log(x")
+    assert "syntax error at <in 6> line 1, column 6" in out
+    out = send(session, ":explain sig(zz)")
+    assert "no value for input zz" in out and "^^" in out
+    send(session, "x = 1")
+    # exp(1 + 1000*e) overflows at the first update: the error names the step and the loop
+    # keeps the last good state, which is where it started
+    out = lines(send(session, ":step 1000 3 exp(x)"))
+    assert any("math error at <in 9> line 1, column 1: at step 1: exp(x)" in l for l in out)
+    assert "hint: the loop stopped before this update; a smaller :step (now 1000) may keep it in range" in out
+    assert "gradient ascent of exp(x), step size 1000: 0 updates" in out
+    assert "the last good state, after 0 updates" in out
+    assert lines(send(session, ":vars"))[1:] == ["x = 1"]
+    assert "output x*3 = 3" in send(session, "x*3")
+    assert session.isalive()
+
+
+def test_ctrl_c_stops_a_long_step_run_with_the_state_reached(session):
+    send(session, "x = 1")
+    session.sendline(":step 1e-9 1000000000 x*x")
+    session.expect(r"\n +0 +1\r\n")  # the starting point; the run would take minutes
+    time.sleep(1)  # some thousands of updates
+    session.sendintr()
+    prompt(session)
+    out = lines(session.before)
+    status = next(l for l in out if l.startswith("interrupted: the state reached after "))
+    k = int(status.split()[-2])
+    assert 0 < k < 1000000000
+    # x*x ascended: x grows by the factor 1 + 2e-9 per update
+    grown = (1 + 2e-9) ** k - 1
+    start, final, change, gradient = next(l for l in out if l.startswith("x ")).split()[1:]
+    assert start == "1" and float(change) == pytest.approx(grown, rel=1e-3)
+    assert float(gradient) == pytest.approx(2 * (1 + grown), rel=1e-3)
+    # ... and the session keeps the state reached
+    shown = send(session, "x - 1")
+    assert "output x - 1 = %s" % change.lstrip("+") in shown
 
 
 # -- Session directly ---------------------------------------------------------
