@@ -193,3 +193,133 @@ def test_the_readme_api_example_runs_as_written():
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     runner.run(test)
     assert runner.summarize(verbose=False) == (0, 5)
+
+
+# --- the step loop: gradcli.ascend and Program.ascend ------------------------------------
+
+def neuron_grads(a, b, c, x, y):
+    s = neuron(a, b, c, x, y)
+    ds = s * (1 - s)  # the tutorial's sigmoid gate, then the multiply and add gates
+    return dict(a=x * ds, b=y * ds, c=ds, x=a * ds, y=b * ds)
+
+
+def hand_ascent(point, size, n, frozen=()):
+    """The tutorial's loop written out: all inputs move at once from the same gradients."""
+    states = [dict(point)]
+    for _ in range(n):
+        g = neuron_grads(**states[-1])
+        states.append({k: v if k in frozen else v + size * g[k] for k, v in states[-1].items()})
+    return states
+
+
+def test_one_step_of_the_neuron_gives_the_tutorials_number():
+    first, second = gradcli.ascend("sig(a*x+b*y+c)", 0.01, 1, bindings=NEURON)
+    assert isinstance(first, gradcli.Step) and (first.k, second.k) == (0, 1)
+    assert first.value == neuron(**NEURON) and first.change is None and first.predicted is None
+    assert first.inputs == {k: float(v) for k, v in NEURON.items()}
+    assert first.gradients == pytest.approx(neuron_grads(**NEURON), rel=1e-15)
+    after = hand_ascent(NEURON, 0.01, 1)[1]
+    assert second.inputs == pytest.approx(after, rel=1e-15)
+    assert second.value == pytest.approx(neuron(**after), rel=1e-15)
+    assert "%.8f" % second.value == "0.88255018"  # "circuit output after one backprop: 0.8825"
+    assert second.change == pytest.approx(second.value - first.value, rel=1e-12)
+    assert second.predicted == pytest.approx(0.01 * sum(d * d for d in first.gradients.values()), rel=1e-14)
+
+
+def test_many_steps_follow_the_hand_written_loop():
+    loop = gradcli.ascend("sig(a*x+b*y+c)", 0.01, 50, bindings=NEURON)
+    steps = list(loop)
+    hand = hand_ascent(NEURON, 0.01, 50)
+    assert [s.k for s in steps] == list(range(51))
+    for s in steps:
+        assert s.inputs == pytest.approx(hand[s.k], rel=1e-13)
+        assert s.value == pytest.approx(neuron(**hand[s.k]), rel=1e-13)
+    assert all(later.value > earlier.value for earlier, later in zip(steps, steps[1:]))
+    assert loop.start == steps[0] and loop.last == steps[-1] and loop.stopped == "steps"
+    assert loop.result().value == steps[-1].value  # the full Result at the state reached
+    assert list(loop) == steps  # iterating again starts again from the same bindings
+
+
+def test_descent_on_a_bowl_reaches_its_minimum():
+    loop = gradcli.ascend("(x-3)^2 + (y+1)^2", 0.1, 200, bindings={"x": 0, "y": 0}, descend=True)
+    last = loop.run()
+    # each update multiplies the distance to (3, -1) by 1 - 2*0.1
+    assert last.k == 200
+    assert abs(last.inputs["x"] - 3) < 1e-6 and abs(last.inputs["y"] + 1) < 1e-6
+    assert last.value < 1e-12 and abs(last.gradients["x"]) < 1e-6
+    x = 0.0
+    for s in loop:
+        assert s.inputs["x"] == pytest.approx(3 - 3 * 0.8 ** s.k, abs=1e-15)
+        x = s.inputs["x"]
+    assert x == last.inputs["x"]
+
+
+def test_program_ascend_matches_ascend_and_leaves_the_program_alone():
+    p = Program("sig(a*x+b*y+c)")
+    from_program = list(p.ascend(0.01, 5, bindings=NEURON))
+    assert from_program == list(gradcli.ascend("sig(a*x+b*y+c)", 0.01, 5, bindings=NEURON))
+    assert list(gradcli.ascend(p, 0.01, 5, bindings=NEURON)) == from_program
+    assert p(**NEURON).value == neuron(**NEURON)  # the program still starts where it was
+    with pytest.raises(ProgramError, match="no value for input c"):
+        p.ascend(0.01, 5, bindings=dict(a=1, b=2, x=-1, y=3))
+
+
+@pytest.mark.parametrize("freeze", [["x", "y"], ("x", "y"), "x,y", "x, y"])
+def test_freeze_keeps_inputs_bit_for_bit(freeze):
+    point = dict(NEURON, x=-0.1, y=0.7)  # values that would not survive a round trip
+    last = gradcli.ascend("sig(a*x+b*y+c)", 0.5, 30, bindings=point, freeze=freeze).run()
+    assert last.inputs["x"] == -0.1 and last.inputs["y"] == 0.7
+    assert last.inputs == pytest.approx(hand_ascent(point, 0.5, 30, frozen="xy")[-1], rel=1e-13)
+
+
+def test_every_tol_and_output():
+    ks = [s.k for s in gradcli.ascend("x*x", 0.1, 10, bindings={"x": 1}, descend=True, every=4)]
+    assert ks == [0, 4, 8, 10]
+    loop = gradcli.ascend("x*x", 0.1, 1000, bindings={"x": 1}, descend=True, tol=1e-6)
+    last = loop.run()
+    assert loop.stopped == "tol" and last.k < 1000 and abs(last.change) < 1e-6
+    assert last.inputs["x"] == pytest.approx(0.8 ** last.k, rel=1e-12)
+    steps = list(gradcli.ascend("q = x*x; q + 1; 3*x", 0.5, 1, bindings={"x": 1}, output="3*x"))
+    assert [(s.value, s.gradients["x"]) for s in steps] == [(3.0, 3.0), (7.5, 3.0)]
+    with pytest.raises(InputError, match="no output called 'z'"):
+        gradcli.ascend("x*x", 0.1, bindings={"x": 1}, output="z")
+
+
+@pytest.mark.parametrize("args, words", [
+    (("x*x", "0.1"), "the step size must be a finite number, not '0.1'"),
+    (("x*x", float("nan")), "the step size must be a finite number"),
+    (("x*x", 0.1, -1), "the number of steps must be a whole number of 0 or more, not -1"),
+    (("x*x", 0.1, 2.5), "the number of steps must be a whole number"),
+    (("x*x", 0.1, True), "the number of steps must be a whole number"),
+])
+def test_wrong_arguments_are_input_errors(args, words):
+    with pytest.raises(InputError, match=words.replace("(", r"\(")):
+        gradcli.ascend(*args, bindings={"x": 1})
+    with pytest.raises(InputError, match="cannot freeze z"):
+        gradcli.ascend("x*x", 0.1, bindings={"x": 1}, freeze="z")
+
+
+def test_a_step_leaving_the_domain_raises_math_error_naming_step_and_place():
+    loop = gradcli.ascend("y = 1\nlog(x) + y", 10, 5, bindings={"x": 1}, descend=True)
+    seen = []
+    with pytest.raises(MathError) as e:
+        for s in loop:
+            seen.append(s.k)
+    # d log(x)/dx = 1/x: x goes 1 -> -9 at the first update
+    assert seen == [0] and loop.stopped == "error" and loop.last.k == 0
+    assert e.value.message.startswith("at step 1: log(x): log needs an argument above 0")
+    assert e.value.position == (2, 1)
+    with pytest.raises(MathError, match="overflow|too large"):
+        gradcli.ascend("exp(x)", 1000, 3, bindings={"x": 1}).run()
+
+
+def test_import_gradcli_stays_light_and_the_loop_is_exported():
+    import subprocess
+    import sys
+    code = ("import sys, gradcli; light = sorted(m for m in sys.modules if m.startswith(('gradcli.', 'lark', 'rich')));"
+            "print(light); print(gradcli.ascend.__module__, gradcli.Step.__module__, gradcli.Ascent.__module__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded, where = out.splitlines()
+    assert not {"'gradcli.api'", "'gradcli.steps'", "'gradcli.engine'", "'lark'", "'rich'"} & set(loaded[1:-1].split(", "))
+    assert where == "gradcli.api gradcli.steps gradcli.steps"
+    assert {"ascend", "Step", "Ascent"} <= set(gradcli.__all__)
