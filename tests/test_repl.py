@@ -328,6 +328,32 @@ def test_ctrl_c_stops_a_long_step_run_with_the_state_reached(session):
     assert "output x - 1 = %s" % change.lstrip("+") in shown
 
 
+def readme_sessions():
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    section = readme.split("## Interactive session")[1].split("\n## ")[0]
+    return [b for b in re.findall(r"```text\n(.*?)```", section, flags=re.S) if b.startswith("$ gradcli -i\n")]
+
+
+def matches(expected, shown):
+    """Line by line, trailing spaces aside; a line `...` stands for any lines."""
+    pattern = "".join(r"(?:.*\n)*?" if l == "..." else re.escape(l.rstrip()) + r"\n"
+                      for l in expected.splitlines())
+    return re.fullmatch(pattern, "".join(l.rstrip() + "\n" for l in shown.splitlines())) is not None
+
+
+def test_readme_sessions_are_what_the_session_prints(tmp_path):
+    blocks = readme_sessions()
+    assert len(blocks) == 2 and ":step 0.01" in blocks[0] and ":descend" in blocks[1]
+    for block in blocks:
+        typed = [l[len(PROMPT):] for l in block.splitlines() if l.startswith(PROMPT)]
+        child = spawn("-i", tmp_path=tmp_path)
+        prompt(child)
+        shown = "".join(PROMPT + send(child, line) for line in typed)
+        child.close(force=True)
+        assert matches(block.split("\n", 1)[1], "\n".join(lines(shown))), shown
+
+
 # -- Session directly ---------------------------------------------------------
 
 def make():
