@@ -188,11 +188,14 @@ def test_the_readme_api_example_runs_as_written():
     import doctest
     from pathlib import Path
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    block = readme.split("## Python API")[1].split("```python\n")[1].split("```")[0]
-    test = doctest.DocTestParser().get_doctest(block, {}, "README", "README.md", 0)
+    section = readme.split("## Python API")[1].split("\n## ")[0]
+    blocks = [b.split("```")[0] for b in section.split("```python\n")[1:]]
+    assert len(blocks) == 2  # grad and nodes; the step loop
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    runner.run(test)
-    assert runner.summarize(verbose=False) == (0, 5)
+    for k, block in enumerate(blocks):  # one namespace: the second block uses the first's import
+        test = doctest.DocTestParser().get_doctest(block, {} if k == 0 else test.globs, "README", "README.md", 0)
+        runner.run(test, clear_globs=False)
+    assert runner.summarize(verbose=False) == (0, 12)
 
 
 # --- the step loop: gradcli.ascend and Program.ascend ------------------------------------
