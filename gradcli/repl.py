@@ -253,7 +253,7 @@ def _steps(s: Session, arg: str, descend: bool) -> bool:
         return True
     width = max(4, len(str(n)))
     error: GradcliError | None = None
-    status = ""
+    interrupted = False
     try:
         for step in loop:
             if step.k == 0:
@@ -262,20 +262,23 @@ def _steps(s: Session, arg: str, descend: bool) -> bool:
     except GradcliError as e:
         error = e
     except KeyboardInterrupt:
-        status = "interrupted: the state reached after %d updates"
+        interrupted = True
     last = loop.last
     if last is None:  # the starting point itself failed: nothing moved
         if error is not None:
             s.show_error(error)
         return True
-    if error is not None:
+    status = ""
+    if interrupted:
+        status = "interrupted: the state reached after %d updates" % last.k
+    elif error is not None:
         error.hint = error.hint.replace("--step", name)  # the hint was written for the command line
         s.show_error(error)
-        status = "the last good state, after %d updates"
+        status = "the last good state, after %d updates" % last.k
     elif not loop.moving:
         status = "nothing moved: the expression depends on no input"
     s.out.print()
-    s.out.print(summary(loop, s.precision, status.replace("%d", str(last.k))))
+    s.out.print(summary(loop, s.precision, status))
     for note in loop.result().notes:
         s.out.print("note: " + note, style="yellow", markup=False, highlight=False)
     for k, v in last.inputs.items():  # the next table starts where the loop ended

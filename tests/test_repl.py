@@ -405,3 +405,17 @@ def test_binding_a_computed_name_makes_a_constant_not_an_input():
     s.handle("y = 7")
     s.handle("y + x")
     assert "output y + x = 9" in out.getvalue() and err.getvalue() == ""
+
+
+def test_step_on_a_constant_moves_nothing_and_reset_forgets_the_last_expression():
+    s, out, err = make()
+    s.handle("w = 5")
+    s.handle("2*3")
+    s.handle(":step 0.1 2")
+    shown = out.getvalue()
+    assert "gradient ascent of 2*3, step size 0.1: 2 updates" in shown
+    assert "nothing moved: the expression depends on no input" in shown
+    assert s.bindings == {"w": 5.0} and err.getvalue() == ""
+    s.handle(":reset")
+    s.handle(":explain")
+    assert "no expression yet" in err.getvalue()
