@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from . import ast
+from typing import TYPE_CHECKING
+
 from .errors import ProgramError, Source
+from .flat import NAME, NUM, Program
 from .ops import BARE_CONSTANTS, OPS, Op
+
+if TYPE_CHECKING:
+    from . import ast
 
 INPUT, CONST, OP = 0, 1, 2
 _AUG = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
@@ -59,7 +64,7 @@ class Graph:
         self.name.append(name)
         self.span.append(span)
         needs = self.needs
-        self.needs.append(kind == INPUT or any(needs[a] for a in args))
+        needs.append(kind == INPUT or any(needs[a] for a in args))
         return len(self.kind) - 1
 
     def text(self, i: int) -> str:
@@ -102,21 +107,11 @@ class Graph:
         return seen
 
 
-def is_signed_number(expr: ast.Expr) -> bool:
-    """`3`, `-3`, `+3` (a bound input), as opposed to an expression."""
-    if isinstance(expr, ast.Apply) and expr.op == "neg":
-        expr = expr.args[0]
-    return isinstance(expr, ast.Num)
-
-
-def signed_value(expr: ast.Expr) -> float:
-    if isinstance(expr, ast.Apply):
-        return -expr.args[0].value  # type: ignore[union-attr]
-    return expr.value  # type: ignore[union-attr]
-
-
 class Builder:
-    """Walks a program's statements in order, keeping the names in scope."""
+    """Walks a program's statements in order, keeping the names in scope.
+
+    It reads the flat form of the program (flat.py: postfix code in arrays),
+    so a statement of a million operations is one loop over a few arrays."""
 
     def __init__(self, source: Source, bindings: Mapping[str, float]):
         self.g = Graph(source)
@@ -125,17 +120,21 @@ class Builder:
         self.assigned: set[str] = set()   # names the program assigns anywhere
         self.computed: dict[str, ast.Span] = {}  # names assigned an expression
         self.last: str | None = None
+        self.p: Program | None = None
 
-    def program(self, stmts: list[ast.Stmt]) -> Graph:
+    def program(self, p: Program) -> Graph:
         g = self.g
-        self.assigned = {s.name for s in stmts if isinstance(s, ast.Assign)}
-        for s in stmts:
-            if isinstance(s, ast.Output):
-                node = self.expr(s.expr)
-                label = s.expr.id if isinstance(s.expr, ast.Name) else g.label(node)
+        self.p = p
+        self.assigned = set(p.name)
+        self.assigned.discard(None)
+        tags, args = p.tag, p.arg
+        for name, aug, span, begin, end in p.statements():
+            if name is None:
+                node = self.expr(begin, end)
+                label = args[begin] if end - begin == 1 and tags[begin] == NAME else g.label(node)
                 g.outputs.append((label, node))
             else:
-                self.assign(s)
+                self.assign(name, aug, span, begin, end)
         if not g.outputs and self.last is not None:
             g.outputs.append((self.last, self.env[self.last]))
         if not g.outputs:
@@ -145,59 +144,97 @@ class Builder:
         self.check_bound()
         return g
 
-    def assign(self, s: ast.Assign) -> None:
-        g = self.g
-        value = s.value
-        if s.aug:
-            start = s.span[0]
-            value = ast.Apply(_AUG[s.aug], (ast.Name(s.name, s.span), value), (start, value.span[1]))
-        existing = self.env.get(s.name)
-        if not s.aug and is_signed_number(value) and (
-                existing is None or (g.kind[existing] == INPUT and g.value[existing] is None)):
+    def assign(self, name: str, aug: str, span: ast.Span, begin: int, end: int) -> None:
+        g, p = self.g, self.p
+        existing = self.env.get(name)
+        tags = p.tag
+        n = end - begin
+        signed = not aug and (n == 1 and tags[begin] == NUM
+                              or n == 2 and tags[begin] == NUM and p.arg[begin + 1] == "neg")
+        if signed and (existing is None or (g.kind[existing] == INPUT and g.value[existing] is None)):
             if existing is None:
-                existing = g.add(INPUT, None, (), None, s.span, s.name)
-                g.inputs[s.name] = existing
-            g.value[existing] = self.bindings.get(s.name, signed_value(value))
-            self.env[s.name] = existing
+                existing = g.add(INPUT, None, (), None, span, name)
+                g.inputs[name] = existing
+            value = p.arg[begin]
+            g.value[existing] = self.bindings.get(name, -value if n == 2 else value)
+            self.env[name] = existing
         else:
-            node = self.expr(value)
-            if g.name[node] is None and g.kind[node] != INPUT:
-                g.name[node] = s.name
-            self.env[s.name] = node
-            self.computed.setdefault(s.name, s.span)
-        self.last = s.name
-
-    def expr(self, e: ast.Expr) -> int:
-        """Add the nodes of an expression, arguments first; return its node."""
-        g = self.g
-        results: list[int] = []
-        stack: list[tuple[ast.Expr, bool]] = [(e, False)]
-        while stack:
-            e, ready = stack.pop()
-            if isinstance(e, ast.Num):
-                results.append(g.add(CONST, None, (), e.value, e.span))
-            elif isinstance(e, ast.Name):
-                results.append(self.name(e))
-            elif ready:
-                n = len(e.args)
-                args = tuple(results[-n:])
-                del results[-n:]
-                results.append(g.add(OP, OPS[e.op], args, None, e.span))
+            if aug:  # `x += e` is `x = x + e`, spanning from x to the end of e
+                left = self.name(name, span)
+                right = self.expr(begin, end)
+                node = g.add(OP, OPS[_AUG[aug]], (left, right), None, (span[0], p.end[end - 1]))
             else:
-                stack.append((e, True))
-                stack.extend((a, False) for a in reversed(e.args))
-        return results[0]
+                node = self.expr(begin, end)
+            if g.name[node] is None and g.kind[node] != INPUT:
+                g.name[node] = name
+            self.env[name] = node
+            self.computed.setdefault(name, span)
+        self.last = name
 
-    def name(self, e: ast.Name) -> int:
-        node = self.env.get(e.id)
+    def expr(self, begin: int, end: int) -> int:
+        """Add the nodes of code[begin:end], arguments first; return its node."""
+        g, p = self.g, self.p
+        tags, vals, starts, ends = p.tag, p.arg, p.start, p.end
+        kind, ops, args, value, names, spans, needs = (
+            g.kind.append, g.op.append, g.args.append, g.value.append, g.name.append,
+            g.span.append, g.needs.append)
+        need = g.needs
+        table = OPS
+        stack: list[int] = []
+        push = stack.append
+        for k in range(begin, end):
+            t = tags[k]
+            if t == 2:
+                b = stack.pop()
+                a = stack[-1]
+                stack[-1] = len(need)
+                kind(OP)
+                ops(table[vals[k]])
+                args((a, b))
+                needs(need[a] or need[b])
+            elif t == 1:
+                a = stack[-1]
+                stack[-1] = len(need)
+                kind(OP)
+                ops(table[vals[k]])
+                args((a,))
+                needs(need[a])
+            elif t == NAME:
+                push(self.name(vals[k], (starts[k], ends[k])))
+                continue
+            elif t == NUM:
+                push(len(need))
+                kind(CONST)
+                ops(None)
+                args(())
+                needs(False)
+                value(vals[k])
+                names(None)
+                spans((starts[k], ends[k]))
+                continue
+            else:
+                a = tuple(stack[-t:])
+                del stack[-t + 1:]
+                stack[-1] = len(need)
+                kind(OP)
+                ops(table[vals[k]])
+                args(a)
+                needs(any(need[x] for x in a))
+            value(None)
+            names(None)
+            spans((starts[k], ends[k]))
+        return stack[0]
+
+    def name(self, id: str, span: ast.Span) -> int:
+        node = self.env.get(id)
         if node is not None:
             return node
         g = self.g
-        if e.id in BARE_CONSTANTS and e.id not in self.assigned and e.id not in self.bindings:
+        if id in BARE_CONSTANTS and id not in self.assigned and id not in self.bindings:
             from .ops import CONSTANTS
-            return g.add(CONST, None, (), CONSTANTS[e.id], e.span)
-        node = g.add(INPUT, None, (), self.bindings.get(e.id), e.span, e.id)
-        g.inputs[e.id] = self.env[e.id] = node
+            return g.add(CONST, None, (), CONSTANTS[id], span)
+        node = g.add(INPUT, None, (), self.bindings.get(id), span, id)
+        g.inputs[id] = self.env[id] = node
         return node
 
     def bind_command_line(self) -> None:
@@ -232,5 +269,20 @@ class Builder:
 def build(stmts: list[ast.Stmt], source: Source, bindings: Mapping[str, float] | None = None) -> Graph:
     """The graph of a parsed program; `bindings` (from the command line) override
     the program's own `name = number` bindings."""
-    return Builder(source, bindings or {}).program(stmts)
+    from .flat import from_ast
+    return build_program(from_ast(stmts), source, bindings)
+
+
+def build_program(program: Program, source: Source, bindings: Mapping[str, float] | None = None) -> Graph:
+    """The graph of a program in flat form (what parse.parse_program returns)."""
+    import gc
+    # Building allocates millions of objects that all stay alive; the cyclic
+    # collector would walk them all again and again for nothing.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return Builder(source, bindings or {}).program(program)
+    finally:
+        if enabled:
+            gc.enable()
 
