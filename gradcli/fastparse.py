@@ -36,8 +36,8 @@ _WS = r"[ \t\f\r]"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 # Groups: 1 skipped, 2 QNAME, 3 NAME, 4 NUMBER, 5 symbol, 6 anything else.
-_TOKEN = re.compile(r"(%s+|(?:#|//)[^\n]*)|(%s\.%s)|(%s)|(%s)|(\*\*|[-+*/]=|[-+*/^=(),;\n])|([\s\S])"
-                    % (_WS, _NAME, _NAME, _NAME, _NUMBER)).match
+_TOKENS = re.compile(r"(%s+|(?:#|//)[^\n]*)|(%s\.%s)|(%s)|(%s)|(\*\*|[-+*/]=|[-+*/^=(),;\n])|([\s\S])"
+                     % (_WS, _NAME, _NAME, _NAME, _NUMBER)).finditer
 # `name = 3` or `name = -0.5`, a whole statement: the bulk of generated programs.
 _BIND = re.compile(r"%s*(%s)%s*=%s*(?:(-)%s*)?(%s)%s*(?:[\n;]|\Z)"
                    % (_WS, _NAME, _WS, _WS, _WS, _NUMBER, _WS)).match
@@ -64,32 +64,38 @@ def parse(text: str) -> Program | None:
     calls: list = []        # [op, arguments so far] of each open call
     pos = 0
     binary, prec, opname = _BINARY, _PREC, _OPNAME
-    token = _TOKEN
+    bind, head, tokens = _BIND, _HEAD, _TOKENS
+    # One string per name, however often it appears: a million-node program
+    # would otherwise hold each name twice or more.
+    seen: dict[str, str] = {}
+    intern = seen.setdefault
 
     while True:
         # A statement starts here.
-        m = _BIND(text, pos)
-        if m is not None:
-            value = float(m.group(3))
+        m = bind(text, pos)
+        while m is not None:
+            regs = m.regs
+            value = float(text[regs[3][0]:regs[3][1]])
             if value == _INF:
                 return None
-            names(m.group(1))
+            s = text[regs[1][0]:regs[1][1]]
+            names(intern(s, s))
             augs("")
-            nstarts(m.start(1))
-            nends(m.end(1))
+            nstarts(regs[1][0])
+            nends(regs[1][1])
             tag(NUM)
             arg(value)
-            start(m.start(3))
-            end(m.end(3))
-            if m.group(2):
+            start(regs[3][0])
+            end(regs[3][1])
+            if regs[2][0] >= 0:  # `name = -number`
                 tag(1)
                 arg("neg")
-                start(m.start(2))
-                end(m.end(3))
+                start(regs[2][0])
+                end(regs[3][1])
             code_end(len(tags))
-            pos = m.end()
-            continue
-        m = _HEAD(text, pos)
+            pos = regs[0][1]
+            m = bind(text, pos)
+        m = head(text, pos)
         if m is not None:
             keyword = m.group(1)
             if keyword is not None and keyword not in DECLARATIONS:
@@ -102,48 +108,43 @@ def parse(text: str) -> Program | None:
         operand = True   # expecting an operand (else an operator)
         callee = False   # the last operand was a name that a '(' would call
         qname = False    # ... and it was a dotted name (a constant unless called)
-        while True:
-            m = token(text, pos)
-            if m is None:
-                group, s = 0, ""   # the end of the text
-            else:
-                group = m.lastindex
-                if group == 1:
-                    pos = m.end()
-                    continue
-                s = m.group(group)
+        m = None
+        for m in tokens(text, pos):
+            group = m.lastindex
+            if group == 1:
+                continue
+            s = m[group]
             if operand:
-                if group == 4:
+                if group == 3:
+                    tag(NAME)
+                    arg(intern(s, s))
+                    callee = True
+                elif group == 4:
                     value = float(s)
                     if value == _INF:
                         return None
                     tag(NUM)
                     arg(value)
-                elif group == 3 or group == 2:
-                    tag(NAME)
-                    arg(s)
-                    callee, qname = True, group == 2
                 elif s == "(":
                     ops.append(LPAR)
                     ostart.append(m.start())
-                    pos = m.end()
                     continue
+                elif group == 2:
+                    tag(NAME)
+                    arg(s)
+                    callee = qname = True
                 elif s == "-" or s == "+":
                     ops.append(NEG if s == "-" else POS)
                     ostart.append(m.start())
-                    pos = m.end()
                     continue
-                elif group == 0 or s == "\n" or s == ";":
-                    if stmt_name is None and not ops:  # an empty statement
-                        break
-                    return None
+                elif (s == "\n" or s == ";") and stmt_name is None and not ops:
+                    break  # an empty statement
                 else:
                     return None
-                b = m.start()
+                b, e = m.span()
                 start(b)
-                end(m.end())
+                end(e)
                 vstart.append(b)
-                pos = m.end()
                 operand = False
                 continue
 
@@ -157,6 +158,7 @@ def parse(text: str) -> Program | None:
                     ostart.append(starts.pop())
                     vstart.pop()
                     if qname:
+                        qname = False
                         prefix, _, fname = fname.partition(".")
                         if prefix not in PREFIXES:
                             return None
@@ -166,14 +168,11 @@ def parse(text: str) -> Program | None:
                     ops.append(CALL)
                     calls.append([op, 0])
                     operand = True
-                    pos = m.end()
                     continue
                 if qname:  # a constant such as math.pi
-                    prefix, _, cname = args[-1].partition(".")
-                    if prefix not in PREFIXES or cname not in CONSTANTS:
+                    qname = False
+                    if not _constant(tags, args):
                         return None
-                    tags[-1] = NUM
-                    args[-1] = CONSTANTS[cname]
             code = binary.get(s)
             if code is not None:
                 p_in = prec[code]
@@ -199,7 +198,6 @@ def parse(text: str) -> Program | None:
                 ops.append(code)
                 ostart.append(0)
                 operand = True
-                pos = m.end()
                 continue
             if s == ")" or s == ",":
                 # Close everything up to the innermost '(' or call.
@@ -229,7 +227,6 @@ def parse(text: str) -> Program | None:
                         return None
                     calls[-1][1] += 1
                     operand = True
-                    pos = m.end()
                     continue
                 ops.pop()
                 b = ostart.pop()
@@ -248,42 +245,71 @@ def parse(text: str) -> Program | None:
                     end(m.end())
                     del vstart[-k:]
                     vstart.append(b)
-                pos = m.end()
                 continue
-            if group == 0 or s == "\n" or s == ";":
-                while ops:
-                    top = ops.pop()
-                    b = ostart.pop()
-                    if top == NEG:
-                        tag(1)
-                        arg("neg")
-                        start(b)
-                        end(ends[-1])
-                        vstart[-1] = b
-                    elif top == POS:
-                        continue
-                    elif prec[top] == 0:
-                        return None   # an unclosed '(' or call
-                    else:
-                        vstart.pop()
-                        tag(2)
-                        arg(opname[top])
-                        start(vstart[-1])
-                        end(ends[-1])
-                vstart.pop()
-                if stmt_name is None:
-                    names(None)
-                    augs("")
-                    nstarts(starts[-1])
-                    nends(ends[-1])
-                else:
-                    names(stmt_name)
-                    augs(aug)
-                    nstarts(name_span[0])
-                    nends(name_span[1])
-                code_end(len(tags))
+            if s == "\n" or s == ";":
+                if not _finish(ops, ostart, vstart, tag, arg, start, end, ends):
+                    return None
+                _statement(p, stmt_name, aug if stmt_name else "", name_span if stmt_name else None)
                 break
             return None
-        if m is None:
+        else:
+            # The end of the text.
+            if operand:
+                if stmt_name is not None or ops:
+                    return None
+                return p
+            if callee and qname and not _constant(tags, args):
+                return None
+            if not _finish(ops, ostart, vstart, tag, arg, start, end, ends):
+                return None
+            _statement(p, stmt_name, aug if stmt_name else "", name_span if stmt_name else None)
             return p
         pos = m.end()
+
+
+def _constant(tags, args) -> bool:
+    """Turn the dotted name last read into its constant (math.pi); False if none."""
+    prefix, _, name = args[-1].partition(".")
+    if prefix not in PREFIXES or name not in CONSTANTS:
+        return False
+    tags[-1] = NUM
+    args[-1] = CONSTANTS[name]
+    return True
+
+
+def _finish(ops, ostart, vstart, tag, arg, start, end, ends) -> bool:
+    """Apply the operators still open at the end of a statement."""
+    while ops:
+        top = ops.pop()
+        b = ostart.pop()
+        if top == NEG:
+            tag(1)
+            arg("neg")
+            start(b)
+            end(ends[-1])
+            vstart[-1] = b
+        elif top == POS:
+            continue
+        elif _PREC[top] == 0:
+            return False   # an unclosed '(' or call
+        else:
+            vstart.pop()
+            tag(2)
+            arg(_OPNAME[top])
+            start(vstart[-1])
+            end(ends[-1])
+    vstart.pop()
+    return True
+
+
+def _statement(p: Program, name, aug, name_span) -> None:
+    if name is None:
+        p.name.append(None)
+        p.nstart.append(p.start[-1])
+        p.nend.append(p.end[-1])
+    else:
+        p.name.append(name)
+        p.nstart.append(name_span[0])
+        p.nend.append(name_span[1])
+    p.aug.append(aug)
+    p.code_end.append(len(p.tag))

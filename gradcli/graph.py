@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
+from array import array
 from typing import TYPE_CHECKING
 
 from .errors import ProgramError, Source
-from .flat import NAME, NUM, Program
+from .flat import NAME, NUM, Program, without_gc
 from .ops import BARE_CONSTANTS, OPS, Op
 
 if TYPE_CHECKING:
@@ -21,6 +22,38 @@ if TYPE_CHECKING:
 INPUT, CONST, OP = 0, 1, 2
 _AUG = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
 LABEL_WIDTH = 40
+
+
+class Spans:
+    """span[i] of every node, as (start, end) or None, kept in two arrays:
+    a tuple and two ints for each of a million nodes would cost ~100 MB."""
+    __slots__ = ("start", "end")
+
+    def __init__(self):
+        self.start = array("q")
+        self.end = array("q")
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def __getitem__(self, i: int) -> "ast.Span | None":
+        start = self.start[i]
+        return None if start < 0 else (start, self.end[i])
+
+    def __setitem__(self, i: int, span: "ast.Span | None") -> None:
+        self.start[i], self.end[i] = span if span is not None else (-1, -1)
+
+    def __iter__(self):
+        for i in range(len(self.start)):
+            yield self[i]
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    def append(self, span: "ast.Span | None") -> None:
+        start, end = span if span is not None else (-1, -1)
+        self.start.append(start)
+        self.end.append(end)
 
 
 class Graph:
@@ -45,7 +78,7 @@ class Graph:
         self.args: list[tuple[int, ...]] = []
         self.value: list[float | None] = []
         self.name: list[str | None] = []
-        self.span: list[ast.Span | None] = []
+        self.span = Spans()
         self.needs: list[bool] = []
         self.inputs: dict[str, int] = {}
         self.outputs: list[tuple[str, int]] = []
@@ -128,8 +161,27 @@ class Builder:
         self.assigned = set(p.name)
         self.assigned.discard(None)
         tags, args = p.tag, p.arg
+        env, inputs, bindings = self.env, g.inputs, self.bindings
+        kind, ops, args_, value, names, needs = (
+            g.kind.append, g.op.append, g.args.append, g.value.append, g.name.append, g.needs.append)
+        sstart, send = g.span.start.append, g.span.end.append
         for name, aug, span, begin, end in p.statements():
-            if name is None:
+            n = end - begin
+            if (n <= 2 and tags[begin] == NUM and name is not None and not aug and name not in env
+                    and (n == 1 or args[begin + 1] == "neg")):
+                # `w17 = 0.03` or `= -0.03`, the bulk of generated programs: a
+                # new input, added here as assign() would, without its detours.
+                node = inputs[name] = env[name] = len(g.needs)
+                kind(INPUT)
+                ops(None)
+                args_(())
+                value(bindings.get(name, args[begin] if n == 1 else -args[begin]))
+                names(name)
+                sstart(span[0])
+                send(span[1])
+                needs(True)
+                self.last = name
+            elif name is None:
                 node = self.expr(begin, end)
                 label = args[begin] if end - begin == 1 and tags[begin] == NAME else g.label(node)
                 g.outputs.append((label, node))
@@ -175,11 +227,11 @@ class Builder:
         """Add the nodes of code[begin:end], arguments first; return its node."""
         g, p = self.g, self.p
         tags, vals, starts, ends = p.tag, p.arg, p.start, p.end
-        kind, ops, args, value, names, spans, needs = (
-            g.kind.append, g.op.append, g.args.append, g.value.append, g.name.append,
-            g.span.append, g.needs.append)
+        kind, ops, args, value, names, needs = (
+            g.kind.append, g.op.append, g.args.append, g.value.append, g.name.append, g.needs.append)
+        sstart, send = g.span.start.append, g.span.end.append
         need = g.needs
-        table = OPS
+        table, env = OPS, self.env
         stack: list[int] = []
         push = stack.append
         for k in range(begin, end):
@@ -200,7 +252,8 @@ class Builder:
                 args((a,))
                 needs(need[a])
             elif t == NAME:
-                push(self.name(vals[k], (starts[k], ends[k])))
+                node = env.get(vals[k])
+                push(self.name(vals[k], (starts[k], ends[k])) if node is None else node)
                 continue
             elif t == NUM:
                 push(len(need))
@@ -210,7 +263,8 @@ class Builder:
                 needs(False)
                 value(vals[k])
                 names(None)
-                spans((starts[k], ends[k]))
+                sstart(starts[k])
+                send(ends[k])
                 continue
             else:
                 a = tuple(stack[-t:])
@@ -222,7 +276,8 @@ class Builder:
                 needs(any(need[x] for x in a))
             value(None)
             names(None)
-            spans((starts[k], ends[k]))
+            sstart(starts[k])
+            send(ends[k])
         return stack[0]
 
     def name(self, id: str, span: ast.Span) -> int:
@@ -275,14 +330,5 @@ def build(stmts: list[ast.Stmt], source: Source, bindings: Mapping[str, float] |
 
 def build_program(program: Program, source: Source, bindings: Mapping[str, float] | None = None) -> Graph:
     """The graph of a program in flat form (what parse.parse_program returns)."""
-    import gc
-    # Building allocates millions of objects that all stay alive; the cyclic
-    # collector would walk them all again and again for nothing.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return Builder(source, bindings or {}).program(program)
-    finally:
-        if enabled:
-            gc.enable()
+    return without_gc(Builder(source, bindings or {}).program)(program)
 

@@ -186,6 +186,7 @@ def parse_lark(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:
         raise
 
 
+@flat.without_gc
 def parse_program(source: Source) -> flat.Program:
     """The program as flat arrays (see flat.py), for the graph builder."""
     program = fastparse.parse(source.text)

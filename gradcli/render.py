@@ -6,6 +6,7 @@ import json
 import math
 from typing import TYPE_CHECKING
 
+from .flat import without_gc
 from .graph import CONST, INPUT
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ def _j(x: float | None):
     return "nan" if x != x else ("inf" if x > 0 else "-inf")
 
 
+@without_gc
 def to_json(result: "Result", nodes: bool = True) -> dict:
     g = result.graph
     d: dict = {
