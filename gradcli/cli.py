@@ -135,10 +135,9 @@ def main(words, files, as_json, precision, show_all, no_nodes, no_color):
         sys.exit(e.exit_code)
 
     if as_json:
-        from .render import json_line, to_json
-        out = sys.stdout
+        from .render import write_json
         for r in results:
-            out.write(json_line(to_json(r, nodes=not no_nodes)) + "\n")
+            write_json(r, sys.stdout, nodes=not no_nodes)
         return
 
     from rich.console import Console

@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from . import ast, fastparse, flat
+from . import fastparse, flat
 from .errors import ParseError, ProgramError, Source
 from .ops import CONSTANTS, FUNCTIONS, OPS
+
+if TYPE_CHECKING:
+    from . import ast
 
 PREFIXES = ("math", "Math")
 DECLARATIONS = ("var", "let", "const")
@@ -161,8 +165,11 @@ _parser = None
 
 def _lark():
     """Lark's LALR parser, loaded from the table built ahead of time."""
-    global _parser
+    global _parser, ast
     if _parser is None:
+        # The syntax records its callbacks build; valid programs take the
+        # fast road and never need them, nor lark, at start-up.
+        from . import ast
         from lark import Lark
         try:
             from ._table import DATA, MEMO

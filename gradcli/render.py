@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 DEFAULT_PRECISION = 4
 DEFAULT_MAX_ROWS = 60
+_INF = float("inf")
 
 
 def number(x: float | None, precision: int = DEFAULT_PRECISION) -> str:
@@ -79,7 +80,16 @@ def table(result: "Result", precision: int = DEFAULT_PRECISION,
     summary.add_column("input")
     summary.add_column("value", justify="right")
     summary.add_column("d %s / d input" % _short(result.label), justify="right")
-    for name, i in g.inputs.items():
+    inputs = list(g.inputs.items())
+    if max_rows is not None and len(inputs) > max_rows:
+        # A generated program may have a million inputs: the first and the last.
+        keep = max_rows // 2
+        inputs = inputs[:keep] + [("", -1)] + inputs[-keep:]
+    for name, i in inputs:
+        if i < 0:
+            summary.add_row(Text("... %d more inputs (--all shows every input)"
+                                 % (len(g.inputs) - 2 * keep), style="dim"), "", "")
+            continue
         summary.add_row(Text(name, style="bold cyan"), number(values[i], precision),
                         number(grads[i] or 0.0, precision))
 
@@ -108,25 +118,63 @@ def _j(x: float | None):
     return "nan" if x != x else ("inf" if x > 0 else "-inf")
 
 
+def _gradients(result: "Result") -> dict:
+    grads, j = result.grads, _j
+    out = {}
+    for name, i in result.graph.inputs.items():
+        d = grads[i] or 0.0
+        out[name] = d if -_INF < d < _INF else j(d)  # only nan and inf need _j
+    return out
+
+
+def _nodes(result: "Result"):
+    """One JSON record per node of the output, in forward order."""
+    g = result.graph
+    values, grads, kind, ops, args, label = result.values, result.grads, g.kind, g.op, g.args, g.label
+    for i in rows(result):
+        k = kind[i]
+        yield {"id": i, "label": label(i), "op": "input" if k == INPUT else
+               "const" if k == CONST else ops[i].name,  # type: ignore[union-attr]
+               "value": _j(values[i]), "grad": _j(grads[i]), "args": list(args[i])}
+
+
 @without_gc
 def to_json(result: "Result", nodes: bool = True) -> dict:
-    g = result.graph
     d: dict = {
         "output": result.label,
         "value": _j(result.value),
-        "gradients": {name: _j(result.grads[i] or 0.0) for name, i in g.inputs.items()},
+        "gradients": _gradients(result),
     }
     if nodes:
-        values, grads = result.values, result.grads
-        d["nodes"] = [
-            {"id": i, "label": g.label(i), "op": "input" if g.kind[i] == INPUT else
-             "const" if g.kind[i] == CONST else g.op[i].name,  # type: ignore[union-attr]
-             "value": _j(values[i]), "grad": _j(grads[i]), "args": list(g.args[i])}
-            for i in rows(result)
-        ]
+        d["nodes"] = list(_nodes(result))
     if result.notes:
         d["notes"] = list(result.notes)
     return d
+
+
+@without_gc
+def write_json(result: "Result", out, nodes: bool = True) -> None:
+    """Write json_line(to_json(result, nodes)) and a newline to `out`, the
+    same text, but the nodes a batch at a time: a million of them as dicts
+    in one list would take gigabytes."""
+    d = to_json(result, nodes=False)
+    notes = d.pop("notes", None)
+    out.write(json_line(d)[:-1])  # all but the closing brace
+    if nodes:
+        out.write(', "nodes": [')
+        batch: list[str] = []
+        sep = ""
+        for node in _nodes(result):
+            batch.append(json_line(node))
+            if len(batch) == 10_000:
+                out.write(sep + ", ".join(batch))
+                batch, sep = [], ", "
+        if batch:
+            out.write(sep + ", ".join(batch))
+        out.write("]")
+    if notes is not None:
+        out.write(', "notes": ' + json_line(notes))
+    out.write("}\n")
 
 
 def json_line(obj: dict) -> str:
