@@ -24,10 +24,8 @@ __all__ = ["grad", "evaluate", "compile", "GradcliError", "ParseError", "Program
 def compile(text: str, bindings: Mapping[str, float] | None = None, name: str = "<expr>") -> "Graph":
     """Parse a program and build its graph; `bindings` override its own."""
     from .errors import Source
-    from .graph import build_program
-    from .parse import parse_program
-    source = Source(text, name)
-    return build_program(parse_program(source), source, bindings)
+    from .graph import build_source
+    return build_source(Source(text, name), bindings)
 
 
 def evaluate(text: str, bindings: Mapping[str, float] | None = None,

@@ -54,6 +54,17 @@ _INF = float("inf")
 
 def parse(text: str) -> Program | None:
     """The flat program of `text`, or None if it is not plainly valid."""
+    for program, done in chunks(text):
+        if done:
+            return program
+    return
+
+
+def chunks(text: str, size: int | None = None):
+    """Parse `text`, yielding (program, False) after every `size` statements
+    (then starting afresh in the same arrays, so the caller must use each
+    piece before asking for the next) and (program, True) at the end. Stops
+    without the final piece if the text is not plainly valid."""
     p = Program()
     tags, args, starts, ends = p.tag, p.arg, p.start, p.end
     tag, arg, start, end = tags.append, args.append, starts.append, ends.append
@@ -77,7 +88,7 @@ def parse(text: str) -> Program | None:
             regs = m.regs
             value = float(text[regs[3][0]:regs[3][1]])
             if value == _INF:
-                return None
+                return
             s = text[regs[1][0]:regs[1][1]]
             names(intern(s, s))
             augs("")
@@ -94,12 +105,15 @@ def parse(text: str) -> Program | None:
                 end(regs[3][1])
             code_end(len(tags))
             pos = regs[0][1]
+            if size and len(p.name) >= size:
+                yield p, False
+                p.clear()
             m = bind(text, pos)
         m = head(text, pos)
         if m is not None:
             keyword = m.group(1)
             if keyword is not None and keyword not in DECLARATIONS:
-                return None
+                return
             stmt_name, aug = m.group(2), m.group(3)[:-1]
             name_span = (m.start(2), m.end(2))
             pos = m.end()
@@ -122,7 +136,7 @@ def parse(text: str) -> Program | None:
                 elif group == 4:
                     value = float(s)
                     if value == _INF:
-                        return None
+                        return
                     tag(NUM)
                     arg(value)
                 elif s == "(":
@@ -140,7 +154,7 @@ def parse(text: str) -> Program | None:
                 elif (s == "\n" or s == ";") and stmt_name is None and not ops:
                     break  # an empty statement
                 else:
-                    return None
+                    return
                 b, e = m.span()
                 start(b)
                 end(e)
@@ -161,10 +175,10 @@ def parse(text: str) -> Program | None:
                         qname = False
                         prefix, _, fname = fname.partition(".")
                         if prefix not in PREFIXES:
-                            return None
+                            return
                     op = FUNCTIONS.get(fname)
                     if op is None:
-                        return None
+                        return
                     ops.append(CALL)
                     calls.append([op, 0])
                     operand = True
@@ -172,7 +186,7 @@ def parse(text: str) -> Program | None:
                 if qname:  # a constant such as math.pi
                     qname = False
                     if not _constant(tags, args):
-                        return None
+                        return
             code = binary.get(s)
             if code is not None:
                 p_in = prec[code]
@@ -220,11 +234,11 @@ def parse(text: str) -> Program | None:
                         start(vstart[-1])
                         end(ends[-1])
                 if not ops:
-                    return None
+                    return
                 top = ops[-1]
                 if s == ",":
                     if top != CALL:
-                        return None
+                        return
                     calls[-1][1] += 1
                     operand = True
                     continue
@@ -238,7 +252,7 @@ def parse(text: str) -> Program | None:
                     op, k = calls.pop()
                     k += 1
                     if k != op.arity and not (op.variadic and k >= op.arity):
-                        return None
+                        return
                     tag(k)
                     arg(op.name)
                     start(b)
@@ -248,22 +262,27 @@ def parse(text: str) -> Program | None:
                 continue
             if s == "\n" or s == ";":
                 if not _finish(ops, ostart, vstart, tag, arg, start, end, ends):
-                    return None
+                    return
                 _statement(p, stmt_name, aug if stmt_name else "", name_span if stmt_name else None)
+                if size and len(p.name) >= size:
+                    yield p, False
+                    p.clear()
                 break
-            return None
+            return
         else:
             # The end of the text.
             if operand:
                 if stmt_name is not None or ops:
-                    return None
-                return p
+                    return
+                yield p, True
+                return
             if callee and qname and not _constant(tags, args):
-                return None
+                return
             if not _finish(ops, ostart, vstart, tag, arg, start, end, ends):
-                return None
+                return
             _statement(p, stmt_name, aug if stmt_name else "", name_span if stmt_name else None)
-            return p
+            yield p, True
+            return
         pos = m.end()
 
 

@@ -61,6 +61,10 @@ class Program:
     def __len__(self) -> int:
         return len(self.name)
 
+    def clear(self) -> None:
+        for field in self.__slots__:
+            del getattr(self, field)[:]
+
     def statements(self):
         """(name or None, aug, name span, code start, code end) per statement."""
         begin = 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
+import re
 from array import array
 from typing import TYPE_CHECKING
 
@@ -156,10 +157,16 @@ class Builder:
         self.p: Program | None = None
 
     def program(self, p: Program) -> Graph:
-        g = self.g
-        self.p = p
+        """The graph of a whole program."""
         self.assigned = set(p.name)
         self.assigned.discard(None)
+        self.statements(p)
+        return self.finish()
+
+    def statements(self, p: Program) -> None:
+        """Add the statements of p (the whole program, or the next piece of it)."""
+        g = self.g
+        self.p = p
         tags, args = p.tag, p.arg
         env, inputs, bindings = self.env, g.inputs, self.bindings
         kind, ops, args_, value, names, needs = (
@@ -187,6 +194,9 @@ class Builder:
                 g.outputs.append((label, node))
             else:
                 self.assign(name, aug, span, begin, end)
+
+    def finish(self) -> Graph:
+        g = self.g
         if not g.outputs and self.last is not None:
             g.outputs.append((self.last, self.env[self.last]))
         if not g.outputs:
@@ -326,6 +336,38 @@ def build(stmts: list[ast.Stmt], source: Source, bindings: Mapping[str, float] |
     the program's own `name = number` bindings."""
     from .flat import from_ast
     return build_program(from_ast(stmts), source, bindings)
+
+
+# A statement that may assign a bare constant (`pi = 3`, `var pi = 3`), or
+# something that looks like one inside a comment: finding none, the builder
+# knows every bare `pi` is the constant before it has seen the whole program.
+PIECE = 4096  # statements per piece
+_ASSIGNS_CONSTANT = re.compile(r"(?:^|[\n;])[ \t\f\r]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t\f\r]+)?(?:%s)[ \t\f\r]*[-+*/]?="
+                               % "|".join(BARE_CONSTANTS))
+
+
+def build_source(source: Source, bindings: Mapping[str, float] | None = None) -> Graph:
+    """Text -> graph, the program read and built a piece at a time, so the
+    whole of a big program is never held twice (as text and as code)."""
+    from . import fastparse
+    from .parse import parse_lark
+    return without_gc(_build_source)(source, bindings or {}, fastparse, parse_lark)
+
+
+def _build_source(source, bindings, fastparse, parse_lark) -> Graph:
+    text = source.text
+    piecewise = _ASSIGNS_CONSTANT.search(text) is None
+    builder = Builder(source, bindings)
+    for program, done in fastparse.chunks(text, PIECE if piecewise else None):
+        if not piecewise:
+            builder.assigned = set(program.name)
+            builder.assigned.discard(None)
+        builder.statements(program)
+        if done:
+            return builder.finish()
+    # The fast parser gave up: lark parses the text, or says what is wrong.
+    from .flat import from_ast
+    return Builder(source, bindings).program(from_ast(parse_lark(source)))
 
 
 def build_program(program: Program, source: Source, bindings: Mapping[str, float] | None = None) -> Graph:
