@@ -85,26 +85,25 @@ def chunks(text: str, size: int | None = None):
         # A statement starts here.
         m = bind(text, pos)
         while m is not None:
-            regs = m.regs
-            value = float(text[regs[3][0]:regs[3][1]])
+            (_, pos), (ns, ne), (ms, _), (vs, ve) = m.regs
+            value = float(text[vs:ve])
             if value == _INF:
                 return
-            s = text[regs[1][0]:regs[1][1]]
+            s = text[ns:ne]
             names(intern(s, s))
             augs("")
-            nstarts(regs[1][0])
-            nends(regs[1][1])
+            nstarts(ns)
+            nends(ne)
             tag(NUM)
             arg(value)
-            start(regs[3][0])
-            end(regs[3][1])
-            if regs[2][0] >= 0:  # `name = -number`
+            start(vs)
+            end(ve)
+            if ms >= 0:  # `name = -number`
                 tag(1)
                 arg("neg")
-                start(regs[2][0])
-                end(regs[3][1])
+                start(ms)
+                end(ve)
             code_end(len(tags))
-            pos = regs[0][1]
             if size and len(p.name) >= size:
                 yield p, False
                 p.clear()

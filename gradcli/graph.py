@@ -172,9 +172,12 @@ class Builder:
         kind, ops, args_, value, names, needs = (
             g.kind.append, g.op.append, g.args.append, g.value.append, g.name.append, g.needs.append)
         sstart, send = g.span.start.append, g.span.end.append
-        for name, aug, span, begin, end in p.statements():
+        stmt_names, augs, nstart, nend = p.name, p.aug, p.nstart, p.nend
+        begin = 0
+        for s, end in enumerate(p.code_end):
+            name = stmt_names[s]
             n = end - begin
-            if (n <= 2 and tags[begin] == NUM and name is not None and not aug and name not in env
+            if (n <= 2 and name is not None and tags[begin] == NUM and not augs[s] and name not in env
                     and (n == 1 or args[begin + 1] == "neg")):
                 # `w17 = 0.03` or `= -0.03`, the bulk of generated programs: a
                 # new input, added here as assign() would, without its detours.
@@ -184,16 +187,17 @@ class Builder:
                 args_(())
                 value(bindings.get(name, args[begin] if n == 1 else -args[begin]))
                 names(name)
-                sstart(span[0])
-                send(span[1])
+                sstart(nstart[s])
+                send(nend[s])
                 needs(True)
                 self.last = name
             elif name is None:
                 node = self.expr(begin, end)
-                label = args[begin] if end - begin == 1 and tags[begin] == NAME else g.label(node)
+                label = args[begin] if n == 1 and tags[begin] == NAME else g.label(node)
                 g.outputs.append((label, node))
             else:
-                self.assign(name, aug, span, begin, end)
+                self.assign(name, augs[s], (nstart[s], nend[s]), begin, end)
+            begin = end
 
     def finish(self) -> Graph:
         g = self.g

@@ -121,3 +121,45 @@ _soup = st.lists(st.sampled_from(["x", "y", "2", ".5", "1e3", "1.e", "+", "-", "
 @given(_soup)
 def test_token_soups_agree(tokens):
     check_same("".join(tokens))
+
+
+def graph_fields(g) -> tuple:
+    return (list(g.kind), [op and op.name for op in g.op], list(g.args), list(g.value), list(g.name),
+            list(g.span), list(g.needs), list(g.live), dict(g.inputs), list(g.outputs))
+
+
+def graph_outcome(build, text, bindings):
+    try:
+        return "ok", graph_fields(build(text, bindings))
+    except GradcliError as e:
+        return type(e).__name__, e.message, e.hint, e.span
+
+
+@pytest.mark.parametrize("piece", [1, 2, 4096])
+@pytest.mark.parametrize("text", [p.read_text("utf-8") for p in EXAMPLE_FILES] + [
+    "x = pi; pi = 3; x", "2*pi", "var pi = 3\npi*x", "# a; pi = 3\npi", "pi", "y = pi; y",
+    "x = 1; x = x*2; x += 1; x", "a = 3; b = a; a = 5; a*b", "q = 2; z = q*q", "x = 3", "x = -2; x",
+    "w = 1\nw = 2\nw", "x = 2\n3*x\nx*x", "c = c + 1", "x*y", "e = 2; e*E + math.e", "s = 1 ; ;\n",
+])
+def test_built_a_piece_at_a_time_or_whole_the_graph_is_the_same(monkeypatch, piece, text):
+    from gradcli import graph
+    monkeypatch.setattr(graph, "PIECE", piece)
+    for bindings in ({}, {"x": 2.0, "y": -1.0, "c": 0.5}, {"pi": 1.0, "w": 4.0}):
+        fast = graph_outcome(lambda t, b: graph.build_source(Source(t), b), text, bindings)
+        reference = graph_outcome(lambda t, b: graph.build(parse_lark(Source(t)), Source(t), b), text, bindings)
+        assert fast == reference, (text, bindings)
+
+
+@settings(max_examples=max(20, EXAMPLES // 3), deadline=None, derandomize=not os.environ.get("GRADCLI_FUZZ_EXAMPLES"),
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(programs())
+def test_random_programs_build_the_same_graph(text):
+    from gradcli import graph
+    old = graph.PIECE
+    graph.PIECE = 1
+    try:
+        fast = graph_outcome(lambda t, b: graph.build_source(Source(t), b), text, {"x": 1.5})
+    finally:
+        graph.PIECE = old
+    reference = graph_outcome(lambda t, b: graph.build(parse_lark(Source(t)), Source(t), b), text, {"x": 1.5})
+    assert fast == reference, text
