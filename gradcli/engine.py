@@ -79,11 +79,13 @@ def _compiled(g: Graph) -> dict:
     """(op name, argument count) -> op.functions(n), for the ops in g.
     One lookup per node instead of a list of functions per node."""
     table = {}
-    for op, a in zip(g.op, g.args):
+    first = g.args.first
+    for i, op in enumerate(g.op):
         if op is not None:
-            key = (op.name, len(a))
+            n = first[i + 1] - first[i]
+            key = (op.name, n)
             if key not in table:
-                table[key] = op.functions(len(a))
+                table[key] = op.functions(n)
     return table
 
 
@@ -93,28 +95,29 @@ def forward(g: Graph, kinks: list[int] | None = None) -> list:
     abs(0), a max tie) are appended to `kinks`."""
     values = list(g.value)
     fns = _compiled(g)
-    live, args_of, ops, needs = g.live, g.args, g.op, g.needs
+    live, ops, needs = g.live, g.op, g.needs
+    ids, first = g.args.ids, g.args.first
     isfinite = math.isfinite
     for i in range(len(values)):
         op = ops[i]
         if op is None or not live[i]:
             continue
-        a = args_of[i]
-        n = len(a)
+        f = first[i]
+        n = first[i + 1] - f
         fn, _, kink = fns[op.name, n]
         try:
             if n == 2:
-                v = fn(values[a[0]], values[a[1]])
+                v = fn(values[ids[f]], values[ids[f + 1]])
             elif n == 1:
-                v = fn(values[a[0]])
+                v = fn(values[ids[f]])
             else:
-                v = fn(*[values[j] for j in a])
+                v = fn(*[values[j] for j in ids[f:f + n]])
         except (ValueError, ZeroDivisionError, OverflowError) as e:
             raise _domain_error(g, i, values, e) from None
         if not isfinite(v):
             raise _domain_error(g, i, values, None)
         values[i] = v
-        if kink is not None and kinks is not None and needs[i] and kink(v, *[values[j] for j in a]):
+        if kink is not None and kinks is not None and needs[i] and kink(v, *[values[j] for j in ids[f:f + n]]):
             kinks.append(i)
     return values
 
@@ -123,7 +126,8 @@ def backward(g: Graph, values: list, output: int) -> list:
     """d output / d node for every node the output depends on; None elsewhere."""
     grads: list = [None] * len(values)
     grads[output] = 1.0
-    fns, args_of, needs, ops = _compiled(g), g.args, g.needs, g.op
+    fns, needs, ops = _compiled(g), g.needs, g.op
+    ids, first = g.args.ids, g.args.first
     for i in range(output, -1, -1):
         gi = grads[i]
         if gi is None:
@@ -131,13 +135,13 @@ def backward(g: Graph, values: list, output: int) -> list:
         op = ops[i]
         if op is None or not needs[i]:
             continue
-        a = args_of[i]
-        n = len(a)
+        f = first[i]
+        n = first[i + 1] - f
         out = values[i]
         partials = fns[op.name, n][1]
         try:
             if n == 2:
-                a0, a1 = a
+                a0, a1 = ids[f], ids[f + 1]
                 x0, x1 = values[a0], values[a1]
                 if needs[a0]:
                     d = partials[0](out, x0, x1) * gi
@@ -148,12 +152,13 @@ def backward(g: Graph, values: list, output: int) -> list:
                     ga = grads[a1]
                     grads[a1] = d if ga is None else ga + d
             elif n == 1:
-                a0 = a[0]
+                a0 = ids[f]
                 if needs[a0]:
                     d = partials[0](out, values[a0]) * gi
                     ga = grads[a0]
                     grads[a0] = d if ga is None else ga + d
             else:
+                a = ids[f:f + n]
                 xs = [values[j] for j in a]
                 for k, j in enumerate(a):
                     if needs[j]:

@@ -47,15 +47,17 @@ def without_gc(fn):
 class Program:
     __slots__ = ("tag", "arg", "start", "end", "name", "aug", "nstart", "nend", "code_end")
 
-    def __init__(self):
-        self.tag = array("q")
+    def __init__(self, size: int = 0):
+        # 4-byte positions unless the text is longer than 2 GB.
+        pos = "i" if size < 2**31 else "q"
+        self.tag = array("i")
         self.arg: list = []
-        self.start = array("q")
-        self.end = array("q")
+        self.start = array(pos)
+        self.end = array(pos)
         self.name: list = []
         self.aug: list = []
-        self.nstart = array("q")
-        self.nend = array("q")
+        self.nstart = array(pos)
+        self.nend = array(pos)
         self.code_end = array("q")
 
     def __len__(self) -> int:

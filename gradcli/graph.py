@@ -30,9 +30,10 @@ class Spans:
     a tuple and two ints for each of a million nodes would cost ~100 MB."""
     __slots__ = ("start", "end")
 
-    def __init__(self):
-        self.start = array("q")
-        self.end = array("q")
+    def __init__(self, size: int = 0):
+        typecode = "i" if size < 2**31 else "q"  # 4 bytes unless the text passes 2 GB
+        self.start = array(typecode)
+        self.end = array(typecode)
 
     def __len__(self) -> int:
         return len(self.start)
@@ -57,6 +58,38 @@ class Spans:
         self.end.append(end)
 
 
+class Args:
+    """args[i] of every node, as a tuple of node ids, kept in two arrays: the
+    arguments of all nodes in a row, and where each node's begin. A tuple
+    and an int object per node would cost ~100 MB at a million nodes."""
+    __slots__ = ("ids", "first")
+
+    def __init__(self):
+        self.ids = array("i")          # up to 2**31 nodes
+        self.first = array("q", [0])   # node i's arguments: ids[first[i]:first[i + 1]]
+
+    def __len__(self) -> int:
+        return len(self.first) - 1
+
+    def __getitem__(self, i: int) -> tuple[int, ...]:
+        if i < 0:
+            i += len(self.first) - 1
+        first = self.first
+        return tuple(self.ids[first[i]:first[i + 1]])
+
+    def __iter__(self):
+        ids, first = self.ids, self.first
+        for i in range(len(first) - 1):
+            yield tuple(ids[first[i]:first[i + 1]])
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    def append(self, args: tuple[int, ...]) -> None:
+        self.ids.extend(args)
+        self.first.append(len(self.ids))
+
+
 class Graph:
     """Nodes as parallel lists, indexed by node id.
 
@@ -76,10 +109,10 @@ class Graph:
         self.source = source
         self.kind: list[int] = []
         self.op: list[Op | None] = []
-        self.args: list[tuple[int, ...]] = []
+        self.args = Args()
         self.value: list[float | None] = []
         self.name: list[str | None] = []
-        self.span = Spans()
+        self.span = Spans(len(source.text))
         self.needs: list[bool] = []
         self.inputs: dict[str, int] = {}
         self.outputs: list[tuple[str, int]] = []
@@ -132,12 +165,12 @@ class Graph:
         """Which nodes the given nodes depend on (themselves included)."""
         seen = [False] * len(self.kind)
         stack = list(roots)
-        args = self.args
+        ids, first = self.args.ids, self.args.first
         while stack:
             i = stack.pop()
             if not seen[i]:
                 seen[i] = True
-                stack.extend(args[i])
+                stack.extend(ids[first[i]:first[i + 1]])
         return seen
 
 
@@ -150,6 +183,8 @@ class Builder:
     def __init__(self, source: Source, bindings: Mapping[str, float]):
         self.g = Graph(source)
         self.bindings = bindings
+        # Names in scope -> node. An input's own name is found in g.inputs
+        # instead (see lookup): a million inputs need not be kept twice.
         self.env: dict[str, int] = {}
         self.assigned: set[str] = set()   # names the program assigns anywhere
         self.computed: dict[str, ast.Span] = {}  # names assigned an expression
@@ -169,22 +204,24 @@ class Builder:
         self.p = p
         tags, args = p.tag, p.arg
         env, inputs, bindings = self.env, g.inputs, self.bindings
-        kind, ops, args_, value, names, needs = (
-            g.kind.append, g.op.append, g.args.append, g.value.append, g.name.append, g.needs.append)
+        kind, ops, value, names, needs = (
+            g.kind.append, g.op.append, g.value.append, g.name.append, g.needs.append)
         sstart, send = g.span.start.append, g.span.end.append
+        first, ids = g.args.first, g.args.ids
         stmt_names, augs, nstart, nend = p.name, p.aug, p.nstart, p.nend
         begin = 0
         for s, end in enumerate(p.code_end):
             name = stmt_names[s]
             n = end - begin
             if (n <= 2 and name is not None and tags[begin] == NUM and not augs[s] and name not in env
+                    and name not in inputs
                     and (n == 1 or args[begin + 1] == "neg")):
                 # `w17 = 0.03` or `= -0.03`, the bulk of generated programs: a
                 # new input, added here as assign() would, without its detours.
-                node = inputs[name] = env[name] = len(g.needs)
+                node = inputs[name] = len(g.needs)
                 kind(INPUT)
                 ops(None)
-                args_(())
+                first.append(len(ids))
                 value(bindings.get(name, args[begin] if n == 1 else -args[begin]))
                 names(name)
                 sstart(nstart[s])
@@ -202,7 +239,7 @@ class Builder:
     def finish(self) -> Graph:
         g = self.g
         if not g.outputs and self.last is not None:
-            g.outputs.append((self.last, self.env[self.last]))
+            g.outputs.append((self.last, self.lookup(self.last)))
         if not g.outputs:
             raise ProgramError("the program has nothing to compute", source=g.source,
                                hint="give an expression, as in: gradcli \"x*y\" x=2 y=3")
@@ -212,7 +249,7 @@ class Builder:
 
     def assign(self, name: str, aug: str, span: ast.Span, begin: int, end: int) -> None:
         g, p = self.g, self.p
-        existing = self.env.get(name)
+        existing = self.lookup(name)
         tags = p.tag
         n = end - begin
         signed = not aug and (n == 1 and tags[begin] == NUM
@@ -223,7 +260,8 @@ class Builder:
                 g.inputs[name] = existing
             value = p.arg[begin]
             g.value[existing] = self.bindings.get(name, -value if n == 2 else value)
-            self.env[name] = existing
+            if name in self.env:
+                self.env[name] = existing
         else:
             if aug:  # `x += e` is `x = x + e`, spanning from x to the end of e
                 left = self.name(name, span)
@@ -241,11 +279,13 @@ class Builder:
         """Add the nodes of code[begin:end], arguments first; return its node."""
         g, p = self.g, self.p
         tags, vals, starts, ends = p.tag, p.arg, p.start, p.end
-        kind, ops, args, value, names, needs = (
-            g.kind.append, g.op.append, g.args.append, g.value.append, g.name.append, g.needs.append)
+        kind, ops, value, names, needs = (
+            g.kind.append, g.op.append, g.value.append, g.name.append, g.needs.append)
         sstart, send = g.span.start.append, g.span.end.append
+        ids = g.args.ids
+        arg, extend, first = ids.append, ids.extend, g.args.first.append
         need = g.needs
-        table, env = OPS, self.env
+        table, env, inputs = OPS, self.env, g.inputs
         stack: list[int] = []
         push = stack.append
         for k in range(begin, end):
@@ -256,24 +296,29 @@ class Builder:
                 stack[-1] = len(need)
                 kind(OP)
                 ops(table[vals[k]])
-                args((a, b))
+                arg(a)
+                arg(b)
+                first(len(ids))
                 needs(need[a] or need[b])
             elif t == 1:
                 a = stack[-1]
                 stack[-1] = len(need)
                 kind(OP)
                 ops(table[vals[k]])
-                args((a,))
+                arg(a)
+                first(len(ids))
                 needs(need[a])
             elif t == NAME:
                 node = env.get(vals[k])
+                if node is None:
+                    node = inputs.get(vals[k])
                 push(self.name(vals[k], (starts[k], ends[k])) if node is None else node)
                 continue
             elif t == NUM:
                 push(len(need))
                 kind(CONST)
                 ops(None)
-                args(())
+                first(len(ids))
                 needs(False)
                 value(vals[k])
                 names(None)
@@ -286,7 +331,8 @@ class Builder:
                 stack[-1] = len(need)
                 kind(OP)
                 ops(table[vals[k]])
-                args(a)
+                extend(a)
+                first(len(ids))
                 needs(any(need[x] for x in a))
             value(None)
             names(None)
@@ -294,8 +340,13 @@ class Builder:
             send(ends[k])
         return stack[0]
 
+    def lookup(self, name: str) -> int | None:
+        """The node a name stands for now, or None."""
+        node = self.env.get(name)
+        return self.g.inputs.get(name) if node is None else node
+
     def name(self, id: str, span: ast.Span) -> int:
-        node = self.env.get(id)
+        node = self.lookup(id)
         if node is not None:
             return node
         g = self.g
@@ -303,7 +354,7 @@ class Builder:
             from .ops import CONSTANTS
             return g.add(CONST, None, (), CONSTANTS[id], span)
         node = g.add(INPUT, None, (), self.bindings.get(id), span, id)
-        g.inputs[id] = self.env[id] = node
+        g.inputs[id] = node
         return node
 
     def bind_command_line(self) -> None:

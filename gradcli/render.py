@@ -118,13 +118,12 @@ def _j(x: float | None):
     return "nan" if x != x else ("inf" if x > 0 else "-inf")
 
 
-def _gradients(result: "Result") -> dict:
+def _gradients(result: "Result"):
+    """(input name, d output / d input) for every input."""
     grads, j = result.grads, _j
-    out = {}
     for name, i in result.graph.inputs.items():
         d = grads[i] or 0.0
-        out[name] = d if -_INF < d < _INF else j(d)  # only nan and inf need _j
-    return out
+        yield name, (d if -_INF < d < _INF else j(d))  # only nan and inf need _j
 
 
 def _nodes(result: "Result"):
@@ -143,7 +142,7 @@ def to_json(result: "Result", nodes: bool = True) -> dict:
     d: dict = {
         "output": result.label,
         "value": _j(result.value),
-        "gradients": _gradients(result),
+        "gradients": dict(_gradients(result)),
     }
     if nodes:
         d["nodes"] = list(_nodes(result))
@@ -154,27 +153,38 @@ def to_json(result: "Result", nodes: bool = True) -> dict:
 
 @without_gc
 def write_json(result: "Result", out, nodes: bool = True) -> None:
-    """Write json_line(to_json(result, nodes)) and a newline to `out`, the
-    same text, but the nodes a batch at a time: a million of them as dicts
-    in one list would take gigabytes."""
-    d = to_json(result, nodes=False)
-    notes = d.pop("notes", None)
-    out.write(json_line(d)[:-1])  # all but the closing brace
+    """Write json_line(to_json(result, nodes)) and a newline to `out`: the
+    same text, but the gradients and the nodes a batch at a time (a million
+    nodes as dicts in one list would take gigabytes)."""
+    head = json_line({"output": result.label, "value": _j(result.value)})
+    out.write(head[:-1] + ', "gradients": {')
+    _write_batches(out, (json_line(dict(batch))[1:-1] for batch in _batches(_gradients(result))))
+    out.write("}")
     if nodes:
         out.write(', "nodes": [')
-        batch: list[str] = []
-        sep = ""
-        for node in _nodes(result):
-            batch.append(json_line(node))
-            if len(batch) == 10_000:
-                out.write(sep + ", ".join(batch))
-                batch, sep = [], ", "
-        if batch:
-            out.write(sep + ", ".join(batch))
+        _write_batches(out, (", ".join(map(json_line, batch)) for batch in _batches(_nodes(result))))
         out.write("]")
-    if notes is not None:
-        out.write(', "notes": ' + json_line(notes))
+    if result.notes:
+        out.write(', "notes": ' + json_line(list(result.notes)))
     out.write("}\n")
+
+
+def _batches(items, size: int = 10_000):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write_batches(out, texts) -> None:
+    sep = ""
+    for text in texts:
+        out.write(sep + text)
+        sep = ", "
 
 
 def json_line(obj: dict) -> str:

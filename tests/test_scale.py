@@ -74,7 +74,11 @@ def test_deep_nesting_of_calls_and_minus_signs():
 
 
 def test_streamed_json_is_the_same_text_as_to_json():
-    for text in (chain_text(2_000), "q = a*x + b; sig(q); q", "y = max(a, a) + abs(x); y"):
+    many_inputs = " + ".join("v%d" % i for i in range(10_050))  # more than a batch of 10,000
+    for text in (chain_text(6_000), many_inputs, "q = a*x + b; sig(q); q", "y = max(a, a) + abs(x); y",
+                 "2*pi"):
+        if text == many_inputs:
+            text = "\n".join("v%d = %d" % (i, i % 7 - 3) for i in range(10_050)) + "\n" + text
         for r in gradcli.evaluate(text, {"a": 1.0, "b": 0.0, "x": 0.0}):
             for nodes in (True, False):
                 out = io.StringIO()
