@@ -1,16 +1,18 @@
 """The fast road from text to a flat program, for valid input only.
 
-Why this exists (measured, see benchmarks/bench_scale.py): lark's LALR loop,
-even with the transformer handed to the parser and no parse tree, reads about
-1 MB/s here, so a generated program of 100,000 operations (about 2 MB) took
-longer than the whole 1-second budget just to parse, and a million
-operations about 20 s. Feeding lark a faster tokenizer does not help much:
-the time is in the parser's per-token Python loop and the per-rule
-callbacks. This module is an iterative operator-precedence (shunting-yard)
-parser over one regular expression, writing postfix code straight into flat
-arrays (flat.Program), with no tree and no recursion; it is about 5x faster
-than lark and does not import lark at all, which also takes lark's import
-off the start-up of every valid command.
+Why this exists (measured on the benchmark shapes, CPU time, Python 3.11):
+lark's LALR parser, even with the transformer handed to it and no parse
+tree, took 3.7 s for the 100,000-operation wide program (1.8 MB) and 1.7 s
+for the 50,000-deep chain, several times the whole 1-second budget. Its
+profile splits about evenly between the lexer (45%) and the parser's
+per-token loop with its callbacks (52%), so a faster tokenizer handed to
+lark could at best halve that (issue 5 measured lark-cython at 0.7x). This
+module, an iterative operator-precedence (shunting-yard) parser over one
+regular expression that writes postfix code straight into flat arrays
+(flat.Program), with no tree and no recursion, reads the same programs in
+0.31 s and 0.17 s: 10 to 12 times faster. So lark-cython is not worth an
+optional extra: lark now runs only for text with an error, and is not even
+imported for valid text, which takes its import off every start-up.
 
 It is not a second definition of the language. grammar/gradcli.lark stays
 the reference: this parser gives up (returns None) at the first thing that
