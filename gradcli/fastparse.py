@@ -63,11 +63,19 @@ def parse(text: str) -> Program | None:
     return
 
 
-def chunks(text: str, size: int | None = None):
+def chunks(text: str, size: int | None = None, code_size: int | None = None):
     """Parse `text`, yielding (program, False) after every `size` statements
     (then starting afresh in the same arrays, so the caller must use each
     piece before asking for the next) and (program, True) at the end. Stops
-    without the final piece if the text is not plainly valid."""
+    without the final piece if the text is not plainly valid.
+
+    With `code_size`, a long statement is cut too, once it has that much
+    code, just after a binary operator: the piece then ends with the start
+    of a statement (code past the last code_end), which the next pieces
+    complete. Nothing already handed over is changed later: what a closing
+    parenthesis, a call or a constant rewrites is always code read after
+    the operator. `x += ...` statements are never cut (their name comes
+    first in the graph)."""
     p = Program(len(text))
     tags, args, starts, ends = p.tag, p.arg, p.start, p.end
     tag, arg, start, end = tags.append, args.append, starts.append, ends.append
@@ -209,6 +217,9 @@ def chunks(text: str, size: int | None = None):
                 ops.append(code)
                 ostart.append(0)
                 operand = True
+                if code_size and len(tags) >= code_size and (stmt_name is None or not aug):
+                    yield p, False
+                    p.clear()
                 continue
             if s == ")" or s == ",":
                 # Close everything up to the innermost '(' or call.

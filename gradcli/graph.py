@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 import re
+import sys
 from array import array
 from typing import TYPE_CHECKING
 
@@ -66,7 +67,7 @@ class Args:
 
     def __init__(self):
         self.ids = array("i")          # up to 2**31 nodes
-        self.first = array("q", [0])   # node i's arguments: ids[first[i]:first[i + 1]]
+        self.first = array("i", [0])   # node i's arguments: ids[first[i]:first[i + 1]]
 
     def __len__(self) -> int:
         return len(self.first) - 1
@@ -190,6 +191,7 @@ class Builder:
         self.computed: dict[str, ast.Span] = {}  # names assigned an expression
         self.last: str | None = None
         self.p: Program | None = None
+        self.pending: list[int] | None = None  # the value stack of a statement cut in two
 
     def program(self, p: Program) -> Graph:
         """The graph of a whole program."""
@@ -213,7 +215,14 @@ class Builder:
         for s, end in enumerate(p.code_end):
             name = stmt_names[s]
             n = end - begin
-            if (n <= 2 and name is not None and tags[begin] == NUM and not augs[s] and name not in env
+            if self.pending is not None:  # the end of a statement begun in an earlier piece
+                node = self.expr(begin, end, self.pending)
+                self.pending = None
+                if name is None:
+                    g.outputs.append((g.label(node), node))
+                else:
+                    self.assign(name, augs[s], (nstart[s], nend[s]), begin, end, node)
+            elif (n <= 2 and name is not None and tags[begin] == NUM and not augs[s] and name not in env
                     and name not in inputs
                     and (n == 1 or args[begin + 1] == "neg")):
                 # `w17 = 0.03` or `= -0.03`, the bulk of generated programs: a
@@ -235,6 +244,8 @@ class Builder:
             else:
                 self.assign(name, augs[s], (nstart[s], nend[s]), begin, end)
             begin = end
+        if begin < len(tags):  # a statement that goes on in the next piece
+            self.pending = self.expr(begin, len(tags), self.pending or [], partial=True)
 
     def finish(self) -> Graph:
         g = self.g
@@ -247,12 +258,14 @@ class Builder:
         self.check_bound()
         return g
 
-    def assign(self, name: str, aug: str, span: ast.Span, begin: int, end: int) -> None:
+    def assign(self, name: str, aug: str, span: ast.Span, begin: int, end: int,
+               node: int | None = None) -> None:
+        """`name = code[begin:end]`; `node` when that code is already built."""
         g, p = self.g, self.p
         existing = self.lookup(name)
         tags = p.tag
         n = end - begin
-        signed = not aug and (n == 1 and tags[begin] == NUM
+        signed = node is None and not aug and (n == 1 and tags[begin] == NUM
                               or n == 2 and tags[begin] == NUM and p.arg[begin + 1] == "neg")
         if signed and (existing is None or (g.kind[existing] == INPUT and g.value[existing] is None)):
             if existing is None:
@@ -267,7 +280,7 @@ class Builder:
                 left = self.name(name, span)
                 right = self.expr(begin, end)
                 node = g.add(OP, OPS[_AUG[aug]], (left, right), None, (span[0], p.end[end - 1]))
-            else:
+            elif node is None:
                 node = self.expr(begin, end)
             if g.name[node] is None and g.kind[node] != INPUT:
                 g.name[node] = name
@@ -275,8 +288,9 @@ class Builder:
             self.computed.setdefault(name, span)
         self.last = name
 
-    def expr(self, begin: int, end: int) -> int:
-        """Add the nodes of code[begin:end], arguments first; return its node."""
+    def expr(self, begin: int, end: int, stack: list[int] | None = None, partial: bool = False):
+        """Add the nodes of code[begin:end], arguments first; return its node
+        (with `partial`, the value stack, for the rest of the code to go on)."""
         g, p = self.g, self.p
         tags, vals, starts, ends = p.tag, p.arg, p.start, p.end
         kind, ops, value, names, needs = (
@@ -286,7 +300,8 @@ class Builder:
         arg, extend, first = ids.append, ids.extend, g.args.first.append
         need = g.needs
         table, env, inputs = OPS, self.env, g.inputs
-        stack: list[int] = []
+        if stack is None:
+            stack = []
         push = stack.append
         for k in range(begin, end):
             t = tags[k]
@@ -338,7 +353,7 @@ class Builder:
             names(None)
             sstart(starts[k])
             send(ends[k])
-        return stack[0]
+        return stack if partial else stack[0]
 
     def lookup(self, name: str) -> int | None:
         """The node a name stands for now, or None."""
@@ -397,6 +412,7 @@ def build(stmts: list[ast.Stmt], source: Source, bindings: Mapping[str, float] |
 # something that looks like one inside a comment: finding none, the builder
 # knows every bare `pi` is the constant before it has seen the whole program.
 PIECE = 4096  # statements per piece
+PIECE_CODE = 65536  # code per piece, a long statement being cut
 _ASSIGNS_CONSTANT = re.compile(r"(?:^|[\n;])[ \t\f\r]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t\f\r]+)?(?:%s)[ \t\f\r]*[-+*/]?="
                                % "|".join(BARE_CONSTANTS))
 
@@ -413,16 +429,31 @@ def _build_source(source, bindings, fastparse, parse_lark) -> Graph:
     text = source.text
     piecewise = _ASSIGNS_CONSTANT.search(text) is None
     builder = Builder(source, bindings)
-    for program, done in fastparse.chunks(text, PIECE if piecewise else None):
+    for program, done in fastparse.chunks(text, PIECE if piecewise else None,
+                                          PIECE_CODE if piecewise else None):
         if not piecewise:
             builder.assigned = set(program.name)
             builder.assigned.discard(None)
         builder.statements(program)
         if done:
-            return builder.finish()
+            program.clear()  # before finish() allocates more
+            return _trimmed(builder.finish())
     # The fast parser gave up: lark parses the text, or says what is wrong.
     from .flat import from_ast
     return Builder(source, bindings).program(from_ast(parse_lark(source)))
+
+
+def _trimmed(g: Graph) -> Graph:
+    """Hand the memory freed while building (the program's code, tens of MB
+    for a big one) back to the system, where the C library can: it would
+    otherwise stay in the process's heap through the evaluation."""
+    if len(g) > 100_000 and sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            ctypes.CDLL(None).malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc
+            pass
+    return g
 
 
 def build_program(program: Program, source: Source, bindings: Mapping[str, float] | None = None) -> Graph:

@@ -135,15 +135,18 @@ def graph_outcome(build, text, bindings):
         return type(e).__name__, e.message, e.hint, e.span
 
 
-@pytest.mark.parametrize("piece", [1, 2, 4096])
+@pytest.mark.parametrize("piece", [(1, 1), (2, 3), (1, None), (4096, 65536)])
 @pytest.mark.parametrize("text", [p.read_text("utf-8") for p in EXAMPLE_FILES] + [
     "x = pi; pi = 3; x", "2*pi", "var pi = 3\npi*x", "# a; pi = 3\npi", "pi", "y = pi; y",
     "x = 1; x = x*2; x += 1; x", "a = 3; b = a; a = 5; a*b", "q = 2; z = q*q", "x = 3", "x = -2; x",
     "w = 1\nw = 2\nw", "x = 2\n3*x\nx*x", "c = c + 1", "x*y", "e = 2; e*E + math.e", "s = 1 ; ;\n",
+    "y = (a + b) * (c - d) / -(e) ^ 2 + max(a, b*c, (d)) + math.pi", "a + (b) + (c + d) * sig(x + y)",
+    "z = x*y + y; z += x*2 + 1; q = -z + z^2; q", "(((x + a) * b + a) * b + a) * b",
 ])
 def test_built_a_piece_at_a_time_or_whole_the_graph_is_the_same(monkeypatch, piece, text):
     from gradcli import graph
-    monkeypatch.setattr(graph, "PIECE", piece)
+    monkeypatch.setattr(graph, "PIECE", piece[0])
+    monkeypatch.setattr(graph, "PIECE_CODE", piece[1])  # cut long statements after every operator
     for bindings in ({}, {"x": 2.0, "y": -1.0, "c": 0.5}, {"pi": 1.0, "w": 4.0}):
         fast = graph_outcome(lambda t, b: graph.build_source(Source(t), b), text, bindings)
         reference = graph_outcome(lambda t, b: graph.build(parse_lark(Source(t)), Source(t), b), text, bindings)
@@ -155,11 +158,11 @@ def test_built_a_piece_at_a_time_or_whole_the_graph_is_the_same(monkeypatch, pie
 @given(programs())
 def test_random_programs_build_the_same_graph(text):
     from gradcli import graph
-    old = graph.PIECE
-    graph.PIECE = 1
+    old = graph.PIECE, graph.PIECE_CODE
+    graph.PIECE, graph.PIECE_CODE = 1, 1
     try:
         fast = graph_outcome(lambda t, b: graph.build_source(Source(t), b), text, {"x": 1.5})
     finally:
-        graph.PIECE = old
+        graph.PIECE, graph.PIECE_CODE = old
     reference = graph_outcome(lambda t, b: graph.build(parse_lark(Source(t)), Source(t), b), text, {"x": 1.5})
     assert fast == reference, text
