@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from .flat import without_gc
@@ -44,6 +45,15 @@ def rows(result: "Result") -> list[int]:
     return [i for i, u in enumerate(used) if u]
 
 
+def _used(result: "Result") -> list[bool]:
+    """Which nodes the output depends on. With one output that is the
+    graph's `live`, already known: no second walk of a million nodes."""
+    g = result.graph
+    if len(g.outputs) == 1 and g.outputs[0][1] == result.output and len(g.live) == len(g):
+        return g.live
+    return g.reachable([result.output])
+
+
 def table(result: "Result", precision: int = DEFAULT_PRECISION,
           max_rows: int | None = DEFAULT_MAX_ROWS) -> "Group":
     """The forward/backward table of one output, then its inputs at a glance."""
@@ -53,13 +63,19 @@ def table(result: "Result", precision: int = DEFAULT_PRECISION,
 
     g = result.graph
     values, grads = result.values, result.grads
-    nodes = rows(result)
+    used = _used(result)
+    total = sum(used)
     hidden = 0
-    if max_rows is not None and len(nodes) > max_rows:
-        # Keep the start and the end of the forward pass; say what is left out.
+    if max_rows is not None and total > max_rows:
+        # Keep the start and the end of the forward pass (the output is the
+        # last node); say what is left out. No list of a million rows.
         keep = max_rows // 2
-        hidden = len(nodes) - 2 * keep
-        nodes = nodes[:keep] + [-1] + nodes[-keep:]
+        hidden = total - 2 * keep
+        head = list(islice((i for i, u in enumerate(used) if u), keep))
+        tail = list(islice((i for i in range(len(used) - 1, -1, -1) if used[i]), keep))
+        nodes = head + [-1] + tail[::-1]
+    else:
+        nodes = [i for i, u in enumerate(used) if u]
 
     t = Table(title=None, box=None, header_style="bold", pad_edge=False, show_edge=False)
     t.add_column("node", overflow="fold")
@@ -130,7 +146,9 @@ def _nodes(result: "Result"):
     """One JSON record per node of the output, in forward order."""
     g = result.graph
     values, grads, kind, ops, args, label = result.values, result.grads, g.kind, g.op, g.args, g.label
-    for i in rows(result):
+    for i, u in enumerate(_used(result)):
+        if not u:
+            continue
         k = kind[i]
         yield {"id": i, "label": label(i), "op": "input" if k == INPUT else
                "const" if k == CONST else ops[i].name,  # type: ignore[union-attr]
