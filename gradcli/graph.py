@@ -175,6 +175,21 @@ class Graph:
         return seen
 
 
+def is_signed_number(expr: "ast.Expr") -> bool:
+    """`3`, `-3`, `+3` (a bound input), as opposed to an expression."""
+    from . import ast
+    if isinstance(expr, ast.Apply) and expr.op == "neg":
+        expr = expr.args[0]
+    return isinstance(expr, ast.Num)
+
+
+def signed_value(expr: "ast.Expr") -> float:
+    from . import ast
+    if isinstance(expr, ast.Apply):
+        return -expr.args[0].value  # type: ignore[union-attr]
+    return expr.value  # type: ignore[union-attr]
+
+
 class Builder:
     """Walks a program's statements in order, keeping the names in scope.
 
@@ -193,8 +208,11 @@ class Builder:
         self.p: Program | None = None
         self.pending: list[int] | None = None  # the value stack of a statement cut in two
 
-    def program(self, p: Program) -> Graph:
-        """The graph of a whole program."""
+    def program(self, p: "Program | list[ast.Stmt]") -> Graph:
+        """The graph of a whole program: flat, or a list of statements."""
+        if not isinstance(p, Program):
+            from .flat import from_ast
+            p = from_ast(p)
         self.assigned = set(p.name)
         self.assigned.discard(None)
         self.statements(p)
@@ -249,6 +267,11 @@ class Builder:
 
     def finish(self) -> Graph:
         g = self.g
+        # From here on env holds every name in scope, inputs included, as
+        # callers that read it after program() expect.
+        env = self.env
+        for name, node in g.inputs.items():
+            env.setdefault(name, node)
         if not g.outputs and self.last is not None:
             g.outputs.append((self.last, self.lookup(self.last)))
         if not g.outputs:

@@ -166,3 +166,17 @@ def test_random_programs_build_the_same_graph(text):
         graph.PIECE, graph.PIECE_CODE = old
     reference = graph_outcome(lambda t, b: graph.build(parse_lark(Source(t)), Source(t), b), text, {"x": 1.5})
     assert fast == reference, text
+
+
+def test_builder_still_takes_statements_and_keeps_every_name_in_env():
+    # Other modules build from syntax trees and read builder.env afterwards.
+    from gradcli.graph import Builder, is_signed_number, signed_value
+    text = "y = v*2; q = 3; x = y + q; z = -1.5; x*z + w"
+    stmts = parse(text)
+    builder = Builder(Source(text), {"w": 1.0, "v": 2.0})
+    g = builder.program(stmts)
+    assert set(builder.env) == {"v", "x", "y", "q", "z", "w"}
+    assert builder.env["x"] == g.name.index("x") and g.op[builder.env["x"]].name == "add"
+    assert builder.env["q"] == g.inputs["q"] and builder.env["w"] == g.inputs["w"]
+    assert is_signed_number(stmts[3].value) and signed_value(stmts[3].value) == -1.5
+    assert not is_signed_number(stmts[0].value)
