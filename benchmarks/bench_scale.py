@@ -92,15 +92,20 @@ def run(argv: list[str], timeout: float) -> tuple[float | None, float, str]:
             time.sleep(0.005)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        text = out.read().decode(errors="replace").strip()
-        problem = err.read().decode(errors="replace").strip()
+        # Only the ends: reading megabytes of JSON here would grow this
+        # process, and with it the next child's measured peak.
+        text, problem = (_tail(f) for f in (out, err))
     mb = usage.ru_maxrss / 1024
     if proc.returncode != 0:
         lines = problem.splitlines() or ["exit %d" % proc.returncode]
         return None, mb, lines[-1].split(":")[0][:40]  # the exception's name
     return wall, mb, text.splitlines()[-1] if text else ""
+
+
+def _tail(f, size: int = 4096) -> str:
+    f.seek(0, os.SEEK_END)
+    f.seek(max(0, f.tell() - size))
+    return f.read().decode(errors="replace").strip()
 
 
 def available(module: str) -> bool:
