@@ -113,7 +113,7 @@ def available(module: str) -> bool:
 
 
 def cell(seconds: float | None, mb: float, note: str) -> str:
-    return "%.3f s, %.0f MB" % (seconds, mb) if seconds is not None else note
+    return "%.3f s, %.0f MiB" % (seconds, mb) if seconds is not None else note
 
 
 def main() -> None:
