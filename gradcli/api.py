@@ -118,10 +118,8 @@ def compile(text: str | Source, bindings: Mapping[str, float] | None = None,
     Every input an output depends on must be bound; `Program` is the form
     that leaves inputs open until evaluation.
     """
-    from .graph import build
-    from .parse import parse
-    source = _source(text, name)
-    return build(parse(source), source, _numbers(bindings))
+    from .graph import build_source
+    return build_source(_source(text, name), _numbers(bindings))
 
 
 def evaluate(text: str | Source, bindings: Mapping[str, float] | None = None,

@@ -238,9 +238,9 @@ def show(results: list, fmt: str, precision: int, show_all: bool, no_nodes: bool
          no_color: bool, explain: bool = False, paths: bool = False) -> None:
     out = sys.stdout
     if fmt == "json":
-        from .render import json_line, to_json
+        from .render import write_json
         for r in results:
-            out.write(json_line(to_json(r, nodes=not no_nodes)) + "\n")
+            write_json(r, out, nodes=not no_nodes)
     elif fmt in ("csv", "tsv"):
         from .formats import delimited
         out.write(delimited(results, "," if fmt == "csv" else "\t"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .errors import MathError
+from .flat import without_gc
 from .graph import OP, Graph
 
 if TYPE_CHECKING:
@@ -87,27 +88,49 @@ def _slope_error(g: Graph, i: int, values: list) -> MathError:
         hint="move the inputs away from this point (for example sqrt at 0, asin at 1)")
 
 
+def _compiled(g: Graph) -> dict:
+    """(op name, argument count) -> op.functions(n), for the ops in g.
+    One lookup per node instead of a list of functions per node."""
+    table = {}
+    first = g.args.first
+    for i, op in enumerate(g.op):
+        if op is not None:
+            n = first[i + 1] - first[i]
+            key = (op.name, n)
+            if key not in table:
+                table[key] = op.functions(n)
+    return table
+
+
 def forward(g: Graph, kinks: list[int] | None = None) -> list:
     """The value of every live node. Raises MathError naming the first node
     that leaves its domain or overflows. Nodes sitting on a kink (relu(0),
     abs(0), a max tie) are appended to `kinks`."""
     values = list(g.value)
-    fns = g.functions()
-    live, args_of, kind, needs = g.live, g.args, g.kind, g.needs
+    fns = _compiled(g)
+    live, ops, needs = g.live, g.op, g.needs
+    ids, first = g.args.ids, g.args.first
     isfinite = math.isfinite
     for i in range(len(values)):
-        if kind[i] != OP or not live[i]:
+        op = ops[i]
+        if op is None or not live[i]:
             continue
-        fn, _, kink = fns[i]
-        xs = [values[a] for a in args_of[i]]
+        f = first[i]
+        n = first[i + 1] - f
+        fn, _, kink = fns[op.name, n]
         try:
-            v = fn(*xs)
+            if n == 2:
+                v = fn(values[ids[f]], values[ids[f + 1]])
+            elif n == 1:
+                v = fn(values[ids[f]])
+            else:
+                v = fn(*[values[j] for j in ids[f:f + n]])
         except (ValueError, ZeroDivisionError, OverflowError) as e:
             raise _domain_error(g, i, values, e) from None
         if not isfinite(v):
             raise _domain_error(g, i, values, None)
         values[i] = v
-        if kink is not None and kinks is not None and needs[i] and kink(v, *xs):
+        if kink is not None and kinks is not None and needs[i] and kink(v, *[values[j] for j in ids[f:f + n]]):
             kinks.append(i)
     return values
 
@@ -116,23 +139,47 @@ def backward(g: Graph, values: list, output: int) -> list:
     """d output / d node for every node the output depends on; None elsewhere."""
     grads: list = [None] * len(values)
     grads[output] = 1.0
-    fns, args_of, needs, kind = g.functions(), g.args, g.needs, g.kind
+    fns, needs, ops = _compiled(g), g.needs, g.op
+    ids, first = g.args.ids, g.args.first
     for i in range(output, -1, -1):
         gi = grads[i]
-        if gi is None or kind[i] != OP or not needs[i]:
+        if gi is None:
             continue
-        args = args_of[i]
-        xs = [values[a] for a in args]
+        op = ops[i]
+        if op is None or not needs[i]:
+            continue
+        f = first[i]
+        n = first[i + 1] - f
         out = values[i]
-        partials = fns[i][1]
-        for k, a in enumerate(args):
-            if needs[a]:
-                try:
-                    d = partials[k](out, *xs) * gi
-                except (ValueError, ZeroDivisionError, OverflowError):
-                    raise _slope_error(g, i, values) from None
-                ga = grads[a]
-                grads[a] = d if ga is None else ga + d
+        partials = fns[op.name, n][1]
+        try:
+            if n == 2:
+                a0, a1 = ids[f], ids[f + 1]
+                x0, x1 = values[a0], values[a1]
+                if needs[a0]:
+                    d = partials[0](out, x0, x1) * gi
+                    ga = grads[a0]
+                    grads[a0] = d if ga is None else ga + d
+                if needs[a1]:
+                    d = partials[1](out, x0, x1) * gi
+                    ga = grads[a1]
+                    grads[a1] = d if ga is None else ga + d
+            elif n == 1:
+                a0 = ids[f]
+                if needs[a0]:
+                    d = partials[0](out, values[a0]) * gi
+                    ga = grads[a0]
+                    grads[a0] = d if ga is None else ga + d
+            else:
+                a = ids[f:f + n]
+                xs = [values[j] for j in a]
+                for k, j in enumerate(a):
+                    if needs[j]:
+                        d = partials[k](out, *xs) * gi
+                        ga = grads[j]
+                        grads[j] = d if ga is None else ga + d
+        except (ValueError, ZeroDivisionError, OverflowError):
+            raise _slope_error(g, i, values) from None
     return grads
 
 
@@ -157,6 +204,7 @@ def _notes(g: Graph, values: list, grads: list, kinks: list[int]) -> list[str]:
     return notes
 
 
+@without_gc
 def evaluate(g: Graph) -> list[Result]:
     """Forward once, then one backward pass per output."""
     kinks: list[int] = []

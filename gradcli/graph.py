@@ -9,13 +9,86 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from . import ast
+import re
+import sys
+from array import array
+from typing import TYPE_CHECKING
+
 from .errors import ProgramError, Source
+from .flat import NAME, NUM, Program, without_gc
 from .ops import BARE_CONSTANTS, OPS, Op
+
+if TYPE_CHECKING:
+    from . import ast
 
 INPUT, CONST, OP = 0, 1, 2
 _AUG = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
 LABEL_WIDTH = 40
+
+
+class Spans:
+    """span[i] of every node, as (start, end) or None, kept in two arrays:
+    a tuple and two ints for each of a million nodes would cost ~100 MB."""
+    __slots__ = ("start", "end")
+
+    def __init__(self, size: int = 0):
+        typecode = "i" if size < 2**31 else "q"  # 4 bytes unless the text passes 2 GB
+        self.start = array(typecode)
+        self.end = array(typecode)
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def __getitem__(self, i: int) -> "ast.Span | None":
+        start = self.start[i]
+        return None if start < 0 else (start, self.end[i])
+
+    def __setitem__(self, i: int, span: "ast.Span | None") -> None:
+        self.start[i], self.end[i] = span if span is not None else (-1, -1)
+
+    def __iter__(self):
+        for i in range(len(self.start)):
+            yield self[i]
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    def append(self, span: "ast.Span | None") -> None:
+        start, end = span if span is not None else (-1, -1)
+        self.start.append(start)
+        self.end.append(end)
+
+
+class Args:
+    """args[i] of every node, as a tuple of node ids, kept in two arrays: the
+    arguments of all nodes in a row, and where each node's begin. A tuple
+    and an int object per node would cost ~100 MB at a million nodes."""
+    __slots__ = ("ids", "first")
+
+    def __init__(self):
+        self.ids = array("i")          # up to 2**31 nodes
+        self.first = array("i", [0])   # node i's arguments: ids[first[i]:first[i + 1]]
+
+    def __len__(self) -> int:
+        return len(self.first) - 1
+
+    def __getitem__(self, i: int) -> tuple[int, ...]:
+        if i < 0:
+            i += len(self.first) - 1
+        first = self.first
+        return tuple(self.ids[first[i]:first[i + 1]])
+
+    def __iter__(self):
+        ids, first = self.ids, self.first
+        for i in range(len(first) - 1):
+            yield tuple(ids[first[i]:first[i + 1]])
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    def append(self, args: tuple[int, ...]) -> None:
+        self.ids.extend(args)
+        self.first.append(len(self.ids))
 
 
 class Graph:
@@ -38,10 +111,10 @@ class Graph:
         self.source = source
         self.kind: list[int] = []
         self.op: list[Op | None] = []
-        self.args: list[tuple[int, ...]] = []
+        self.args = Args()
         self.value: list[float | None] = []
         self.name: list[str | None] = []
-        self.span: list[ast.Span | None] = []
+        self.span = Spans(len(source.text))
         self.needs: list[bool] = []
         self.inputs: dict[str, int] = {}
         self.outputs: list[tuple[str, int]] = []
@@ -61,7 +134,7 @@ class Graph:
         self.name.append(name)
         self.span.append(span)
         needs = self.needs
-        self.needs.append(kind == INPUT or any(needs[a] for a in args))
+        needs.append(kind == INPUT or any(needs[a] for a in args))
         return len(self.kind) - 1
 
     def text(self, i: int) -> str:
@@ -95,51 +168,114 @@ class Graph:
         """Which nodes the given nodes depend on (themselves included)."""
         seen = [False] * len(self.kind)
         stack = list(roots)
-        args = self.args
+        ids, first = self.args.ids, self.args.first
         while stack:
             i = stack.pop()
             if not seen[i]:
                 seen[i] = True
-                stack.extend(args[i])
+                stack.extend(ids[first[i]:first[i + 1]])
         return seen
 
 
-def is_signed_number(expr: ast.Expr) -> bool:
+def is_signed_number(expr: "ast.Expr") -> bool:
     """`3`, `-3`, `+3` (a bound input), as opposed to an expression."""
+    from . import ast
     if isinstance(expr, ast.Apply) and expr.op == "neg":
         expr = expr.args[0]
     return isinstance(expr, ast.Num)
 
 
-def signed_value(expr: ast.Expr) -> float:
+def signed_value(expr: "ast.Expr") -> float:
+    from . import ast
     if isinstance(expr, ast.Apply):
         return -expr.args[0].value  # type: ignore[union-attr]
     return expr.value  # type: ignore[union-attr]
 
 
 class Builder:
-    """Walks a program's statements in order, keeping the names in scope."""
+    """Walks a program's statements in order, keeping the names in scope.
+
+    It reads the flat form of the program (flat.py: postfix code in arrays),
+    so a statement of a million operations is one loop over a few arrays."""
 
     def __init__(self, source: Source, bindings: Mapping[str, float]):
         self.g = Graph(source)
         self.bindings = bindings
+        # Names in scope -> node. An input's own name is found in g.inputs
+        # instead (see lookup): a million inputs need not be kept twice.
         self.env: dict[str, int] = {}
         self.assigned: set[str] = set()   # names the program assigns anywhere
         self.computed: dict[str, ast.Span] = {}  # names assigned an expression
         self.last: str | None = None
+        self.p: Program | None = None
+        self.pending: list[int] | None = None  # the value stack of a statement cut in two
 
-    def program(self, stmts: list[ast.Stmt]) -> Graph:
+    def program(self, p: "Program | list[ast.Stmt]") -> Graph:
+        """The graph of a whole program: flat, or a list of statements."""
+        if not isinstance(p, Program):
+            from .flat import from_ast
+            p = from_ast(p)
+        self.assigned = set(p.name)
+        self.assigned.discard(None)
+        self.statements(p)
+        return self.finish()
+
+    def statements(self, p: Program) -> None:
+        """Add the statements of p (the whole program, or the next piece of it)."""
         g = self.g
-        self.assigned = {s.name for s in stmts if isinstance(s, ast.Assign)}
-        for s in stmts:
-            if isinstance(s, ast.Output):
-                node = self.expr(s.expr)
-                label = s.expr.id if isinstance(s.expr, ast.Name) else g.label(node)
+        self.p = p
+        tags, args = p.tag, p.arg
+        env, inputs, bindings = self.env, g.inputs, self.bindings
+        kind, ops, value, names, needs = (
+            g.kind.append, g.op.append, g.value.append, g.name.append, g.needs.append)
+        sstart, send = g.span.start.append, g.span.end.append
+        first, ids = g.args.first, g.args.ids
+        stmt_names, augs, nstart, nend = p.name, p.aug, p.nstart, p.nend
+        begin = 0
+        for s, end in enumerate(p.code_end):
+            name = stmt_names[s]
+            n = end - begin
+            if self.pending is not None:  # the end of a statement begun in an earlier piece
+                node = self.expr(begin, end, self.pending)
+                self.pending = None
+                if name is None:
+                    g.outputs.append((g.label(node), node))
+                else:
+                    self.assign(name, augs[s], (nstart[s], nend[s]), begin, end, node)
+            elif (n <= 2 and name is not None and tags[begin] == NUM and not augs[s] and name not in env
+                    and name not in inputs
+                    and (n == 1 or args[begin + 1] == "neg")):
+                # `w17 = 0.03` or `= -0.03`, the bulk of generated programs: a
+                # new input, added here as assign() would, without its detours.
+                node = inputs[name] = len(g.needs)
+                kind(INPUT)
+                ops(None)
+                first.append(len(ids))
+                value(bindings.get(name, args[begin] if n == 1 else -args[begin]))
+                names(name)
+                sstart(nstart[s])
+                send(nend[s])
+                needs(True)
+                self.last = name
+            elif name is None:
+                node = self.expr(begin, end)
+                label = args[begin] if n == 1 and tags[begin] == NAME else g.label(node)
                 g.outputs.append((label, node))
             else:
-                self.assign(s)
+                self.assign(name, augs[s], (nstart[s], nend[s]), begin, end)
+            begin = end
+        if begin < len(tags):  # a statement that goes on in the next piece
+            self.pending = self.expr(begin, len(tags), self.pending or [], partial=True)
+
+    def finish(self) -> Graph:
+        g = self.g
+        # From here on env holds every name in scope, inputs included, as
+        # callers that read it after program() expect.
+        env = self.env
+        for name, node in g.inputs.items():
+            env.setdefault(name, node)
         if not g.outputs and self.last is not None:
-            g.outputs.append((self.last, self.env[self.last]))
+            g.outputs.append((self.last, self.lookup(self.last)))
         if not g.outputs:
             raise ProgramError("the program has nothing to compute", source=g.source,
                                hint="give an expression, as in: gradcli \"x*y\" x=2 y=3")
@@ -147,59 +283,118 @@ class Builder:
         self.check_bound()
         return g
 
-    def assign(self, s: ast.Assign) -> None:
-        g = self.g
-        value = s.value
-        if s.aug:
-            start = s.span[0]
-            value = ast.Apply(_AUG[s.aug], (ast.Name(s.name, s.span), value), (start, value.span[1]))
-        existing = self.env.get(s.name)
-        if not s.aug and is_signed_number(value) and (
-                existing is None or (g.kind[existing] == INPUT and g.value[existing] is None)):
+    def assign(self, name: str, aug: str, span: ast.Span, begin: int, end: int,
+               node: int | None = None) -> None:
+        """`name = code[begin:end]`; `node` when that code is already built."""
+        g, p = self.g, self.p
+        existing = self.lookup(name)
+        tags = p.tag
+        n = end - begin
+        signed = node is None and not aug and (n == 1 and tags[begin] == NUM
+                              or n == 2 and tags[begin] == NUM and p.arg[begin + 1] == "neg")
+        if signed and (existing is None or (g.kind[existing] == INPUT and g.value[existing] is None)):
             if existing is None:
-                existing = g.add(INPUT, None, (), None, s.span, s.name)
-                g.inputs[s.name] = existing
-            g.value[existing] = self.bindings.get(s.name, signed_value(value))
-            self.env[s.name] = existing
+                existing = g.add(INPUT, None, (), None, span, name)
+                g.inputs[name] = existing
+            value = p.arg[begin]
+            g.value[existing] = self.bindings.get(name, -value if n == 2 else value)
+            if name in self.env:
+                self.env[name] = existing
         else:
-            node = self.expr(value)
+            if aug:  # `x += e` is `x = x + e`, spanning from x to the end of e
+                left = self.name(name, span)
+                right = self.expr(begin, end)
+                node = g.add(OP, OPS[_AUG[aug]], (left, right), None, (span[0], p.end[end - 1]))
+            elif node is None:
+                node = self.expr(begin, end)
             if g.name[node] is None and g.kind[node] != INPUT:
-                g.name[node] = s.name
-            self.env[s.name] = node
-            self.computed.setdefault(s.name, s.span)
-        self.last = s.name
+                g.name[node] = name
+            self.env[name] = node
+            self.computed.setdefault(name, span)
+        self.last = name
 
-    def expr(self, e: ast.Expr) -> int:
-        """Add the nodes of an expression, arguments first; return its node."""
-        g = self.g
-        results: list[int] = []
-        stack: list[tuple[ast.Expr, bool]] = [(e, False)]
-        while stack:
-            e, ready = stack.pop()
-            if isinstance(e, ast.Num):
-                results.append(g.add(CONST, None, (), e.value, e.span))
-            elif isinstance(e, ast.Name):
-                results.append(self.name(e))
-            elif ready:
-                n = len(e.args)
-                args = tuple(results[-n:])
-                del results[-n:]
-                results.append(g.add(OP, OPS[e.op], args, None, e.span))
+    def expr(self, begin: int, end: int, stack: list[int] | None = None, partial: bool = False):
+        """Add the nodes of code[begin:end], arguments first; return its node
+        (with `partial`, the value stack, for the rest of the code to go on)."""
+        g, p = self.g, self.p
+        tags, vals, starts, ends = p.tag, p.arg, p.start, p.end
+        kind, ops, value, names, needs = (
+            g.kind.append, g.op.append, g.value.append, g.name.append, g.needs.append)
+        sstart, send = g.span.start.append, g.span.end.append
+        ids = g.args.ids
+        arg, extend, first = ids.append, ids.extend, g.args.first.append
+        need = g.needs
+        table, env, inputs = OPS, self.env, g.inputs
+        if stack is None:
+            stack = []
+        push = stack.append
+        for k in range(begin, end):
+            t = tags[k]
+            if t == 2:
+                b = stack.pop()
+                a = stack[-1]
+                stack[-1] = len(need)
+                kind(OP)
+                ops(table[vals[k]])
+                arg(a)
+                arg(b)
+                first(len(ids))
+                needs(need[a] or need[b])
+            elif t == 1:
+                a = stack[-1]
+                stack[-1] = len(need)
+                kind(OP)
+                ops(table[vals[k]])
+                arg(a)
+                first(len(ids))
+                needs(need[a])
+            elif t == NAME:
+                node = env.get(vals[k])
+                if node is None:
+                    node = inputs.get(vals[k])
+                push(self.name(vals[k], (starts[k], ends[k])) if node is None else node)
+                continue
+            elif t == NUM:
+                push(len(need))
+                kind(CONST)
+                ops(None)
+                first(len(ids))
+                needs(False)
+                value(vals[k])
+                names(None)
+                sstart(starts[k])
+                send(ends[k])
+                continue
             else:
-                stack.append((e, True))
-                stack.extend((a, False) for a in reversed(e.args))
-        return results[0]
+                a = tuple(stack[-t:])
+                del stack[-t + 1:]
+                stack[-1] = len(need)
+                kind(OP)
+                ops(table[vals[k]])
+                extend(a)
+                first(len(ids))
+                needs(any(need[x] for x in a))
+            value(None)
+            names(None)
+            sstart(starts[k])
+            send(ends[k])
+        return stack if partial else stack[0]
 
-    def name(self, e: ast.Name) -> int:
-        node = self.env.get(e.id)
+    def lookup(self, name: str) -> int | None:
+        """The node a name stands for now, or None."""
+        node = self.env.get(name)
+        return self.g.inputs.get(name) if node is None else node
+
+    def name(self, id: str, span: ast.Span) -> int:
+        node = self.lookup(id)
         if node is not None:
             return node
         g = self.g
-        if e.id in BARE_CONSTANTS and e.id not in self.assigned and e.id not in self.bindings:
+        if id in BARE_CONSTANTS and id not in self.assigned and id not in self.bindings:
             from .ops import CONSTANTS
-            return g.add(CONST, None, (), CONSTANTS[e.id], e.span)
-        node = g.add(INPUT, None, (), self.bindings.get(e.id), e.span, e.id)
-        g.inputs[e.id] = self.env[e.id] = node
+            return g.add(CONST, None, (), CONSTANTS[id], span)
+        node = g.add(INPUT, None, (), self.bindings.get(id), span, id)
+        g.inputs[id] = node
         return node
 
     def bind_command_line(self) -> None:
@@ -236,14 +431,16 @@ def build(stmts: list[ast.Stmt], source: Source, bindings: Mapping[str, float] |
     the program's own `name = number` bindings. A hand-written backward pass at
     the end of the program (see split_backward) is left out of the graph and
     kept in `graph.backward` for --verify."""
+    from .flat import from_ast
     stmts, backward = split_backward(stmts)
-    g = Builder(source, bindings or {}).program(stmts)
+    g = build_program(from_ast(stmts), source, bindings)
     g.backward = backward
     return g
 
 
 def names_used(e: ast.Expr) -> list[str]:
     """The variable names an expression reads, in order, with repeats."""
+    from . import ast
     found, stack = [], [e]
     while stack:
         e = stack.pop()
@@ -263,6 +460,7 @@ def split_backward(stmts: list[ast.Stmt]) -> tuple[list[ast.Stmt], list[ast.Stmt
     and d<name> itself is not one. So `den = ...` or `dot = ...` stay forward
     statements, and so does a `dx = ...` that a later forward statement reads.
     """
+    from . import ast
     n = len(stmts)
     start = n  # the longest tail of assignments to d-prefixed names
     while start > 0:
@@ -293,4 +491,66 @@ def split_backward(stmts: list[ast.Stmt]) -> tuple[list[ast.Stmt], list[ast.Stmt
         name = stmts[bad].name  # type: ignore[union-attr]
         k = k + 1 if name[1:] in prefix[bad - start] and name not in forward else bad + 1
     return stmts, []
+
+
+# A statement that may assign a bare constant (`pi = 3`, `var pi = 3`), or
+# something that looks like one inside a comment: finding none, the builder
+# knows every bare `pi` is the constant before it has seen the whole program.
+PIECE = 4096  # statements per piece
+PIECE_CODE = 65536  # code per piece, a long statement being cut
+_ASSIGNS_CONSTANT = re.compile(r"(?:^|[\n;])[ \t\f\r]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t\f\r]+)?(?:%s)[ \t\f\r]*[-+*/]?="
+                               % "|".join(BARE_CONSTANTS))
+
+
+# An assignment to a d-prefixed name: the program may end in a hand-written
+# backward pass (split_backward), which only the syntax-tree road looks for.
+_ASSIGNS_D_NAME = re.compile(r"(?:^|[\n;])[ \t\f\r]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t\f\r]+)?d[A-Za-z0-9_]+"
+                             r"[ \t\f\r]*[-+*/]?=(?!=)")
+
+
+def build_source(source: Source, bindings: Mapping[str, float] | None = None) -> Graph:
+    """Text -> graph, the program read and built a piece at a time, so the
+    whole of a big program is never held twice (as text and as code)."""
+    if _ASSIGNS_D_NAME.search(source.text):
+        from .parse import parse
+        return build(parse(source), source, bindings)
+    from . import fastparse
+    from .parse import parse_lark
+    return without_gc(_build_source)(source, bindings or {}, fastparse, parse_lark)
+
+
+def _build_source(source, bindings, fastparse, parse_lark) -> Graph:
+    text = source.text
+    piecewise = _ASSIGNS_CONSTANT.search(text) is None
+    builder = Builder(source, bindings)
+    for program, done in fastparse.chunks(text, PIECE if piecewise else None,
+                                          PIECE_CODE if piecewise else None):
+        if not piecewise:
+            builder.assigned = set(program.name)
+            builder.assigned.discard(None)
+        builder.statements(program)
+        if done:
+            program.clear()  # before finish() allocates more
+            return _trimmed(builder.finish())
+    # The fast parser gave up: lark parses the text, or says what is wrong.
+    from .flat import from_ast
+    return Builder(source, bindings).program(from_ast(parse_lark(source)))
+
+
+def _trimmed(g: Graph) -> Graph:
+    """Hand the memory freed while building (the program's code, tens of MB
+    for a big one) back to the system, where the C library can: it would
+    otherwise stay in the process's heap through the evaluation."""
+    if len(g) > 100_000 and sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            ctypes.CDLL(None).malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc
+            pass
+    return g
+
+
+def build_program(program: Program, source: Source, bindings: Mapping[str, float] | None = None) -> Graph:
+    """The graph of a program in flat form (what parse.parse_program returns)."""
+    return without_gc(Builder(source, bindings or {}).program)(program)
 

@@ -1,22 +1,28 @@
 """Text -> syntax tree.
 
-The grammar (grammar/gradcli.lark, shipped inside the package) is compiled
-once into an LALR table and cached. The transformer is handed to the parser
-itself, so the tree is built while parsing: no parse tree, no recursion, any
-depth of nesting. Lark's errors become ours, in plain words.
+The grammar (grammar/gradcli.lark, shipped inside the package) is the
+reference for the language. Its LALR table is built ahead of time by
+scripts/build_parser.py into gradcli/_table.py, so nothing is compiled or
+cached at start. The transformer is handed to the parser itself, so the tree
+is built while parsing: no parse tree, no recursion, any depth of nesting.
+Lark's errors become ours, in plain words.
+
+Valid programs take a faster road first (fastparse.py, which see for why);
+whatever it does not accept is parsed again here by lark, which produces
+every error message.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import replace
-from difflib import get_close_matches
+from typing import TYPE_CHECKING
 
-from lark import Lark, Transformer, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-
-from . import ast
+from . import fastparse, flat
 from .errors import ParseError, ProgramError, Source
 from .ops import CONSTANTS, FUNCTIONS, OPS
+
+if TYPE_CHECKING:
+    from . import ast
 
 PREFIXES = ("math", "Math")
 DECLARATIONS = ("var", "let", "const")
@@ -36,14 +42,14 @@ def _span(a, b) -> ast.Span:
 
 
 def _start(x) -> int:
-    return x.start_pos if isinstance(x, Token) else x.span[0]
+    return x.start_pos if isinstance(x, str) else x.span[0]  # a lark Token is a str
 
 
 def _end(x) -> int:
-    return x.end_pos if isinstance(x, Token) else x.span[1]
+    return x.end_pos if isinstance(x, str) else x.span[1]
 
 
-def _number(tok: Token) -> ast.Num:
+def _number(tok) -> ast.Num:
     value = float(tok)
     if math.isinf(value):
         raise ProgramError("the number %s is too large for double precision" % tok,
@@ -51,7 +57,7 @@ def _number(tok: Token) -> ast.Num:
     return ast.Num(value, (tok.start_pos, tok.end_pos))
 
 
-def _strip_prefix(tok: Token, what: str) -> str:
+def _strip_prefix(tok, what: str) -> str:
     """`math.exp` -> `exp`; any other dotted name is an error."""
     if tok.type != "QNAME":
         return str(tok)
@@ -62,8 +68,9 @@ def _strip_prefix(tok: Token, what: str) -> str:
     return name
 
 
-class _Build(Transformer):
-    """Parser callbacks, one per alias in the grammar."""
+class _Build:
+    """Parser callbacks, one per alias in the grammar (lark looks them up by
+    name, so no lark base class is needed and this module loads without lark)."""
 
     def number(self, children):
         return _number(children[0])
@@ -135,7 +142,7 @@ class _Build(Transformer):
         return ast.Assign(str(name), value, str(op)[:-1], (name.start_pos, name.end_pos))
 
     def start(self, children):
-        return [c for c in children if not isinstance(c, Token)]
+        return [c for c in children if not isinstance(c, str)]
 
 
 def _example(op) -> str:
@@ -145,6 +152,7 @@ def _example(op) -> str:
 
 
 def _suggest(name: str) -> str:
+    from difflib import get_close_matches
     close = get_close_matches(name, list(FUNCTIONS), n=3, cutoff=0.6)
     close.sort(key=lambda c: sorted(c) != sorted(name))  # a transposition (sgi) first
     if close:
@@ -152,19 +160,29 @@ def _suggest(name: str) -> str:
     return "the functions are " + ", ".join(sorted(FUNCTIONS))
 
 
-_parser: Lark | None = None
+_parser = None
 
 
-def _lark() -> Lark:
-    global _parser
+def _lark():
+    """Lark's LALR parser, loaded from the table built ahead of time."""
+    global _parser, ast
     if _parser is None:
-        _parser = Lark(_grammar_text(), parser="lalr", lexer="basic", transformer=_Build(),
-                       maybe_placeholders=True, cache=True)
+        # The syntax records its callbacks build; valid programs take the
+        # fast road and never need them, nor lark, at start-up.
+        from . import ast
+        from lark import Lark
+        try:
+            from ._table import DATA, MEMO
+            _parser = Lark._load_from_dict(DATA, MEMO, transformer=_Build())
+        except Exception:  # a table this lark cannot read: build it, in memory only
+            _parser = Lark(_grammar_text(), parser="lalr", lexer="basic", transformer=_Build(),
+                           maybe_placeholders=True)
     return _parser
 
 
-def parse(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:
-    """Parse a program (one or more statements) into a list of statements."""
+def parse_lark(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:
+    """Parse with lark and the grammar alone: the reference, and every error."""
+    from lark.exceptions import UnexpectedInput
     source = text if isinstance(text, Source) else Source(text, name)
     try:
         return _lark().parse(source.text)
@@ -173,6 +191,24 @@ def parse(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:
     except (ProgramError, ParseError) as e:
         e.source = source
         raise
+
+
+@flat.without_gc
+def parse_program(source: Source) -> flat.Program:
+    """The program as flat arrays (see flat.py), for the graph builder."""
+    program = fastparse.parse(source.text)
+    if program is None:
+        program = flat.from_ast(parse_lark(source))
+    return program
+
+
+def parse(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:
+    """Parse a program (one or more statements) into a list of statements."""
+    source = text if isinstance(text, Source) else Source(text, name)
+    program = fastparse.parse(source.text)
+    if program is None:
+        return parse_lark(source)
+    return flat.to_ast(program)
 
 
 # What the grammar's terminals are called in messages.
@@ -213,7 +249,9 @@ def _depth(text: str, pos: int) -> int:
     return text.count("(", start, pos) - text.count(")", start, pos)
 
 
-def _syntax_error(e: UnexpectedInput, source: Source) -> ParseError:
+def _syntax_error(e, source: Source) -> ParseError:
+    from lark import Token
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
     pos = e.pos_in_stream if e.pos_in_stream is not None else len(source.text)
     hint = ""
     if isinstance(e, UnexpectedCharacters):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+from itertools import islice
 from typing import TYPE_CHECKING
 
+from .flat import without_gc
 from .graph import CONST, INPUT
 
 if TYPE_CHECKING:
@@ -14,6 +16,7 @@ if TYPE_CHECKING:
 
 DEFAULT_PRECISION = 4
 DEFAULT_MAX_ROWS = 60
+_INF = float("inf")
 
 
 def number(x: float | None, precision: int = DEFAULT_PRECISION) -> str:
@@ -42,6 +45,15 @@ def rows(result: "Result") -> list[int]:
     return [i for i, u in enumerate(used) if u]
 
 
+def _used(result: "Result") -> list[bool]:
+    """Which nodes the output depends on. With one output that is the
+    graph's `live`, already known: no second walk of a million nodes."""
+    g = result.graph
+    if len(g.outputs) == 1 and g.outputs[0][1] == result.output and len(g.live) == len(g):
+        return g.live
+    return g.reachable([result.output])
+
+
 def table(result: "Result", precision: int = DEFAULT_PRECISION,
           max_rows: int | None = DEFAULT_MAX_ROWS) -> "Group":
     """The forward/backward table of one output, then its inputs at a glance."""
@@ -51,13 +63,19 @@ def table(result: "Result", precision: int = DEFAULT_PRECISION,
 
     g = result.graph
     values, grads = result.values, result.grads
-    nodes = rows(result)
+    used = _used(result)
+    total = sum(used)
     hidden = 0
-    if max_rows is not None and len(nodes) > max_rows:
-        # Keep the start and the end of the forward pass; say what is left out.
+    if max_rows is not None and total > max_rows:
+        # Keep the start and the end of the forward pass (the output is the
+        # last node); say what is left out. No list of a million rows.
         keep = max_rows // 2
-        hidden = len(nodes) - 2 * keep
-        nodes = nodes[:keep] + [-1] + nodes[-keep:]
+        hidden = total - 2 * keep
+        head = list(islice((i for i, u in enumerate(used) if u), keep))
+        tail = list(islice((i for i in range(len(used) - 1, -1, -1) if used[i]), keep))
+        nodes = head + [-1] + tail[::-1]
+    else:
+        nodes = [i for i, u in enumerate(used) if u]
 
     t = Table(title=None, box=None, header_style="bold", pad_edge=False, show_edge=False)
     t.add_column("node", overflow="fold")
@@ -78,7 +96,16 @@ def table(result: "Result", precision: int = DEFAULT_PRECISION,
     summary.add_column("input")
     summary.add_column("value", justify="right")
     summary.add_column("d %s / d input" % _short(result.label), justify="right")
-    for name, i in g.inputs.items():
+    inputs = list(g.inputs.items())
+    if max_rows is not None and len(inputs) > max_rows:
+        # A generated program may have a million inputs: the first and the last.
+        keep = max_rows // 2
+        inputs = inputs[:keep] + [("", -1)] + inputs[-keep:]
+    for name, i in inputs:
+        if i < 0:
+            summary.add_row(Text("... %d more inputs (--all shows every input)"
+                                 % (len(g.inputs) - 2 * keep), style="dim"), "", "")
+            continue
         summary.add_row(Text(name, style="bold cyan"), number(values[i], precision),
                         number(grads[i] or 0.0, precision))
 
@@ -107,26 +134,83 @@ def _j(x: float | None):
     return "nan" if x != x else ("inf" if x > 0 else "-inf")
 
 
-def to_json(result: "Result", nodes: bool = True) -> dict:
+def _gradients(result: "Result"):
+    """(input name, d output / d input) for every input."""
+    grads, j = result.grads, _j
+    for name, i in result.graph.inputs.items():
+        d = grads[i] or 0.0
+        yield name, (d if -_INF < d < _INF else j(d))  # only nan and inf need _j
+
+
+def _nodes(result: "Result"):
+    """One JSON record per node of the output, in forward order."""
     g = result.graph
+    values, grads, kind, ops, args, label = result.values, result.grads, g.kind, g.op, g.args, g.label
+    for i, u in enumerate(_used(result)):
+        if not u:
+            continue
+        k = kind[i]
+        yield {"id": i, "label": label(i), "op": "input" if k == INPUT else
+               "const" if k == CONST else ops[i].name,  # type: ignore[union-attr]
+               "value": _j(values[i]), "grad": _j(grads[i]), "args": list(args[i])}
+
+
+@without_gc
+def _output_label(result: "Result") -> str:
+    """The table shortens long source text; JSON gives it in full."""
+    g = result.graph
+    if g.name[result.output] or result.label != g.label(result.output):
+        return result.label
+    return g.text(result.output)
+
+
+def to_json(result: "Result", nodes: bool = True) -> dict:
     d: dict = {
-        # The table shortens long source text; JSON gives it in full.
-        "output": result.label if g.name[result.output] or result.label != g.label(result.output)
-        else g.text(result.output),
+        "output": _output_label(result),
         "value": _j(result.value),
-        "gradients": {name: _j(result.grads[i] or 0.0) for name, i in g.inputs.items()},
+        "gradients": dict(_gradients(result)),
     }
     if nodes:
-        values, grads = result.values, result.grads
-        d["nodes"] = [
-            {"id": i, "label": g.label(i), "op": "input" if g.kind[i] == INPUT else
-             "const" if g.kind[i] == CONST else g.op[i].name,  # type: ignore[union-attr]
-             "value": _j(values[i]), "grad": _j(grads[i]), "args": list(g.args[i])}
-            for i in rows(result)
-        ]
+        d["nodes"] = list(_nodes(result))
     if result.notes:
         d["notes"] = list(result.notes)
     return d
+
+
+@without_gc
+def write_json(result: "Result", out, nodes: bool = True) -> None:
+    """Write json_line(to_json(result, nodes)) and a newline to `out`: the
+    same text, but the gradients and the nodes a batch at a time (a million
+    nodes as dicts in one list would take gigabytes)."""
+    head = json_line({"output": _output_label(result), "value": _j(result.value)})
+    out.write(head[:-1] + ', "gradients": {')
+    _write_batches(out, (json_line(dict(batch))[1:-1] for batch in _batches(_gradients(result))))
+    out.write("}")
+    if nodes:
+        out.write(', "nodes": [')
+        _write_batches(out, (", ".join(map(json_line, batch)) for batch in _batches(_nodes(result))))
+        out.write("]")
+    if result.notes:
+        out.write(', "notes": ' + json_line(list(result.notes)))
+    out.write("}\n")
+
+
+def _batches(items, size: int = 10_000):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write_batches(out, texts) -> None:
+    sep = ""
+    for text in texts:
+        out.write(sep + text)
+        sep = ", "
 
 
 def json_line(obj: dict) -> str:

@@ -1,0 +1,182 @@
+"""The fast parser (fastparse.py) against lark and the grammar, the reference.
+
+Both roads must give the same statements with the same spans, and whatever
+the fast road gives up on must still be parsed, or rejected with the same
+message, by lark. Random programs come from the grammar's own pieces;
+token soups hit the edges (`**=`, `//`, `1.e5`, `math.x`, `var a b = 1`).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gradcli import GradcliError, fastparse, flat
+from gradcli.errors import Source
+from gradcli.parse import parse, parse_lark, parse_program
+
+EXAMPLES = int(os.environ.get("GRADCLI_FUZZ_EXAMPLES", "300"))
+fuzz = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("GRADCLI_FUZZ_EXAMPLES"),
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+EXAMPLE_FILES = sorted(p for p in (Path(__file__).parent.parent / "examples").iterdir() if p.is_file())
+
+
+def arrays(program: flat.Program) -> tuple:
+    """Everything a flat program holds, spans included, as plain lists."""
+    return tuple(list(getattr(program, f)) for f in flat.Program.__slots__)
+
+
+def outcome(fn, text):
+    try:
+        return "ok", arrays(flat.from_ast(fn(text)))
+    except GradcliError as e:
+        return type(e).__name__, e.message, e.hint, e.span
+
+
+def check_same(text: str) -> bool:
+    """Both roads agree on `text`; True when the fast road took it."""
+    fast = fastparse.parse(text)
+    reference = outcome(parse_lark, text)
+    if fast is not None:
+        assert reference[0] == "ok", (text, reference)
+        assert arrays(fast) == reference[1], text
+        assert arrays(flat.from_ast(flat.to_ast(fast))) == reference[1], text
+    assert outcome(parse, text) == reference, text
+    assert outcome(lambda t: flat.to_ast(parse_program(Source(t))), text) == reference, text
+    return fast is not None
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
+def test_examples_take_the_fast_road_and_agree(path):
+    assert check_same(path.read_text("utf-8"))
+
+
+@pytest.mark.parametrize("text", [
+    "sig(a*x+b*y+c)", "-x^2", "2^3^2", "2^-x^2", "2**-x*y", "--a", "-+-a", "+x", "(x)", "((x))",
+    "(-8)^(1/3)", "a - -b", "max(a, b, c)", "min(a)", "math.exp(x) + Math.PI * math.e",
+    "x = 3\ny = -0.5; x*y", "var q = a*x; let r = q + 1; const s = -r\ns",
+    "x += 1", "a*=2; a", "w17 = 0.03  # weight\nw17", "x = 1 // comment\nx", "1.e5 * .5 + 2E-3",
+    "\n\n;x;;\n", "", "# only a comment", "f = sig(-(x)); f", "a = (3)\na", "a =- 3\na",
+    "x\r\n+1",
+])
+def test_valid_programs_agree(text):
+    assert check_same(text), "the fast road should take %r" % text
+
+
+@pytest.mark.parametrize("text", [
+    "a b", "var a b = 1", "x = ", "(x", "x)", "f()", "sig(a, b)", "foo(x)", "math.foo", "os.exp(x)",
+    "2(3)", "(f)(x)", "a**=2", "a == b", "x = 1e999", "1e999 * x", "é + 1", "x = 3 4", "(a, b)",
+    "max()", "x.5", "1.2.3", "'s'", "a +", "* a", "x = 3.5.2", "a -= ", "3 = x", "x = = 3",
+])
+def test_the_fast_road_leaves_errors_to_lark(text):
+    assert not check_same(text)
+
+
+_atoms = st.sampled_from(["x", "y", "a1", "_b", "pi", "3", "0.5", "1e-3", ".25", "2.", "math.pi", "Math.E",
+                          "math.foo"])
+_names = st.sampled_from(["sig", "exp", "log", "max", "min", "atan2", "math.exp", "Math.sqrt", "tanh", "foo"])
+
+
+@st.composite
+def expressions(draw, depth=0):
+    if depth > 4 or draw(st.integers(0, 3)) == 0:
+        return draw(_atoms)
+    kind = draw(st.integers(0, 4))
+    sp = draw(st.sampled_from(["", " ", "  "]))
+    if kind == 0:
+        op = draw(st.sampled_from(["+", "-", "*", "/", "^", "**"]))
+        return draw(expressions(depth + 1)) + sp + op + sp + draw(expressions(depth + 1))
+    if kind == 1:
+        return draw(st.sampled_from(["-", "+"])) + sp + draw(expressions(depth + 1))
+    if kind == 2:
+        return "(" + sp + draw(expressions(depth + 1)) + sp + ")"
+    n = draw(st.integers(1, 3))
+    return draw(_names) + "(" + ", ".join(draw(expressions(depth + 1)) for _ in range(n)) + ")"
+
+
+@st.composite
+def programs(draw):
+    lines = []
+    for _ in range(draw(st.integers(1, 4))):
+        head = draw(st.sampled_from(["", "", "x = ", "q = ", "y += ", "var z = ", "w = -", "k=", "a b = "]))
+        lines.append(head + draw(expressions()) + draw(st.sampled_from(["", " # c", " // c"])))
+    return draw(st.sampled_from(["\n", ";", "; ", "\n\n"])).join(lines)
+
+
+@fuzz
+@given(programs())
+def test_random_programs_agree(text):
+    check_same(text)
+
+
+_soup = st.lists(st.sampled_from(["x", "y", "2", ".5", "1e3", "1.e", "+", "-", "*", "/", "**", "^", "=", "+=",
+                                  "*=", "(", ")", ",", ";", "\n", " ", "#", "//", "sig", "max", "math.", "pi",
+                                  "var", ".", "\t", "\r", "e", "é"]), max_size=14)
+
+
+@fuzz
+@given(_soup)
+def test_token_soups_agree(tokens):
+    check_same("".join(tokens))
+
+
+def graph_fields(g) -> tuple:
+    return (list(g.kind), [op and op.name for op in g.op], list(g.args), list(g.value), list(g.name),
+            list(g.span), list(g.needs), list(g.live), dict(g.inputs), list(g.outputs))
+
+
+def graph_outcome(build, text, bindings):
+    try:
+        return "ok", graph_fields(build(text, bindings))
+    except GradcliError as e:
+        return type(e).__name__, e.message, e.hint, e.span
+
+
+@pytest.mark.parametrize("piece", [(1, 1), (2, 3), (1, None), (4096, 65536)])
+@pytest.mark.parametrize("text", [p.read_text("utf-8") for p in EXAMPLE_FILES] + [
+    "x = pi; pi = 3; x", "2*pi", "var pi = 3\npi*x", "# a; pi = 3\npi", "pi", "y = pi; y",
+    "x = 1; x = x*2; x += 1; x", "a = 3; b = a; a = 5; a*b", "q = 2; z = q*q", "x = 3", "x = -2; x",
+    "w = 1\nw = 2\nw", "x = 2\n3*x\nx*x", "c = c + 1", "x*y", "e = 2; e*E + math.e", "s = 1 ; ;\n",
+    "y = (a + b) * (c - d) / -(e) ^ 2 + max(a, b*c, (d)) + math.pi", "a + (b) + (c + d) * sig(x + y)",
+    "z = x*y + y; z += x*2 + 1; q = -z + z^2; q", "(((x + a) * b + a) * b + a) * b",
+])
+def test_built_a_piece_at_a_time_or_whole_the_graph_is_the_same(monkeypatch, piece, text):
+    from gradcli import graph
+    monkeypatch.setattr(graph, "PIECE", piece[0])
+    monkeypatch.setattr(graph, "PIECE_CODE", piece[1])  # cut long statements after every operator
+    for bindings in ({}, {"x": 2.0, "y": -1.0, "c": 0.5}, {"pi": 1.0, "w": 4.0}):
+        fast = graph_outcome(lambda t, b: graph.build_source(Source(t), b), text, bindings)
+        reference = graph_outcome(lambda t, b: graph.build(parse_lark(Source(t)), Source(t), b), text, bindings)
+        assert fast == reference, (text, bindings)
+
+
+@settings(max_examples=max(20, EXAMPLES // 3), deadline=None, derandomize=not os.environ.get("GRADCLI_FUZZ_EXAMPLES"),
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(programs())
+def test_random_programs_build_the_same_graph(text):
+    from gradcli import graph
+    old = graph.PIECE, graph.PIECE_CODE
+    graph.PIECE, graph.PIECE_CODE = 1, 1
+    try:
+        fast = graph_outcome(lambda t, b: graph.build_source(Source(t), b), text, {"x": 1.5})
+    finally:
+        graph.PIECE, graph.PIECE_CODE = old
+    reference = graph_outcome(lambda t, b: graph.build(parse_lark(Source(t)), Source(t), b), text, {"x": 1.5})
+    assert fast == reference, text
+
+
+def test_builder_still_takes_statements_and_keeps_every_name_in_env():
+    # Other modules build from syntax trees and read builder.env afterwards.
+    from gradcli.graph import Builder, is_signed_number, signed_value
+    text = "y = v*2; q = 3; x = y + q; z = -1.5; x*z + w"
+    stmts = parse(text)
+    builder = Builder(Source(text), {"w": 1.0, "v": 2.0})
+    g = builder.program(stmts)
+    assert set(builder.env) == {"v", "x", "y", "q", "z", "w"}
+    assert builder.env["x"] == g.name.index("x") and g.op[builder.env["x"]].name == "add"
+    assert builder.env["q"] == g.inputs["q"] and builder.env["w"] == g.inputs["w"]
+    assert is_signed_number(stmts[3].value) and signed_value(stmts[3].value) == -1.5
+    assert not is_signed_number(stmts[0].value)
