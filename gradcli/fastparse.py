@@ -60,7 +60,7 @@ def parse(text: str) -> Program | None:
     for program, done in chunks(text):
         if done:
             return program
-    return
+    return None
 
 
 def chunks(text: str, size: int | None = None, code_size: int | None = None):

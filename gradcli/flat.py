@@ -23,17 +23,21 @@ from __future__ import annotations
 import gc
 from array import array
 from functools import wraps
+from typing import Callable, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 NUM, NAME = -1, 0
 
 
-def without_gc(fn):
+def without_gc(fn: Callable[P, T]) -> Callable[P, T]:
     """Run fn with the cyclic garbage collector paused. Parsing, building and
     evaluating a big program allocate millions of objects that stay alive and
     form no cycles; the collector would walk them all, again and again, for
     nothing (at a million operations it took most of the time)."""
     @wraps(fn)
-    def run(*args, **kwargs):
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
         if not gc.isenabled():
             return fn(*args, **kwargs)
         gc.disable()
