@@ -502,6 +502,19 @@ _ASSIGNS_CONSTANT = re.compile(r"(?:^|[\n;])[ \t\f\r]*(?:[A-Za-z_][A-Za-z0-9_]*[
                                % "|".join(BARE_CONSTANTS))
 
 
+MAX_PROGRAM_CHARS = 64 * 2**20  # about 15 million operations, some 6 GB of memory
+
+
+def check_size(source: Source) -> None:
+    """Refuse, up front, a program too big to compute in reasonable time and memory."""
+    size = len(source.text)
+    if size > MAX_PROGRAM_CHARS:
+        from .errors import InputError
+        raise InputError("the program is %.0f MiB of text; gradcli reads programs of up to %d MiB "
+                         "(about 15 million operations)" % (size / 2**20, MAX_PROGRAM_CHARS // 2**20),
+                         hint="split the computation, or compute the parts that matter")
+
+
 # An assignment to a d-prefixed name: the program may end in a hand-written
 # backward pass (split_backward), which only the syntax-tree road looks for.
 _ASSIGNS_D_NAME = re.compile(r"(?:^|[\n;])[ \t\f\r]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t\f\r]+)?d[A-Za-z0-9_]+"
@@ -511,6 +524,7 @@ _ASSIGNS_D_NAME = re.compile(r"(?:^|[\n;])[ \t\f\r]*(?:[A-Za-z_][A-Za-z0-9_]*[ \
 def build_source(source: Source, bindings: Mapping[str, float] | None = None) -> Graph:
     """Text -> graph, the program read and built a piece at a time, so the
     whole of a big program is never held twice (as text and as code)."""
+    check_size(source)
     if _ASSIGNS_D_NAME.search(source.text):
         from .parse import parse
         return build(parse(source), source, bindings)

@@ -205,6 +205,8 @@ def parse_program(source: Source) -> flat.Program:
 def parse(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:
     """Parse a program (one or more statements) into a list of statements."""
     source = text if isinstance(text, Source) else Source(text, name)
+    from .graph import check_size
+    check_size(source)
     program = fastparse.parse(source.text)
     if program is None:
         return parse_lark(source)
