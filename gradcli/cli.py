@@ -214,16 +214,24 @@ def main(words, files, interactive, fmt, as_json, svg, precision, show_all, no_n
             sys.exit(session(source, bindings, no_color=no_color, precision=precision))
         assert source is not None
         stepping = dict(step=step, steps=steps, descend=descend, freeze=freeze, every=every,
-                        tol=tol, output=output, plot=plot)
+                        tol=tol, plot=plot)
         if any(v not in (None, False) for v in stepping.values()):
+            others = [flag for flag, on in (("--explain", explain), ("--paths", paths), ("--" + mode, mode),
+                                            ("--svg", svg), ("--format " + fmt, fmt != "table")) if on]
+            if others:
+                raise click.UsageError("--step prints its own steps and summary; it does not combine "
+                                       "with %s" % ", ".join(others))
             from .stepcli import run_steps
             sys.exit(run_steps(source, source.name, bindings, as_json=as_json, precision=precision,
-                               no_nodes=no_nodes, no_color=no_color, show_all=show_all, **stepping))
+                               no_nodes=no_nodes, no_color=no_color, show_all=show_all, output=output,
+                               **stepping))
         if mode == "verify":
             from .verify import verify as check_backward
             results = check_backward(source, bindings, precision=precision)
         else:
             results = gradcli.evaluate(source, bindings)
+            if output is not None:
+                results = pick_output(results, output)
         if svg:
             save_svg(results, svg, precision, None if show_all else 60)
     except GradcliError as e:
@@ -232,6 +240,13 @@ def main(words, files, interactive, fmt, as_json, svg, precision, show_all, no_n
     if mode:
         sys.exit(_insight(mode, results, as_json, precision, no_color, emit, h))
     show(results, "json" if as_json else fmt, precision, show_all, no_nodes, no_color, explain, paths)
+
+
+def pick_output(results: list, name: str) -> list:
+    """--output NAME: the one result of that output (by its label or its name)."""
+    from .steps import output_node
+    _, node = output_node(results[0].graph, name)
+    return [r for r in results if r.output == node]
 
 
 def show(results: list, fmt: str, precision: int, show_all: bool, no_nodes: bool,

@@ -176,22 +176,10 @@ def freeze_names(text: str | None) -> list[str]:
     return names
 
 
-def single_output(text: "str | Source", name: str, bindings: dict, output: str):
-    """--output without steps: the one output's Result."""
-    from . import compile as compile_program
-    from .steps import Ascent
-    g = compile_program(text, bindings, name)
-    return Ascent(g, 0.0, 0, output=output, compiled=False).result()
-
-
 def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool, precision: int,
               no_nodes: bool, no_color: bool, step, steps, descend, freeze, every, tol,
               output, plot, show_all: bool = False) -> int:
     check_options(step, steps, descend, freeze, every, tol, plot)
-    if step is None:  # --output alone: the calculator, for that output
-        result = single_output(text, name, bindings, output)
-        _print_result(result, as_json, precision, no_nodes, no_color, show_all)
-        return 0
     if plot and as_json:
         raise InputError("--plot draws for people and --json writes for programs; choose one")
     from . import compile as compile_program
@@ -256,15 +244,6 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
 def _json_line(obj: dict) -> str:
     from .render import json_line
     return json_line(obj)
-
-
-def _print_result(result, as_json, precision, no_nodes, no_color, show_all) -> None:
-    if as_json:
-        from .render import to_json
-        sys.stdout.write(_json_line(to_json(result, nodes=not no_nodes)) + "\n")
-        return
-    from .render import table
-    _console(no_color).print(table(result, precision, None if show_all else 60))
 
 
 def _console(no_color: bool):

@@ -416,3 +416,17 @@ def test_bad_options_are_input_errors():
     for kwargs in (dict(step=float("nan")), dict(step=0.1, every=0), dict(step=0.1, tol=-1.0)):
         with pytest.raises(InputError):
             Ascent(g, kwargs.pop("step"), 1, **kwargs)
+
+
+def test_output_picks_one_output_for_every_mode_and_step_refuses_other_modes():
+    from click.testing import CliRunner
+    from gradcli.cli import main
+    run = CliRunner().invoke
+    r = run(main, ["f = x*y; g = x+y; f; g", "x=2", "y=3", "--output", "g", "--json", "--no-nodes"])
+    assert r.exit_code == 0 and [json.loads(l)["output"] for l in r.stdout.splitlines()] == ["g"]
+    r = run(main, ["f = x*y; g = x+y; f; g", "x=2", "y=3", "--output", "f", "--explain"])
+    assert r.exit_code == 0 and "dx = y * df = 3 * 1 = 3" in r.stdout
+    r = run(main, ["f = x*y; f", "x=2", "y=3", "--output", "h"])
+    assert r.exit_code == 2 and "no output called 'h'" in r.stderr
+    r = run(main, ["x*y", "x=2", "y=3", "--step", "0.1", "--explain"])
+    assert r.exit_code == 2 and "does not combine with --explain" in r.stderr
