@@ -31,9 +31,14 @@ COMMANDS = [
 FLOOR = 1
 
 
+# As installed for users: bytecode cached (some machines set PYTHONDONTWRITEBYTECODE,
+# which would make every start compile gradcli's sources again).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_once(argv: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False, env=ENV)
     return time.perf_counter() - start
 
 

@@ -155,15 +155,19 @@ def _nodes(result: "Result"):
                "value": _j(values[i]), "grad": _j(grads[i]), "args": list(args[i])}
 
 
-@without_gc
+JSON_LABEL_WIDTH = 10_000
+
+
 def _output_label(result: "Result") -> str:
-    """The table shortens long source text; JSON gives it in full."""
+    """The table shortens long source text; JSON gives it in full, up to
+    JSON_LABEL_WIDTH characters (a generated megabyte is cut in the middle)."""
     g = result.graph
     if g.name[result.output] or result.label != g.label(result.output):
         return result.label
-    return g.text(result.output)
+    return g.label(result.output, JSON_LABEL_WIDTH)
 
 
+@without_gc
 def to_json(result: "Result", nodes: bool = True) -> dict:
     d: dict = {
         "output": _output_label(result),
