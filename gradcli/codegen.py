@@ -22,7 +22,7 @@ import keyword
 import re
 from dataclasses import dataclass
 
-from .graph import CONST, INPUT, OP, Graph
+from .graph import CONST, OP, Graph
 from .ops import NAMESPACE
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .codegen import _top_level, gate_text, generate
-from .graph import CONST, INPUT, OP
+from .graph import CONST, OP
 from .render import DEFAULT_PRECISION, number
 
 if TYPE_CHECKING:

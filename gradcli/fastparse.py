@@ -222,7 +222,9 @@ def chunks(text: str, size: int | None = None, code_size: int | None = None):
                     p.clear()
                 continue
             if s == ")" or s == ",":
-                # Close everything up to the innermost '(' or call.
+                # Close everything up to the innermost '(' or call. (The emitting
+                # of each closed operator is written out here and above rather
+                # than called: this loop runs once per token of every program.)
                 while ops:
                     top = ops[-1]
                     if prec[top] == 0:

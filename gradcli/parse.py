@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from . import fastparse, flat
 from .errors import ParseError, ProgramError, Source
-from .ops import CONSTANTS, FUNCTIONS, OPS
+from .ops import CONSTANTS, FUNCTIONS
 
 if TYPE_CHECKING:
     from . import ast

@@ -7,7 +7,6 @@ and returns the exit code: 0, 1 for a math error at some step, 130 for Ctrl-C.
 """
 from __future__ import annotations
 
-import math
 import sys
 from typing import TYPE_CHECKING
 

@@ -14,7 +14,7 @@ import sympy as sp
 from hypothesis import assume, given, note, strategies as st
 
 import gradcli
-from gradcli import GradcliError, MathError
+from gradcli import MathError
 from gradcli.codegen import compile_python, generate, python_function
 from gradcli.engine import evaluate as run, forward
 from gradcli.ops import FUNCTIONS, OPS
