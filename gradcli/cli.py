@@ -63,8 +63,12 @@ def parse_binding(word: str) -> tuple[str, float]:
                      hint="write bindings without spaces around '=', as in x=3")
 
 
+_TIGHT_BINDING = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=%s\Z" % _NUMBER)
+
+
 def looks_like_binding(word: str) -> bool:
-    return _BINDING.match(word) is not None
+    """`x=3` is a binding; `"x = 3"`, with spaces, is a one-line program."""
+    return _TIGHT_BINDING.match(word) is not None
 
 
 def read_file(path: str) -> str:
@@ -97,6 +101,10 @@ def decode(data: bytes, name: str) -> str:
                          hint="save the program as UTF-8") from None
 
 
+USAGE_HINT = ('gradcli EXPR [NAME=VALUE ...], as in: gradcli "x*y" x=2 y=3; '
+              "or gradcli -f FILE; or pipe a program into gradcli")
+
+
 def gather(words: tuple[str, ...], files: tuple[str, ...],
            interactive: bool = False) -> tuple[Source | None, dict[str, float]]:
     """(the program, command-line bindings). Files are joined into one Source
@@ -111,12 +119,12 @@ def gather(words: tuple[str, ...], files: tuple[str, ...],
         source = Source(read_stdin(), "<stdin>") if text == "-" else Source(text, "<expr>")
     elif interactive:
         pass
-    elif sys.stdin is None or sys.stdin.isatty():
-        raise InputError("no program given",
-                         hint='gradcli EXPR [NAME=VALUE ...], as in: gradcli "x*y" x=2 y=3; '
-                              "or gradcli -f FILE; or pipe a program into gradcli")
     else:
-        source = Source(read_stdin(), "<stdin>")
+        text = read_stdin() if sys.stdin is not None and not sys.stdin.isatty() else ""
+        if not text.strip():
+            raise InputError("no program given (standard input is empty)" if sys.stdin else "no program given",
+                             hint=USAGE_HINT)
+        source = Source(text, "<stdin>")
     bindings: dict[str, float] = {}
     for word in rest:
         key, value = parse_binding(word)

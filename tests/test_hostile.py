@@ -193,3 +193,10 @@ def test_the_command_never_reads_more_than_the_named_file(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "gradcli", "-f", str(f), "x=2", "--json"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert proc.returncode == 0 and json.loads(proc.stdout)["value"] == 4.0
+
+
+def test_a_spaced_assignment_is_a_program_and_empty_stdin_says_so():
+    out = value(["x = 3"])  # with spaces: a one-line program, not a binding
+    assert out["output"] == "x" and out["value"] == 3.0 and out["gradients"] == {"x": 1.0}
+    error(["x=3"], 2, "no program given (standard input is empty)", "hint: gradcli EXPR", stdin="")
+    error(["x=3"], 2, "no program given", stdin="  \n\n")
