@@ -62,6 +62,16 @@ def _args_text(g: Graph, args: tuple[int, ...], values: list) -> str:
     return ", ".join(shown)
 
 
+def _gate(g: Graph, i: int) -> str:
+    """Node i as errors name it: `y = log(x)` for a named node, else its text."""
+    label = g.label(i)
+    if g.name[i] and g.span[i] is not None:
+        text = g.label(i, named=False)
+        if text != label:
+            return "%s = %s" % (label, text)
+    return label
+
+
 def _domain_error(g: Graph, i: int, values: list, exc: Exception | None) -> MathError:
     op = g.op[i]
     assert op is not None
@@ -72,9 +82,9 @@ def _domain_error(g: Graph, i: int, values: list, exc: Exception | None) -> Math
         why = "the result is too large for double precision (above 1.8e308)"
     else:
         why = op.domain_message(*(values[a] for a in g.args[i])) or "%s is not defined there" % op.name
-    message = "%s: %s%s" % (g.label(i), why, " (%s)" % where if where else "")
+    message = "%s: %s%s" % (_gate(g, i), why, " (%s)" % where if where else "")
     return MathError(message, span=g.span[i], source=g.source,
-                     hint="change the inputs so that %s stays in its domain" % g.label(i))
+                     hint="change the inputs so that %s stays in its domain" % g.label(i, named=False))
 
 
 def _slope_error(g: Graph, i: int, values: list) -> MathError:
@@ -83,7 +93,7 @@ def _slope_error(g: Graph, i: int, values: list) -> MathError:
     assert op is not None
     why = op.slope_message(*(values[a] for a in g.args[i])) or "its slope is infinite or undefined here"
     return MathError(
-        "%s: %s%s, so no gradient can flow through it" % (g.label(i), why, " (%s)" % where if where else ""),
+        "%s: %s%s, so no gradient can flow through it" % (_gate(g, i), why, " (%s)" % where if where else ""),
         span=g.span[i], source=g.source,
         hint="move the inputs away from this point (for example sqrt at 0, asin at 1)")
 

@@ -142,9 +142,10 @@ class Graph:
         span = self.span[i]
         return self.source.text[span[0]:span[1]] if span else (self.name[i] or "")
 
-    def label(self, i: int, width: int = LABEL_WIDTH) -> str:
-        """What people call node i: its name, else its source text, shortened."""
-        if self.name[i]:
+    def label(self, i: int, width: int = LABEL_WIDTH, named: bool = True) -> str:
+        """What people call node i: its name (unless `named` is false), else
+        its source text, shortened."""
+        if named and self.name[i]:
             return self.name[i]  # type: ignore[return-value]
         span = self.span[i]
         if span is None:

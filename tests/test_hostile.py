@@ -200,3 +200,8 @@ def test_a_spaced_assignment_is_a_program_and_empty_stdin_says_so():
     assert out["output"] == "x" and out["value"] == 3.0 and out["gradients"] == {"x": 1.0}
     error(["x=3"], 2, "no program given (standard input is empty)", "hint: gradcli EXPR", stdin="")
     error(["x=3"], 2, "no program given", stdin="  \n\n")
+
+
+def test_a_math_error_in_a_named_statement_shows_the_name_and_the_expression():
+    err = error(["y = log(x); y*2", "x=-1"], 1, "line 1, column 5: y = log(x): log needs an argument above 0 (x = -1)")
+    assert "  y = log(x); y*2\n      ^^^^^^" in err
