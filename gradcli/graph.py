@@ -498,8 +498,21 @@ def split_backward(stmts: list[ast.Stmt]) -> tuple[list[ast.Stmt], list[ast.Stmt
 # knows every bare `pi` is the constant before it has seen the whole program.
 PIECE = 4096  # statements per piece
 PIECE_CODE = 65536  # code per piece, a long statement being cut
-_ASSIGNS_CONSTANT = re.compile(r"(?:^|[\n;])[ \t\f\r]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t\f\r]+)?(?:%s)[ \t\f\r]*[-+*/]?="
-                               % "|".join(BARE_CONSTANTS))
+
+
+def _at_statement_start(rest: str, words):
+    """A search for `rest` (which contains one of `words`) at the start of
+    the text or after a newline or ';'. Two patterns, because a search whose
+    pattern begins with a set of characters skips ahead fast, while one that
+    begins with `(?:^|[\\n;])` tries every position (at a million
+    operations: 0.5 s a search); none at all if no word is in the text."""
+    first = re.compile(rest).match
+    later = re.compile("[\n;]" + rest).search
+    return lambda text: any(w in text for w in words) and (first(text) or later(text)) or None
+
+
+_ASSIGNS_CONSTANT = _at_statement_start(r"[ \t\f\r]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t\f\r]+)?(?:%s)[ \t\f\r]*[-+*/]?="
+                                        % "|".join(BARE_CONSTANTS), BARE_CONSTANTS)
 
 
 MAX_PROGRAM_CHARS = 64 * 2**20  # about 15 million operations, some 6 GB of memory
@@ -517,15 +530,15 @@ def check_size(source: Source) -> None:
 
 # An assignment to a d-prefixed name: the program may end in a hand-written
 # backward pass (split_backward), which only the syntax-tree road looks for.
-_ASSIGNS_D_NAME = re.compile(r"(?:^|[\n;])[ \t\f\r]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t\f\r]+)?d[A-Za-z0-9_]+"
-                             r"[ \t\f\r]*[-+*/]?=(?!=)")
+_ASSIGNS_D_NAME = _at_statement_start(r"[ \t\f\r]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t\f\r]+)?d[A-Za-z0-9_]+"
+                                      r"[ \t\f\r]*[-+*/]?=(?!=)", ("d",))
 
 
 def build_source(source: Source, bindings: Mapping[str, float] | None = None) -> Graph:
     """Text -> graph, the program read and built a piece at a time, so the
     whole of a big program is never held twice (as text and as code)."""
     check_size(source)
-    if _ASSIGNS_D_NAME.search(source.text):
+    if _ASSIGNS_D_NAME(source.text):
         from .parse import parse
         return build(parse(source), source, bindings)
     from . import fastparse
@@ -535,7 +548,7 @@ def build_source(source: Source, bindings: Mapping[str, float] | None = None) ->
 
 def _build_source(source, bindings, fastparse, parse_lark) -> Graph:
     text = source.text
-    piecewise = _ASSIGNS_CONSTANT.search(text) is None
+    piecewise = _ASSIGNS_CONSTANT(text) is None
     builder = Builder(source, bindings)
     for program, done in fastparse.chunks(text, PIECE if piecewise else None,
                                           PIECE_CODE if piecewise else None):
