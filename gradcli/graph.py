@@ -176,6 +176,22 @@ class Graph:
                 stack.extend(ids[first[i]:first[i + 1]])
         return seen
 
+    def reachable_sweep(self, roots: Iterable[int]) -> list[bool]:
+        """reachable(roots) in one sweep down from the last root (arguments
+        come before their node, so each is marked before the sweep gets to
+        it): twice as fast when most nodes are reached, as from all outputs,
+        but it passes every node below the last root."""
+        seen = [False] * len(self.kind)
+        roots = list(roots)
+        for i in roots:
+            seen[i] = True
+        ids, first = self.args.ids, self.args.first
+        for i in range(max(roots, default=-1), -1, -1):
+            if seen[i]:
+                for a in ids[first[i]:first[i + 1]]:
+                    seen[a] = True
+        return seen
+
 
 def is_signed_number(expr: "ast.Expr") -> bool:
     """`3`, `-3`, `+3` (a bound input), as opposed to an expression."""
@@ -267,13 +283,14 @@ class Builder:
         if begin < len(tags):  # a statement that goes on in the next piece
             self.pending = self.expr(begin, len(tags), self.pending or [], partial=True)
 
-    def finish(self) -> Graph:
+    def finish(self, scope: bool = True) -> Graph:
         g = self.g
         # From here on env holds every name in scope, inputs included, as
-        # callers that read it after program() expect.
+        # callers that read it after program() expect (`scope`).
         env = self.env
-        for name, node in g.inputs.items():
-            env.setdefault(name, node)
+        if scope:
+            for name, node in g.inputs.items():
+                env.setdefault(name, node)
         if not g.outputs and self.last is not None:
             g.outputs.append((self.last, self.lookup(self.last)))
         if not g.outputs:
@@ -412,7 +429,7 @@ class Builder:
 
     def check_bound(self) -> None:
         g = self.g
-        g.live = used = g.reachable(node for _, node in g.outputs)
+        g.live = used = g.reachable_sweep(node for _, node in g.outputs)
         unbound = [n for n, i in g.inputs.items() if g.value[i] is None and used[i]]
         if unbound:
             first = g.span[g.inputs[unbound[0]]]
@@ -558,7 +575,7 @@ def _build_source(source, bindings, fastparse, parse_lark) -> Graph:
         builder.statements(program)
         if done:
             program.clear()  # before finish() allocates more
-            return _trimmed(builder.finish())
+            return _trimmed(builder.finish(scope=False))  # the builder is dropped: no scope to keep
     # The fast parser gave up: lark parses the text, or says what is wrong.
     from .flat import from_ast
     return Builder(source, bindings).program(from_ast(parse_lark(source)))
