@@ -359,7 +359,7 @@ def run() -> None:
         os._exit(0)
     except MemoryError:
         sys.stderr.write("gradcli: out of memory: the program is too large for this machine\n"
-                         "hint: a million operations take about 400 MB; split the computation\n")
+                         "hint: a million operations take about 370 MB; split the computation\n")
         sys.exit(1)
     except Exception as e:  # a bug in gradcli, never the user's fault
         if os.environ.get("GRADCLI_DEBUG"):
