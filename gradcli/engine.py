@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from .errors import MathError
 from .flat import without_gc
 from .graph import OP, Graph
-from .ops import OPS
 
 if TYPE_CHECKING:
     from .api import Node
@@ -159,7 +158,6 @@ def _backward(g: Graph, values: list, output: int, fns: dict) -> list:
     grads[output] = 1.0
     needs, ops = g.needs, g.op
     ids, first = g.args.ids, g.args.first
-    add = OPS["add"]
     for i in range(output, -1, -1):
         gi = grads[i]
         if gi is None:
@@ -172,17 +170,12 @@ def _backward(g: Graph, values: list, output: int, fns: dict) -> list:
         out = values[i]
         partials = fns[op.name, n][1]
         try:
-            if op is add:
-                # Both partials are 1.0, and 1.0 * gi is gi: passing gi on
-                # itself gives the same sums and saves a float per argument
-                # (half the gradients of a big sum).
-                a0, a1 = ids[f], ids[f + 1]
-                if needs[a0]:
-                    ga = grads[a0]
-                    grads[a0] = gi if ga is None else ga + gi
-                if needs[a1]:
-                    ga = grads[a1]
-                    grads[a1] = gi if ga is None else ga + gi
+            if op.routes_gradient:  # +: each argument gets gi itself (half the floats of a big sum)
+                for k in range(f, f + n):
+                    j = ids[k]
+                    if needs[j]:
+                        ga = grads[j]
+                        grads[j] = gi if ga is None else ga + gi
             elif n == 2:
                 a0, a1 = ids[f], ids[f + 1]
                 x0, x1 = values[a0], values[a1]

@@ -49,6 +49,14 @@ class Op:
     convention: str = ""         # the derivative gradcli takes at a kink
     variadic: bool = False       # max and min take any number of arguments
     _compiled: dict = field(default_factory=dict, compare=False, repr=False)
+    # Every local derivative is 1: the gate hands its gradient on unchanged to
+    # each argument, as the tutorials' + gate does. The engine passes the very
+    # same float on (1.0 * g is g) instead of making one per argument.
+    routes_gradient: bool = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        routes = not self.variadic and all(p == "1.0" for p in self.partials)
+        object.__setattr__(self, "routes_gradient", routes)
 
     # Variadic ops build their templates for the actual number of arguments.
     def value_template(self, n: int) -> str:
