@@ -141,8 +141,8 @@ def wants_session(words: tuple[str, ...], files: tuple[str, ...]) -> bool:
 # --help lists options in these sections, in this order (by parameter name).
 SECTIONS = {
     "Input": ["files", "interactive"],
-    "Output": ["fmt", "as_json", "svg", "precision", "show_all", "no_nodes", "no_color"],
-    "Gradient ascent": ["step", "steps", "descend", "freeze", "every", "tol", "output", "plot"],
+    "Output": ["fmt", "as_json", "svg", "output", "precision", "show_all", "no_nodes", "no_color"],
+    "Gradient ascent": ["step", "steps", "descend", "freeze", "every", "tol", "plot"],
     "Explain": ["explain", "paths", "emit", "verify", "check", "h", "dot", "tree"],
 }
 
@@ -177,7 +177,7 @@ class SectionedCommand(click.Command):
               help="Same as --format json: one JSON object per output, one per line, full precision.")
 @click.option("--svg", metavar="FILE", type=click.Path(dir_okay=False),
               help="Also save the table as an SVG picture in FILE.")
-@click.option("--precision", type=click.IntRange(1, 17), default=4, show_default=True,
+@click.option("--precision", type=click.IntRange(1, 17), default=4, show_default=True, metavar="N",
               help="Significant digits shown in the table and Markdown.")
 @click.option("--all", "show_all", is_flag=True, help="Show every node, however large the graph.")
 @click.option("--no-nodes", is_flag=True, help="Leave the per-node list out of --json.")
@@ -190,7 +190,7 @@ class SectionedCommand(click.Command):
 @click.option("--every", type=click.IntRange(1), metavar="K", help="Print only every K-th step.")
 @click.option("--tol", type=click.FloatRange(0), metavar="T",
               help="Stop early when the output changes by less than T in one step.")
-@click.option("--output", metavar="NAME", help="The output to report (and to optimise with --step).")
+@click.option("--output", metavar="NAME", help="Report only this output of a program (and optimise it with --step).")
 @click.option("--plot", is_flag=True, help="After the steps, chart the output over the steps.")
 @click.option("--explain", is_flag=True, help="After the table, the backward pass line by line, with its numbers.")
 @click.option("--paths", is_flag=True, help="After the table, each gradient as a sum over paths.")
@@ -198,7 +198,7 @@ class SectionedCommand(click.Command):
               help="Print the forward and backward pass as a self-contained function.")
 @click.option("--verify", is_flag=True, help="Check the program's hand-written backward pass (exit 1 if wrong).")
 @click.option("--check", is_flag=True, help="Gradient check against central differences (exit 1 if wrong).")
-@click.option("--h", "h", type=click.FloatRange(min=0, min_open=True), default=1e-5, show_default=True,
+@click.option("--h", "h", type=click.FloatRange(min=0, min_open=True), default=1e-5, show_default=True, metavar="H",
               help="Step of the central differences of --check.")
 @click.option("--dot", is_flag=True, help="Print the graph in Graphviz DOT, wires labelled value/gradient.")
 @click.option("--tree", is_flag=True, help="Show the graph as a tree rooted at the output.")
