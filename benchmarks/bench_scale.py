@@ -11,7 +11,7 @@ interpreter start included (best of --repeat runs). PyTorch and micrograd,
 where installed: the same graph built in memory from Python (no parsing),
 then backward, timed inside the process (imports excluded), one run. Each
 runs in its own process; peak memory is that process's maximum RSS.
-Targets (issue 5): 1e5 operations in at most 1.0 s, 1e6 in at most 8 s and
+Targets: 1e5 operations in at most 1.0 s, 1e6 in at most 8 s and
 400 MB, 10x the operations at most 11x the time.
 """
 from __future__ import annotations

@@ -6,7 +6,7 @@ Runs each command in turn, round-robin (so drift on a shared machine hits
 all of them alike), and prints the median wall time of each and its ratio
 to the floor, `python -c "import click, lark, rich.console, rich.table"`.
 stdout of every command goes to a pipe, as in `gradcli ... --json | jq`.
-Targets (issue 5): the table at most 1.1x the floor, --json at most 0.8x.
+Targets: the table at most 1.1x the floor, --json at most 0.8x.
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ tree, took 3.7 s for the 100,000-operation wide program (1.8 MB) and 1.7 s
 for the 50,000-deep chain, several times the whole 1-second budget. Its
 profile splits about evenly between the lexer (45%) and the parser's
 per-token loop with its callbacks (52%), so a faster tokenizer handed to
-lark could at best halve that (issue 5 measured lark-cython at 0.7x). This
+lark could at best halve that (lark-cython was measured at 0.7x). This
 module, an iterative operator-precedence (shunting-yard) parser over one
 regular expression that writes postfix code straight into flat arrays
 (flat.Program), with no tree and no recursion, reads the same programs in
