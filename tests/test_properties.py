@@ -74,47 +74,15 @@ trees = st.recursive(leaves, _apply, max_leaves=7)
 points = st.fixed_dictionaries({v: st.floats(-3, 3, allow_nan=False).map(lambda t: round(t, 3) + 0.0) for v in VARS})  # no -0.0: sympy has one zero
 
 
-def to_text(tree, names=None) -> str:
-    """gradcli source, fully parenthesised. Iterative, like gradcli itself."""
-    out: list[str] = []
-    stack = [(tree, False)]
-    while stack:
-        t, ready = stack.pop()
-        if t[0] == "var":
-            out.append(t[1])
-        elif t[0] == "num":
-            out.append(t[1])
-        elif t[0] == "ref":
-            out.append(t[1])
-        elif not ready:
-            stack.append((t, True))
-            stack.extend((c, False) for c in reversed(t[2]))
-        else:
-            n = len(t[2])
-            args = out[-n:]
-            del out[-n:]
-            name = t[1]
-            op = OPS[name]
-            if name in FUNCTIONS:
-                out.append("%s(%s)" % (name, ", ".join(args)))
-            elif n == 1:
-                out.append("(%s%s)" % (op.symbol, args[0]))
-            else:
-                out.append("(%s %s %s)" % (args[0], op.symbol, args[1]))
-    return out[0]
-
-
-def to_sympy(tree, env=None):
+def fold(tree, leaf, apply):
+    """Postorder over a tree: leaf(tag, value) at the leaves, apply(name, args)
+    at the gates. Iterative, like gradcli itself."""
     out: list = []
     stack = [(tree, False)]
     while stack:
         t, ready = stack.pop()
-        if t[0] == "var":
-            out.append(SYMBOLS[t[1]])
-        elif t[0] == "num":
-            out.append(sp.Rational(t[1]))
-        elif t[0] == "ref":
-            out.append(env[t[1]])
+        if t[0] in ("var", "num", "ref"):
+            out.append(leaf(t[0], t[1]))
         elif not ready:
             stack.append((t, True))
             stack.extend((c, False) for c in reversed(t[2]))
@@ -122,14 +90,34 @@ def to_sympy(tree, env=None):
             n = len(t[2])
             args = out[-n:]
             del out[-n:]
-            if any(a is None for a in args):
-                out.append(None)
-                continue
-            try:
-                out.append(SYMPY[t[1]](*args))
-            except (ValueError, TypeError):  # Max(acos(2), x): outside the reals; gradcli refuses too
-                out.append(None)
+            out.append(apply(t[1], args))
     return out[0]
+
+
+def to_text(tree) -> str:
+    """gradcli source, fully parenthesised."""
+    def apply(name, args):
+        if name in FUNCTIONS:
+            return "%s(%s)" % (name, ", ".join(args))
+        if len(args) == 1:
+            return "(%s%s)" % (OPS[name].symbol, args[0])
+        return "(%s %s %s)" % (args[0], OPS[name].symbol, args[1])
+    return fold(tree, lambda tag, value: value, apply)
+
+
+def to_sympy(tree, env=None):
+    """The same tree as a sympy expression; None outside the reals."""
+    def leaf(tag, value):
+        return SYMBOLS[value] if tag == "var" else sp.Rational(value) if tag == "num" else env[value]
+
+    def apply(name, args):
+        if any(a is None for a in args):
+            return None
+        try:
+            return SYMPY[name](*args)
+        except (ValueError, TypeError):  # Max(acos(2), x): outside the reals; gradcli refuses too
+            return None
+    return fold(tree, leaf, apply)
 
 
 def exact(e, point) -> complex:
