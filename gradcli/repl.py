@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .engine import Result
+    from .ast import Stmt
 
 PROMPT = "gradcli> "
 BANNER = "gradcli session: NAME = VALUE binds an input, an expression shows its table, :help lists commands."
@@ -87,12 +88,9 @@ class Session:
             return cmd.run(self, rest.strip())
         from .ast import Assign
         from .graph import is_signed_number, signed_value
-        from .parse import parse
         part = "<in %d>" % self.count
-        try:
-            stmts = parse(Source(line, part))
-        except GradcliError as e:
-            self.show_error(e)
+        stmts = self.parse(line, part)
+        if stmts is None:
             return True
         computed = {name for _, _, name in self.defs}
         for s in stmts:
@@ -118,12 +116,9 @@ class Session:
                 self.error("no expression yet: type one first, or give it: %s" % usage)
             return self.last
         from .ast import Assign
-        from .parse import parse
         part = "<in %d>" % self.count
-        try:
-            stmts = parse(Source(arg, part))
-        except GradcliError as e:
-            self.show_error(e)
+        stmts = self.parse(arg, part)
+        if stmts is None:
             return None
         if len(stmts) != 1 or isinstance(stmts[0], Assign):
             self.error("%s acts on one expression; define names on lines of their own" % usage.split()[0])
@@ -180,6 +175,15 @@ class Session:
     def number(self, x: float) -> str:
         from .render import number
         return number(x, self.precision)
+
+    def parse(self, text: str, part: str) -> "list[Stmt] | None":
+        """The statements of a typed line, or None after showing its error."""
+        from .parse import parse
+        try:
+            return parse(Source(text, part))
+        except GradcliError as e:
+            self.show_error(e)
+            return None
 
     def show_error(self, e: GradcliError) -> None:
         self.error(e.render())
