@@ -37,9 +37,9 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from .engine import Node, nodes
 from .errors import InputError, ProgramError, Source
 
 if TYPE_CHECKING:
@@ -48,42 +48,6 @@ if TYPE_CHECKING:
     from .steps import Ascent
 
 __all__ = ["Node", "Program", "ascend", "compile", "evaluate", "grad", "nodes"]
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    """One node of an evaluated graph: a row of gradcli's table.
-
-    `op` is the op table's name (`"add"`, `"mul"`, `"sig"`, ...) or `"input"`
-    or `"const"`; `grad` is d output / d node, None where no gradient flows
-    (constants); `args` are the ids of the node's arguments.
-    """
-    id: int
-    label: str
-    op: str
-    value: float
-    grad: float | None
-    args: tuple[int, ...]
-
-
-def nodes(result: "Result") -> list[Node]:
-    """Every node the result's output depends on, in forward order.
-
-    >>> [(n.label, n.value, n.grad) for n in nodes(grad("x*x", x=3))]
-    [('x', 3.0, 6.0), ('x*x', 9.0, 1.0)]
-    """
-    from .graph import CONST, INPUT
-    g = result.graph
-    values, grads = result.values, result.grads
-    used = g.reachable([result.output])
-    out = []
-    for i, u in enumerate(used):
-        if not u:
-            continue
-        op = g.op[i]
-        name = "input" if g.kind[i] == INPUT else "const" if g.kind[i] == CONST or op is None else op.name
-        out.append(Node(i, g.label(i), name, values[i], grads[i], g.args[i]))
-    return out
 
 
 def _source(text: str | Source, name: str) -> Source:
@@ -118,8 +82,8 @@ def compile(text: str | Source, bindings: Mapping[str, float] | None = None,
     Every input an output depends on must be bound; `Program` is the form
     that leaves inputs open until evaluation.
     """
-    from .graph import build_source
-    return build_source(_source(text, name), _numbers(bindings))
+    from .frontend import build
+    return build(_source(text, name), _numbers(bindings))
 
 
 def evaluate(text: str | Source, bindings: Mapping[str, float] | None = None,
@@ -223,22 +187,9 @@ class Program:
 
     def __init__(self, text: str | Source, name: str = "<expr>",
                  bindings: Mapping[str, float] | None = None):
-        from .graph import Builder
-        from .parse import parse
-
-        class Open(Builder):
-            # Inputs may stay unbound until evaluation; find the live nodes
-            # and forget unbound inputs no output uses, as build() does.
-            def check_bound(self) -> None:
-                g = self.g
-                g.live = g.reachable(node for _, node in g.outputs)
-                for n in [n for n, i in g.inputs.items() if g.value[i] is None and not g.live[i]]:
-                    del g.inputs[n]
-
-        source = _source(text, name)
-        builder = Open(source, _numbers(bindings))
-        self._graph = builder.program(parse(source))
-        self._computed = dict(builder.computed)
+        from .frontend import build
+        self._graph = build(_source(text, name), _numbers(bindings), open_inputs=True, keep_scope=True)
+        self._computed = self._graph.computed
         self._graph.functions()  # compile each op's templates now, once
 
     @property
@@ -273,11 +224,9 @@ class Program:
                 raise self._not_an_input(name)
             value[i] = _number(name, v)
         if any(value[i] is None for i in inputs.values()):
-            from .graph import Builder
-            checker = Builder(g.source, {})
-            checker.g = g
+            from .graph import check_bound
             g.inputs = dict(inputs)
-            checker.check_bound()  # raises the same error build() would
+            check_bound(g)  # raises the same error build() would
         return g
 
     def evaluate(self, bindings: Mapping[str, float] | None = None) -> "list[Result]":

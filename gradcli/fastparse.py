@@ -16,42 +16,48 @@ imported for valid text, which takes its import off every start-up.
 
 It is not a second definition of the language. grammar/gradcli.lark stays
 the reference: this parser gives up (returns None) at the first thing that
-is not plainly valid, and parse.py then parses the text again with lark,
-which produces the error message. tests/test_fastparse.py checks that both
+is not plainly valid, and the front door (frontend.py) then has lark parse
+the text again, which produces the error message. tests/test_fastparse.py checks that both
 roads give identical syntax trees (spans included) on the examples and on
 random programs.
 
-The terminals below copy the grammar's, in the order lark's basic lexer
+Its tokens, operators, precedences and associativity come from syntax.py,
+the table of the grammar's facts, tried in the order lark's basic lexer
 tries them (comments before '/', QNAME before NAME, '**' before '*').
 """
 from __future__ import annotations
 
 import re
 
+from . import syntax
 from .flat import NAME, NUM, Program
 from .ops import CONSTANTS, FUNCTIONS
+from .syntax import DECLARATIONS, NEGATE, PREFIXES
 
-PREFIXES = ("math", "Math")
-DECLARATIONS = ("var", "let", "const")
-
-_WS = r"[ \t\f\r]"
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_WS = syntax.BLANK
+_NAME = syntax.NAME
+_NUMBER = syntax.NUMBER
 # A token with the blanks before it (fewer turns of the loop). Groups: 1 a
 # comment, 2 QNAME, 3 NAME, 4 NUMBER, 5 symbol, 6 anything else.
-_TOKENS = re.compile(r"%s*(?:((?:#|//)[^\n]*)|(%s\.%s)|(%s)|(%s)|(\*\*|[-+*/]=|[-+*/^=(),;\n])|([^ \t\f\r]))"
-                     % (_WS, _NAME, _NAME, _NAME, _NUMBER)).finditer
+_TOKENS = re.compile(r"%s*(?:((?:%s)[^\n]*)|(%s\.%s)|(%s)|(%s)|(%s)|([^ \t\f\r]))"
+                     % (_WS, "|".join(re.escape(c) for c in syntax.COMMENTS), _NAME, _NAME, _NAME,
+                        _NUMBER, syntax.symbol_pattern())).finditer
 # `name = 3` or `name = -0.5`, a whole statement: the bulk of generated programs.
 _BIND = re.compile(r"%s*(%s)%s*=%s*(?:(-)%s*)?(%s)%s*(?:[\n;]|\Z)"
                    % (_WS, _NAME, _WS, _WS, _WS, _NUMBER, _WS)).match
 # `name =`, `name +=`, ..., `var name =` at the start of a statement.
-_HEAD = re.compile(r"%s*(?:(%s)%s+)?(%s)%s*([-+*/]?=)" % (_WS, _NAME, _WS, _NAME, _WS)).match
+_HEAD = re.compile(r"%s*(?:(%s)%s+)?(%s)%s*(%s)" % (_WS, _NAME, _WS, _NAME, _WS, syntax.ASSIGN)).match
 
-# Operator stack codes; LPAR and CALL are barriers.
-LPAR, ADD, SUB, MUL, DIV, NEG, POS, POW, CALL = range(9)
-_PREC = (0, 1, 1, 2, 2, 3, 3, 4, 0)
-_OPNAME = (None, "add", "sub", "mul", "div", "neg", None, "pow", None)
-_BINARY = {"+": ADD, "-": SUB, "*": MUL, "/": DIV, "^": POW, "**": POW}
+# Operator stack codes, from the syntax tables: LPAR and CALL are barriers
+# (precedence 0), then the unary operators, then the binary ones.
+LPAR, CALL = 0, 1
+_UNARY0 = 2
+_BINARY0 = _UNARY0 + len(syntax.UNARY)
+_PREC = (0, 0) + tuple(u.precedence for u in syntax.UNARY) + tuple(b.precedence for b in syntax.BINARY)
+_RIGHT = (False,) * _BINARY0 + tuple(b.right for b in syntax.BINARY)
+_OPNAME = (None, None) + tuple(u.op for u in syntax.UNARY) + tuple(b.op for b in syntax.BINARY)
+_UNARY = {u.symbol: _UNARY0 + k for k, u in enumerate(syntax.UNARY)}
+_BINARY = {s: _BINARY0 + k for k, b in enumerate(syntax.BINARY) for s in b.symbols}
 _INF = float("inf")
 
 
@@ -85,7 +91,7 @@ def chunks(text: str, size: int | None = None, code_size: int | None = None):
     vstart: list[int] = []  # where each value on the value stack starts
     calls: list = []        # [op, arguments so far] of each open call
     pos = 0
-    binary, prec, opname = _BINARY, _PREC, _OPNAME
+    binary, unary, prec, right, opname, b0 = _BINARY, _UNARY, _PREC, _RIGHT, _OPNAME, _BINARY0
     bind, head, tokens = _BIND, _HEAD, _TOKENS
 
     while True:
@@ -106,7 +112,7 @@ def chunks(text: str, size: int | None = None, code_size: int | None = None):
             end(ve)
             if ms >= 0:  # `name = -number`
                 tag(1)
-                arg("neg")
+                arg(NEGATE)
                 start(ms)
                 end(ve)
             code_end(len(tags))
@@ -152,8 +158,8 @@ def chunks(text: str, size: int | None = None, code_size: int | None = None):
                     tag(NAME)
                     arg(s)
                     callee = qname = True
-                elif s == "-" or s == "+":
-                    ops.append(NEG if s == "-" else POS)
+                elif s in unary:
+                    ops.append(unary[s])
                     ostart.append(m.start(group))
                     continue
                 elif (s == "\n" or s == ";") and stmt_name is None and not ops:
@@ -198,17 +204,18 @@ def chunks(text: str, size: int | None = None, code_size: int | None = None):
                 while ops:
                     top = ops[-1]
                     p_top = prec[top]
-                    if p_top < p_in or (p_top == p_in and code == POW) or p_top == 0:
+                    if p_top < p_in or (p_top == p_in and right[code]) or p_top == 0:
                         break
                     ops.pop()
                     b = ostart.pop()
-                    if top == NEG:
-                        tag(1)
-                        arg("neg")
-                        start(b)
-                        end(ends[-1])
-                        vstart[-1] = b
-                    elif top != POS:
+                    if top < b0:  # unary: +x applies nothing
+                        if opname[top] is not None:
+                            tag(1)
+                            arg(opname[top])
+                            start(b)
+                            end(ends[-1])
+                            vstart[-1] = b
+                    else:
                         vstart.pop()
                         tag(2)
                         arg(opname[top])
@@ -231,13 +238,14 @@ def chunks(text: str, size: int | None = None, code_size: int | None = None):
                         break
                     ops.pop()
                     b = ostart.pop()
-                    if top == NEG:
-                        tag(1)
-                        arg("neg")
-                        start(b)
-                        end(ends[-1])
-                        vstart[-1] = b
-                    elif top != POS:
+                    if top < b0:  # unary: +x applies nothing
+                        if opname[top] is not None:
+                            tag(1)
+                            arg(opname[top])
+                            start(b)
+                            end(ends[-1])
+                            vstart[-1] = b
+                    else:
                         vstart.pop()
                         tag(2)
                         arg(opname[top])
@@ -311,16 +319,15 @@ def _finish(ops, ostart, vstart, tag, arg, start, end, ends) -> bool:
     while ops:
         top = ops.pop()
         b = ostart.pop()
-        if top == NEG:
-            tag(1)
-            arg("neg")
-            start(b)
-            end(ends[-1])
-            vstart[-1] = b
-        elif top == POS:
-            continue
-        elif _PREC[top] == 0:
+        if _PREC[top] == 0:
             return False   # an unclosed '(' or call
+        if top < _BINARY0:
+            if _OPNAME[top] is not None:
+                tag(1)
+                arg(_OPNAME[top])
+                start(b)
+                end(ends[-1])
+                vstart[-1] = b
         else:
             vstart.pop()
             tag(2)

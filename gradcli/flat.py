@@ -25,6 +25,8 @@ from array import array
 from functools import wraps
 from typing import Callable, ParamSpec, TypeVar
 
+from .syntax import NEGATE
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -78,6 +80,47 @@ class Program:
             end = self.code_end[s]
             yield self.name[s], self.aug[s], (self.nstart[s], self.nend[s]), begin, end
             begin = end
+
+    def code(self, s: int) -> tuple[int, int]:
+        """Where statement s's expression lies in the code: [begin, end)."""
+        return (self.code_end[s - 1] if s else 0), self.code_end[s]
+
+    def value_span(self, s: int) -> tuple[int, int]:
+        """The span of statement s's expression (its last item, in postfix order, is the whole)."""
+        end = self.code_end[s] - 1
+        return self.start[end], self.end[end]
+
+    def number(self, s: int) -> float | None:
+        """The value of statement s's expression if it is a signed number (`3`, `-3`), else None."""
+        begin, end = self.code(s)
+        tags, args = self.tag, self.arg
+        if tags[begin] != NUM or end - begin > 2:
+            return None
+        if end - begin == 1:
+            return args[begin]
+        return -args[begin] if tags[begin + 1] == 1 and args[begin + 1] == NEGATE else None
+
+    def names_read(self, s: int) -> list[tuple[str, tuple[int, int]]]:
+        """The names statement s's expression reads, with their spans, in order."""
+        begin, end = self.code(s)
+        tags = self.tag
+        return [(self.arg[k], (self.start[k], self.end[k])) for k in range(begin, end) if tags[k] == NAME]
+
+    def split(self, k: int) -> tuple["Program", "Program"]:
+        """(statements before k, statements from k on), as two programs."""
+        head, tail = Program(), Program()
+        cut = self.code_end[k - 1] if k else 0
+        for name in self.__slots__:
+            if name == "code_end":
+                continue
+            column = getattr(self, name)
+            code = name in ("tag", "arg", "start", "end")
+            at = cut if code else k
+            getattr(head, name).extend(column[:at])
+            getattr(tail, name).extend(column[at:])
+        head.code_end.extend(self.code_end[:k])
+        tail.code_end.extend(e - cut for e in self.code_end[k:])
+        return head, tail
 
 
 def from_ast(stmts) -> Program:

@@ -1,4 +1,4 @@
-"""Program -> computation graph, in flat arrays.
+"""A program in flat form -> its computation graph, in flat arrays.
 
 Node ids are positions in topological order: every node comes after its
 arguments, because it is built after them. A name used twice refers to one
@@ -7,22 +7,18 @@ built with loops and explicit stacks, so depth is never a problem.
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping
-
-import re
-import sys
 from array import array
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from .errors import ProgramError, Source
-from .flat import NAME, NUM, Program, without_gc
-from .ops import BARE_CONSTANTS, OPS, Op
+from .flat import NAME, NUM, Program
+from .ops import BARE_CONSTANTS, CONSTANTS, OPS, Op
+from .syntax import COMPOUND, NEGATE
 
 if TYPE_CHECKING:
     from . import ast
 
 INPUT, CONST, OP = 0, 1, 2
-_AUG = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
 LABEL_WIDTH = 40
 
 
@@ -104,7 +100,11 @@ class Graph:
     inputs     input name -> node id, in order of first appearance
     outputs    (label, node id) for each output, in program order
     live[i]    True when some output depends on node i; only these are evaluated
-    backward   the program's hand-written backward pass (statements), if any
+    backward   the program's hand-written backward pass (a flat Program), if any
+    scope      name -> node of every name in scope at the end (only when the
+               front door is asked to keep it, for --verify and Program)
+    computed   name -> span of every name the program assigns an expression (ditto)
+    program    the forward statements, in flat form (ditto)
     """
 
     def __init__(self, source: Source):
@@ -119,7 +119,10 @@ class Graph:
         self.inputs: dict[str, int] = {}
         self.outputs: list[tuple[str, int]] = []
         self.live: list[bool] = []
-        self.backward: list[ast.Stmt] = []  # a hand-written backward pass, for --verify
+        self.backward: Program = Program()  # a hand-written backward pass, for --verify
+        self.scope: dict[str, int] = {}
+        self.computed: dict[str, ast.Span] = {}
+        self.program: Program = Program()
         self._fns: list | None = None
 
     def __len__(self) -> int:
@@ -194,30 +197,16 @@ class Graph:
         return seen
 
 
-def is_signed_number(expr: "ast.Expr") -> bool:
-    """`3`, `-3`, `+3` (a bound input), as opposed to an expression."""
-    from . import ast
-    if isinstance(expr, ast.Apply) and expr.op == "neg":
-        expr = expr.args[0]
-    return isinstance(expr, ast.Num)
-
-
-def signed_value(expr: "ast.Expr") -> float:
-    from . import ast
-    if isinstance(expr, ast.Apply):
-        return -expr.args[0].value  # type: ignore[union-attr]
-    return expr.value  # type: ignore[union-attr]
-
-
 class Builder:
     """Walks a program's statements in order, keeping the names in scope.
 
     It reads the flat form of the program (flat.py: postfix code in arrays),
     so a statement of a million operations is one loop over a few arrays."""
 
-    def __init__(self, source: Source, bindings: Mapping[str, float]):
+    def __init__(self, source: Source, bindings: Mapping[str, float], open_inputs: bool = False):
         self.g = Graph(source)
         self.bindings = bindings
+        self.open_inputs = open_inputs  # inputs may stay unbound until evaluation (Program)
         # Names in scope -> node. An input's own name is found in g.inputs
         # instead (see lookup): a million inputs need not be kept twice.
         self.env: dict[str, int] = {}
@@ -227,11 +216,8 @@ class Builder:
         self.p: Program | None = None
         self.pending: list[int] | None = None  # the value stack of a statement cut in two
 
-    def program(self, p: "Program | list[ast.Stmt]") -> Graph:
-        """The graph of a whole program: flat, or a list of statements."""
-        if not isinstance(p, Program):
-            from .flat import from_ast
-            p = from_ast(p)
+    def program(self, p: Program) -> Graph:
+        """The graph of a whole program."""
         self.assigned = set(p.name)
         self.assigned.discard(None)
         self.statements(p)
@@ -261,7 +247,7 @@ class Builder:
                     self.assign(name, augs[s], (nstart[s], nend[s]), begin, end, node)
             elif (n <= 2 and name is not None and tags[begin] == NUM and not augs[s] and name not in env
                     and name not in inputs
-                    and (n == 1 or args[begin + 1] == "neg")):
+                    and (n == 1 or args[begin + 1] == NEGATE)):
                 # `w17 = 0.03` or `= -0.03`, the bulk of generated programs: a
                 # new input, added here as assign() would, without its detours.
                 node = inputs[name] = len(g.needs)
@@ -309,7 +295,7 @@ class Builder:
         tags = p.tag
         n = end - begin
         signed = node is None and not aug and (n == 1 and tags[begin] == NUM
-                              or n == 2 and tags[begin] == NUM and p.arg[begin + 1] == "neg")
+                              or n == 2 and tags[begin] == NUM and p.arg[begin + 1] == NEGATE)
         if signed and (existing is None or (g.kind[existing] == INPUT and g.value[existing] is None)):
             if existing is None:
                 existing = g.add(INPUT, None, (), None, span, name)
@@ -322,7 +308,7 @@ class Builder:
             if aug:  # `x += e` is `x = x + e`, spanning from x to the end of e
                 left = self.name(name, span)
                 right = self.expr(begin, end)
-                node = g.add(OP, OPS[_AUG[aug]], (left, right), None, (span[0], p.end[end - 1]))
+                node = g.add(OP, OPS[COMPOUND[aug]], (left, right), None, (span[0], p.end[end - 1]))
             elif node is None:
                 node = self.expr(begin, end)
             if g.name[node] is None and g.kind[node] != INPUT:
@@ -409,7 +395,6 @@ class Builder:
             return node
         g = self.g
         if id in BARE_CONSTANTS and id not in self.assigned and id not in self.bindings:
-            from .ops import CONSTANTS
             return g.add(CONST, None, (), CONSTANTS[id], span)
         node = g.add(INPUT, None, (), self.bindings.get(id), span, id)
         g.inputs[id] = node
@@ -429,173 +414,21 @@ class Builder:
             g.inputs[name] = g.add(INPUT, None, (), value, None, name)
 
     def check_bound(self) -> None:
-        g = self.g
-        g.live = used = g.reachable_sweep(node for _, node in g.outputs)
-        unbound = [n for n, i in g.inputs.items() if g.value[i] is None and used[i]]
-        if unbound:
-            first = g.span[g.inputs[unbound[0]]]
-            example = " ".join("%s=1" % n for n in unbound[:4])
-            raise ProgramError(
-                "no value for %s %s" % ("input" if len(unbound) == 1 else "inputs", ", ".join(unbound)),
-                span=first, source=g.source,
-                hint="bind %s on the command line (%s) or in the program (%s = 1)"
-                     % ("it" if len(unbound) == 1 else "them", example, unbound[0]))
-        for n in [n for n, i in g.inputs.items() if g.value[i] is None]:
-            del g.inputs[n]  # unbound and unused: not an input of any output
+        check_bound(self.g, self.open_inputs)
 
 
-def build(stmts: list[ast.Stmt], source: Source, bindings: Mapping[str, float] | None = None) -> Graph:
-    """The graph of a parsed program; `bindings` (from the command line) override
-    the program's own `name = number` bindings. A hand-written backward pass at
-    the end of the program (see split_backward) is left out of the graph and
-    kept in `graph.backward` for --verify."""
-    from .flat import from_ast
-    stmts, backward = split_backward(stmts)
-    g = build_program(from_ast(stmts), source, bindings)
-    g.backward = backward
-    return g
-
-
-def names_used(e: ast.Expr) -> list[str]:
-    """The variable names an expression reads, in order, with repeats."""
-    from . import ast
-    found, stack = [], [e]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, ast.Name):
-            found.append(e.id)
-        elif isinstance(e, ast.Apply):
-            stack.extend(reversed(e.args))
-    return found
-
-
-def split_backward(stmts: list[ast.Stmt]) -> tuple[list[ast.Stmt], list[ast.Stmt]]:
-    """(forward pass, hand-written backward pass) of a program.
-
-    The backward pass is the tail that starts at the first statement S such
-    that S and every statement after it assign (=, +=, ...) a name d<name>,
-    where <name> is a forward name (assigned or read by a statement before S)
-    and d<name> itself is not one. So `den = ...` or `dot = ...` stay forward
-    statements, and so does a `dx = ...` that a later forward statement reads.
-    """
-    from . import ast
-    n = len(stmts)
-    start = n  # the longest tail of assignments to d-prefixed names
-    while start > 0:
-        s = stmts[start - 1]
-        if not (isinstance(s, ast.Assign) and len(s.name) > 1 and s.name[0] == "d"):
-            break
-        start -= 1
-    if start == n:
-        return stmts, []
-    known: set[str] = set()
-    prefix: list[set[str]] = []  # names of the whole program up to each statement of the tail
-    for k, s in enumerate(stmts):
-        if k >= start:
-            prefix.append(set(known))
-        if isinstance(s, ast.Assign):
-            known.update(names_used(s.value))
-            known.add(s.name)
-        else:
-            known.update(names_used(s.expr))
-    k = max(start, 1)
-    while k < n:
-        forward = prefix[k - start]
-        bad = next((j for j in range(k, n) if stmts[j].name[1:] not in forward  # type: ignore[union-attr]
-                    or stmts[j].name in forward), None)  # type: ignore[union-attr]
-        if bad is None:
-            return stmts[:k], stmts[k:]
-        # A later start can only help when <name> gets defined before `bad`.
-        name = stmts[bad].name  # type: ignore[union-attr]
-        k = k + 1 if name[1:] in prefix[bad - start] and name not in forward else bad + 1
-    return stmts, []
-
-
-# A statement that may assign a bare constant (`pi = 3`, `var pi = 3`), or
-# something that looks like one inside a comment: finding none, the builder
-# knows every bare `pi` is the constant before it has seen the whole program.
-PIECE = 4096  # statements per piece
-PIECE_CODE = 65536  # code per piece, a long statement being cut
-
-
-def _at_statement_start(rest: str, words):
-    """A search for `rest` (which contains one of `words`) at the start of
-    the text or after a newline or ';'. Two patterns, because a search whose
-    pattern begins with a set of characters skips ahead fast, while one that
-    begins with `(?:^|[\\n;])` tries every position (at a million
-    operations: 0.5 s a search); none at all if no word is in the text."""
-    first = re.compile(rest).match
-    later = re.compile("[\n;]" + rest).search
-    return lambda text: any(w in text for w in words) and (first(text) or later(text)) or None
-
-
-_ASSIGNS_CONSTANT = _at_statement_start(r"[ \t\f\r]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t\f\r]+)?(?:%s)[ \t\f\r]*[-+*/]?="
-                                        % "|".join(BARE_CONSTANTS), BARE_CONSTANTS)
-
-
-MAX_PROGRAM_CHARS = 64 * 2**20  # about 15 million operations, some 6 GB of memory
-
-
-def check_size(source: Source) -> None:
-    """Refuse, up front, a program too big to compute in reasonable time and memory."""
-    size = len(source.text)
-    if size > MAX_PROGRAM_CHARS:
-        from .errors import InputError
-        raise InputError("the program is %.0f MiB of text; gradcli reads programs of up to %d MiB "
-                         "(about 15 million operations)" % (size / 2**20, MAX_PROGRAM_CHARS // 2**20),
-                         hint="split the computation, or compute the parts that matter")
-
-
-# An assignment to a d-prefixed name: the program may end in a hand-written
-# backward pass (split_backward), which only the syntax-tree road looks for.
-_ASSIGNS_D_NAME = _at_statement_start(r"[ \t\f\r]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t\f\r]+)?d[A-Za-z0-9_]+"
-                                      r"[ \t\f\r]*[-+*/]?=(?!=)", ("d",))
-
-
-def build_source(source: Source, bindings: Mapping[str, float] | None = None) -> Graph:
-    """Text -> graph, the program read and built a piece at a time, so the
-    whole of a big program is never held twice (as text and as code)."""
-    check_size(source)
-    if _ASSIGNS_D_NAME(source.text):
-        from .parse import parse
-        return build(parse(source), source, bindings)
-    from . import fastparse
-    from .parse import parse_lark
-    return without_gc(_build_source)(source, bindings or {}, fastparse, parse_lark)
-
-
-def _build_source(source, bindings, fastparse, parse_lark) -> Graph:
-    text = source.text
-    piecewise = _ASSIGNS_CONSTANT(text) is None
-    builder = Builder(source, bindings)
-    for program, done in fastparse.chunks(text, PIECE if piecewise else None,
-                                          PIECE_CODE if piecewise else None):
-        if not piecewise:
-            builder.assigned = set(program.name)
-            builder.assigned.discard(None)
-        builder.statements(program)
-        if done:
-            program.clear()  # before finish() allocates more
-            return _trimmed(builder.finish(scope=False))  # the builder is dropped: no scope to keep
-    # The fast parser gave up: lark parses the text, or says what is wrong.
-    from .flat import from_ast
-    return Builder(source, bindings).program(from_ast(parse_lark(source)))
-
-
-def _trimmed(g: Graph) -> Graph:
-    """Hand the memory freed while building (the program's code, tens of MB
-    for a big one) back to the system, where the C library can: it would
-    otherwise stay in the process's heap through the evaluation."""
-    if len(g) > 100_000 and sys.platform.startswith("linux"):
-        try:
-            import ctypes
-            ctypes.CDLL(None).malloc_trim(0)
-        except (OSError, AttributeError):  # not glibc
-            pass
-    return g
-
-
-def build_program(program: Program, source: Source, bindings: Mapping[str, float] | None = None) -> Graph:
-    """The graph of a program in flat form (what parse.parse_program returns)."""
-    return without_gc(Builder(source, bindings or {}).program)(program)
-
+def check_bound(g: Graph, open_inputs: bool = False) -> None:
+    """Find the live nodes; every input they use must have a value (unless
+    `open_inputs`). Inputs with no value that no output uses are dropped."""
+    g.live = used = g.reachable_sweep(node for _, node in g.outputs)
+    unbound = [n for n, i in g.inputs.items() if g.value[i] is None and used[i]]
+    if unbound and not open_inputs:
+        first = g.span[g.inputs[unbound[0]]]
+        example = " ".join("%s=1" % n for n in unbound[:4])
+        raise ProgramError(
+            "no value for %s %s" % ("input" if len(unbound) == 1 else "inputs", ", ".join(unbound)),
+            span=first, source=g.source,
+            hint="bind %s on the command line (%s) or in the program (%s = 1)"
+                 % ("it" if len(unbound) == 1 else "them", example, unbound[0]))
+    for n in [n for n, i in g.inputs.items() if g.value[i] is None and not used[i]]:
+        del g.inputs[n]  # unbound and unused: not an input of any output

@@ -1,31 +1,29 @@
-"""Text -> syntax tree.
+"""Text -> syntax tree, by lark and the grammar: the reference, and every error.
 
 The grammar (grammar/gradcli.lark, shipped inside the package) is the
-reference for the language. Its LALR table is built ahead of time by
-scripts/build_parser.py into gradcli/_table.py, so nothing is compiled or
-cached at start. The transformer is handed to the parser itself, so the tree
-is built while parsing: no parse tree, no recursion, any depth of nesting.
-Lark's errors become ours, in plain words.
+reference for the language. Lark builds its LALR parser from it the first
+time it is needed; valid programs take the fast road (fastparse.py) and
+never load lark, so that happens only when there is an error to explain.
+The callbacks below are handed to the parser itself, so the tree is built
+while parsing: no parse tree, no recursion, any depth of nesting. Lark's
+errors become ours, in plain words.
 
-Valid programs take a faster road first (fastparse.py, which see for why);
-whatever it does not accept is parsed again here by lark, which produces
-every error message.
+The front door (frontend.py) decides which road a text takes.
 """
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from . import fastparse, flat
+from . import syntax
 from .errors import ParseError, ProgramError, Source
 from .ops import CONSTANTS, FUNCTIONS
+from .syntax import DECLARATIONS, PREFIXES
 
 if TYPE_CHECKING:
     from . import ast
-
-PREFIXES = ("math", "Math")
-DECLARATIONS = ("var", "let", "const")
 
 
 def _grammar_text() -> str:
@@ -106,25 +104,10 @@ class _Build:
     def args(self, children):
         return children
 
-    def _binary(op):  # noqa: N805 - builds methods at class creation
-        def method(self, children):
-            a, _, b = children
-            return ast.Apply(op, (a, b), _span(a, b))
-        return method
-
-    add, sub, mul, div, pow = _binary("add"), _binary("sub"), _binary("mul"), _binary("div"), _binary("pow")
-
     def group(self, children):
         # The parentheses belong to the span, so labels read `(-8)^(1/3)`.
         lpar, e, rpar = children
         return replace(e, span=(lpar.start_pos, rpar.end_pos))
-
-    def neg(self, children):
-        minus, x = children
-        return ast.Apply("neg", (x,), _span(minus, x))
-
-    def pos(self, children):
-        return children[1]
 
     def output(self, children):
         return ast.Output(children[0], children[0].span)
@@ -143,6 +126,27 @@ class _Build:
 
     def start(self, children):
         return [c for c in children if not isinstance(c, str)]
+
+
+def _binary(op: str):
+    def method(self, children):
+        a, _, b = children
+        return ast.Apply(op, (a, b), _span(a, b))
+    return method
+
+
+def _unary(op: str | None):
+    def method(self, children):
+        sign, x = children
+        return x if op is None else ast.Apply(op, (x,), _span(sign, x))
+    return method
+
+
+# One callback per operator alias of the grammar, from the syntax table.
+for _b in syntax.BINARY:
+    setattr(_Build, _b.op, _binary(_b.op))
+for _u in syntax.UNARY:
+    setattr(_Build, _u.alias, _unary(_u.op))
 
 
 def _example(op) -> str:
@@ -164,19 +168,16 @@ _parser = None
 
 
 def _lark():
-    """Lark's LALR parser, loaded from the table built ahead of time."""
+    """Lark's LALR parser, built from the grammar on first use."""
     global _parser, ast
     if _parser is None:
         # The syntax records its callbacks build; valid programs take the
         # fast road and never need them, nor lark, at start-up.
         from . import ast
         from lark import Lark
-        try:
-            from ._table import DATA, MEMO
-            _parser = Lark._load_from_dict(DATA, MEMO, transformer=_Build())
-        except Exception:  # a table this lark cannot read: build it, in memory only
-            _parser = Lark(_grammar_text(), parser="lalr", lexer="basic", transformer=_Build(),
-                           maybe_placeholders=True)
+        _parser = Lark(_grammar_text(), parser="lalr", lexer="basic", transformer=_Build(),
+                       maybe_placeholders=True)
+        _describe_terminals(_parser)
     return _parser
 
 
@@ -193,46 +194,49 @@ def parse_lark(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:
         raise
 
 
-@flat.without_gc
-def parse_program(source: Source) -> flat.Program:
-    """The program as flat arrays (see flat.py), for the graph builder."""
-    program = fastparse.parse(source.text)
-    if program is None:
-        program = flat.from_ast(parse_lark(source))
-    return program
-
-
-def parse(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:
-    """Parse a program (one or more statements) into a list of statements."""
-    source = text if isinstance(text, Source) else Source(text, name)
-    from .graph import check_size
-    check_size(source)
-    program = fastparse.parse(source.text)
-    if program is None:
-        return parse_lark(source)
-    return flat.to_ast(program)
-
-
-# What the grammar's terminals are called in messages.
+# What the grammar's terminals are called in messages: the fixed ones here,
+# the operators and punctuation from the symbols they match ('^' for POW).
 _WORDS = {
-    "NUMBER": "a number", "NAME": "a name", "QNAME": "a name", "LPAR": "'('", "RPAR": "')'",
-    "COMMA": "','", "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "POW": "'^'",
-    "ASSIGN": "'='", "_SEP": "the end of the statement", "$END": "the end of the input",
+    "NUMBER": "a number", "NAME": "a name", "QNAME": "a name",
+    "_SEP": "the end of the statement", "$END": "the end of the input",
 }
-_OPERAND = {"NUMBER", "NAME", "QNAME", "LPAR"}
-_OPERATOR = {"PLUS", "MINUS", "STAR", "SLASH", "POW"}
+_OPERAND = {"NUMBER", "NAME", "QNAME"}
+_OPERATOR: set[str] = set()  # terminals of binary operators
+_INFIX: set[str] = set()     # ... that cannot also start an operand (not '-' or '+')
+_SIGNS: set[str] = set()     # terminals of unary operators
+
+
+def _describe_terminals(parser) -> None:
+    unary = {u.symbol for u in syntax.UNARY}
+    binary = {s for b in syntax.BINARY for s in b.symbols}
+    for t in parser.terminals:
+        if t.name in _WORDS:
+            continue
+        pattern = re.compile(t.pattern.to_regexp())
+        matched = [s for s in syntax.symbols() if pattern.fullmatch(s)]
+        if not matched:
+            continue  # comments and blanks
+        _WORDS[t.name] = "'%s'" % min(matched, key=len)
+        if "(" in matched:
+            _OPERAND.add(t.name)
+        if unary & set(matched):
+            _SIGNS.add(t.name)
+        if binary & set(matched):
+            _OPERATOR.add(t.name)
+            if not unary & set(matched):
+                _INFIX.add(t.name)
 
 
 def _expected(names: set[str]) -> str:
     names = set(names)
     words = []
-    if names & {"STAR", "SLASH", "POW"}:
+    if names & _INFIX:
         # After an operand a name or '(' could only start `var x = ...` or a
         # call; listing "a number" there would mislead.
         names -= _OPERAND
     if names & _OPERAND:
         words += ["a number", "a name", "'('"]
-        names -= _OPERAND | {"MINUS", "PLUS"}
+        names -= _OPERAND | _SIGNS
     if len(names & _OPERATOR) > 1:
         words.append("an operator")
         names -= _OPERATOR
@@ -267,7 +271,7 @@ def _syntax_error(e, source: Source) -> ParseError:
         elif ch.isalpha() or ch.isdigit():
             hint = "names use the ASCII letters, digits and _ only"
         else:
-            hint = "gradcli's programs use names, numbers, + - * / ^ ** ( ) , = ; and comments (# or //)"
+            hint = "gradcli's programs use " + syntax.summary()
     elif isinstance(e, UnexpectedToken):
         tok = e.token
         expected = e.expected
@@ -296,7 +300,7 @@ def _syntax_error(e, source: Source) -> ParseError:
                                   source=source)
         elif "RPAR" in expected and tok.type in ("$END", "_SEP"):
             hint = "a '(' is not closed; add ')'"
-        elif tok.type in ("NAME", "QNAME", "LPAR", "NUMBER") and expected & _OPERATOR:
+        elif tok.type in _OPERAND and expected & _OPERATOR:
             hint = "write multiplication explicitly, as in 2*x"
         elif tok.type == "RPAR" and "RPAR" not in expected and _depth(source.text, pos) <= 0:
             hint = "this ')' has no matching '('"

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .engine import Result
-    from .ast import Stmt
+    from .flat import Program
 
 PROMPT = "gradcli> "
 BANNER = "gradcli session: NAME = VALUE binds an input, an expression shows its table, :help lists commands."
@@ -86,26 +86,26 @@ class Session:
                 self.error("unknown command :%s; :help lists the commands" % word)
                 return True
             return cmd.run(self, rest.strip())
-        from .ast import Assign
-        from .graph import is_signed_number, signed_value
         part = "<in %d>" % self.count
-        stmts = self.parse(line, part)
-        if stmts is None:
+        program = self.parse(line, part)
+        if program is None:
             return True
         computed = {name for _, _, name in self.defs}
-        for s in stmts:
-            if isinstance(s, Assign):
-                stmt = line[s.span[0]:s.value.span[1]]
-                if not s.aug and is_signed_number(s.value) and s.name not in computed:
-                    self.bindings[s.name] = signed_value(s.value)
-                elif s.aug and s.name in self.bindings:
-                    rhs = line[s.value.span[0]:s.value.span[1]]
-                    self.rebind(s.name, "%s %s (%s)" % (s.name, s.aug, rhs), part)
-                else:
-                    self.define(s.name, stmt, part)
-                    computed.add(s.name)
+        for k in range(len(program)):
+            name, aug = program.name[k], program.aug[k]
+            start, end = program.nstart[k], program.value_span(k)[1]
+            if name is None:
+                self.show(line[start:end], part)
+                continue
+            value = program.number(k)
+            if not aug and value is not None and name not in computed:
+                self.bindings[name] = value
+            elif aug and name in self.bindings:
+                rhs = line[slice(*program.value_span(k))]
+                self.rebind(name, "%s %s (%s)" % (name, aug, rhs), part)
             else:
-                self.show(line[s.span[0]:s.span[1]], part)
+                self.define(name, line[start:end], part)
+                computed.add(name)
         return True
 
     def target(self, arg: str, usage: str) -> tuple[str, str] | None:
@@ -115,12 +115,11 @@ class Session:
             if self.last is None:
                 self.error("no expression yet: type one first, or give it: %s" % usage)
             return self.last
-        from .ast import Assign
         part = "<in %d>" % self.count
-        stmts = self.parse(arg, part)
-        if stmts is None:
+        program = self.parse(arg, part)
+        if program is None:
             return None
-        if len(stmts) != 1 or isinstance(stmts[0], Assign):
+        if len(program) != 1 or program.name[0] is not None:
             self.error("%s acts on one expression; define names on lines of their own" % usage.split()[0])
             return None
         self.last = (part, arg)
@@ -176,11 +175,11 @@ class Session:
         from .render import number
         return number(x, self.precision)
 
-    def parse(self, text: str, part: str) -> "list[Stmt] | None":
+    def parse(self, text: str, part: str) -> "Program | None":
         """The statements of a typed line, or None after showing its error."""
-        from .parse import parse
+        from .frontend import read
         try:
-            return parse(Source(text, part))
+            return read(Source(text, part))
         except GradcliError as e:
             self.show_error(e)
             return None

@@ -8,7 +8,7 @@ A program may end with its backward pass written the tutorials' way:
     ...
     dx += (1) * dnum          # += where the wire forks
 
-graph.split_backward decides where the backward pass starts. Each forward
+frontend.backward_start decides where the backward pass starts. Each forward
 statement is a gate; a correct backward line adds to d<name> the contribution
 of one (or several) of the gates that read <name>:
 
@@ -29,13 +29,14 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import TYPE_CHECKING, Mapping
 
-from . import ast
 from .engine import evaluate as run
 from .errors import MathError, ProgramError, Source
-from .graph import OP, Builder, names_used, split_backward
+from .flat import NAME, NUM, Program
+from .frontend import build
+from .graph import OP
 from .ops import OPS
-from .parse import parse
 from .render import DEFAULT_PRECISION, _j, number
+from .syntax import ACCUMULATE, COMPOUND
 
 if TYPE_CHECKING:
     from rich.console import Group
@@ -82,33 +83,30 @@ class VerifyReport:
         return all(v.status in ("ok", "unchecked") for v in self.lines) and all(v.ok for v in self.gradients)
 
 
-def _eval(e: ast.Expr, env: Mapping[str, float], source: Source) -> float:
-    """The value of an expression, with a stack; names come from env."""
-    results: list[float] = []
-    stack: list[tuple[ast.Expr, bool]] = [(e, False)]
-    while stack:
-        e, ready = stack.pop()
-        if isinstance(e, ast.Num):
-            results.append(e.value)
-        elif isinstance(e, ast.Name):
-            results.append(env[e.id])
-        elif ready:
-            n = len(e.args)
-            xs = results[-n:]
-            del results[-n:]
+def _eval(p: Program, s: int, env: Mapping[str, float], source: Source) -> float:
+    """The value of statement s's expression (postfix code: one stack); names come from env."""
+    begin, end = p.code(s)
+    tags, args = p.tag, p.arg
+    stack: list[float] = []
+    for k in range(begin, end):
+        t = tags[k]
+        if t == NUM:
+            stack.append(args[k])
+        elif t == NAME:
+            stack.append(env[args[k]])
+        else:
+            xs = stack[-t:]
+            del stack[-t:]
             try:
-                v = OPS[e.op].functions(n)[0](*xs)
+                v = OPS[args[k]].functions(t)[0](*xs)
             except (ValueError, ZeroDivisionError, OverflowError):
                 v = math.nan
             if not math.isfinite(v):
                 raise MathError("this part of the backward pass cannot be evaluated: %s"
-                                % (OPS[e.op].domain or "the result is not a finite number"),
-                                span=e.span, source=source, hint="check the formula of this line")
-            results.append(v)
-        else:
-            stack.append((e, True))
-            stack.extend((a, False) for a in reversed(e.args))
-    return results[0]
+                                % (OPS[args[k]].domain or "the result is not a finite number"),
+                                span=(p.start[k], p.end[k]), source=source, hint="check the formula of this line")
+            stack.append(v)
+    return stack[0]
 
 
 def _subset(values: list[tuple[str, float]], target: float) -> list[int] | None:
@@ -126,15 +124,12 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
            precision: int = DEFAULT_PRECISION) -> VerifyReport:
     """Check the program's hand-written backward pass against the true gradients."""
     source = text if isinstance(text, Source) else Source(text, name)
-    stmts = parse(source)
-    forward, backward = split_backward(stmts)
+    g = build(source, bindings, keep_scope=True)
+    backward = g.backward
     if not backward:
         raise ProgramError("the program has no hand-written backward pass to verify", source=source,
                            hint="after the forward pass, write lines such as dq = z * df and "
                                 "dx += 1.0 * dq; " + RULE)
-    builder = Builder(source, bindings or {})
-    g = builder.program(forward)
-    g.backward = backward
     results = run(g)
     if len(results) > 1:
         raise ProgramError("--verify needs a forward pass with one output, and this one has %d"
@@ -142,16 +137,13 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
                            hint="keep one bare expression (or none: then the last assigned name is the output)")
     r = results[0]
     values, grads = r.values, r.grads
-    env = dict(builder.env)  # forward name -> node, as the forward pass left it
+    env = dict(g.scope)  # forward name -> node, as the forward pass left it
     num = lambda x: number(x, precision)  # noqa: E731
 
     # Which forward statement made each node: the gates of the tutorials' backward pass.
-    ranges = []
-    for k, s in enumerate(forward):
-        if isinstance(s, ast.Assign):
-            ranges.append((s.span[0], s.value.span[1], k))
-        else:
-            ranges.append((s.span[0], s.span[1], k))
+    # A statement's text runs from its name (an output's: its expression) to its expression's end.
+    forward = g.program
+    ranges = [(forward.nstart[k], forward.value_span(k)[1], k) for k in range(len(forward))]
     starts = [a for a, _, _ in ranges]
 
     def gate_of(i: int) -> int:
@@ -160,8 +152,8 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
         return ranges[j][2] if j >= 0 else -1
 
     def gate_name(k: int) -> str:
-        s = forward[k]
-        return s.name if isinstance(s, ast.Assign) else "the output %s" % g.label(r.output)
+        name = forward.name[k]
+        return name if name is not None else "the output %s" % g.label(r.output)
 
     # contribution[node][gate] = d gate / d node * (true d output / d gate), summed per gate.
     contribution: dict[int, dict[int, float]] = {}
@@ -197,14 +189,13 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
     report = VerifyReport(r.label)
     forward_env = {n: values[i] for n, i in env.items()}
 
-    for s in backward:
-        assert isinstance(s, ast.Assign)
-        dn = s.name
-        line = source.line_col(s.span[0])[0]
-        stmt_text = _statement_text(source.text, s)
-        for used in names_used(s.value):
+    for s in range(len(backward)):
+        dn, aug = backward.name[s], backward.aug[s]
+        line = source.line_col(backward.nstart[s])[0]
+        stmt_text = _statement_text(source.text, backward.nstart[s], backward.value_span(s)[1])
+        read = backward.names_read(s)
+        for used, span in read:
             if used not in forward_env and used not in claimed:
-                span = next(e.span for e in _names(s.value) if e.id == used)
                 if used in names:
                     raise ProgramError("%s is used before the backward pass assigns it" % used, source=source,
                                        span=span, hint="backprop in reverse order: assign %s before this line"
@@ -216,21 +207,19 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
         mine = dict(forward_env, **claimed)
         ideal = dict(forward_env, **{d: true[d] for d in claimed if d in true}, **{
             d: v for d, v in claimed.items() if d not in true})
-        rhs, rhs_true = _eval(s.value, mine, source), _eval(s.value, ideal, source)
-        before = claimed.get(dn, 0.0)
-        after = {"": rhs, "+": before + rhs, "-": before - rhs,
-                 "*": before * rhs, "/": before / rhs if rhs else math.nan}[s.aug]
+        rhs, rhs_true = _eval(backward, s, mine, source), _eval(backward, s, ideal, source)
+        after = rhs if not aug else _combine(aug, claimed.get(dn, 0.0), rhs)
         claimed[dn] = after
         earlier = written.setdefault(dn, [])
         earlier.append(line)
-        if s.aug not in ("", "+", "-"):
+        if aug not in ACCUMULATE:
             report.lines.append(LineVerdict(line, stmt_text, dn, rhs, after, "unchecked",
                                             "gradcli checks = += and -= lines; this one is judged by the "
                                             "final value of %s" % dn))
             continue
-        sign = -1.0 if s.aug == "-" else 1.0
+        sign = ACCUMULATE[aug]
         # `=` starts d<name> afresh, so it may mean any of the contributions.
-        pool = contributions[dn] if s.aug == "" else remaining[dn]
+        pool = contributions[dn] if aug == "" else remaining[dn]
         pick = _subset(pool, sign * rhs_true)
         if pick is None:
             if pool:
@@ -251,8 +240,8 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
         expected = sum(v for _, v in picked)
         kept = remaining[dn]
         lost = [c for c in contributions[dn] if all(c is not k for k in kept) and all(c is not p for p in picked)]
-        remaining[dn] = [c for c in (contributions[dn] if s.aug == "" else kept) if all(c is not p for p in picked)]
-        if s.aug == "" and lost:
+        remaining[dn] = [c for c in (contributions[dn] if aug == "" else kept) if all(c is not p for p in picked)]
+        if aug == "" and lost:
             fork = names[dn]
             msg = ("fork bug: `=` where the fork needs `+=`. %s feeds several gates, so %s must add up "
                    "what each sends back, and `=` throws away what line%s %s added. The value is right "
@@ -263,7 +252,7 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
         elif close(rhs, rhs_true):
             report.lines.append(LineVerdict(line, stmt_text, dn, rhs, after, "ok", "ok: " + via, expected))
         else:
-            bad = [u for u in dict.fromkeys(names_used(s.value)) if u in true and not close(mine[u], true[u])]
+            bad = [u for u in dict.fromkeys(name for name, _ in read) if u in true and not close(mine[u], true[u])]
             causes = []
             cause_line = None
             for u in bad:
@@ -298,26 +287,22 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
     return report
 
 
-def _statement_text(text: str, s: ast.Assign) -> str:
+def _combine(aug: str, before: float, rhs: float) -> float:
+    """d<name> after `d<name> op= rhs`; nan where that op is undefined."""
+    try:
+        return OPS[COMPOUND[aug]].functions(2)[0](before, rhs)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return math.nan
+
+
+def _statement_text(text: str, start: int, end: int) -> str:
     """The statement as written; a value's span leaves out its outer parentheses."""
-    start, end = s.span[0], s.value.span[1]
     while text.count("(", start, end) > text.count(")", start, end):
         close_at = text.find(")", end)
         if close_at < 0:
             break
         end = close_at + 1
     return " ".join(text[start:end].split())
-
-
-def _names(e: ast.Expr) -> list[ast.Name]:
-    found, stack = [], [e]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, ast.Name):
-            found.append(e)
-        elif isinstance(e, ast.Apply):
-            stack.extend(e.args)
-    return found
 
 
 # --- Rendering ---------------------------------------------------------------

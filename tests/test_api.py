@@ -81,8 +81,10 @@ def test_program_never_parses_again(monkeypatch):
 
     def no_parsing(*args, **kwargs):
         raise AssertionError("parsed again")
-    monkeypatch.setattr("gradcli.parse.parse", no_parsing)
-    monkeypatch.setattr("gradcli.graph.build", no_parsing)
+    monkeypatch.setattr("gradcli.frontend.read", no_parsing)
+    monkeypatch.setattr("gradcli.frontend.build", no_parsing)
+    monkeypatch.setattr("gradcli.fastparse.parse", no_parsing)
+    monkeypatch.setattr("gradcli.parse.parse_lark", no_parsing)
     r = p(x=2, y=5)
     assert r.value == 2 * 5 + math.sin(2)
     assert r.gradients == {"x": 5 + math.cos(2), "y": 2.0}

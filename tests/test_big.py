@@ -14,7 +14,7 @@ import sys
 from click.testing import CliRunner
 
 from gradcli.cli import main
-from gradcli.graph import MAX_PROGRAM_CHARS
+from gradcli.frontend import MAX_PROGRAM_CHARS
 
 
 def run_json(program: str, *bindings: str) -> dict:

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from gradcli import GradcliError, fastparse, flat
 from gradcli.errors import Source
-from gradcli.parse import parse, parse_lark, parse_program
+from gradcli.frontend import parse, read
+from gradcli.parse import parse_lark
 
 EXAMPLES = int(os.environ.get("GRADCLI_FUZZ_EXAMPLES", "300"))
 fuzz = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("GRADCLI_FUZZ_EXAMPLES"),
@@ -45,7 +46,7 @@ def check_same(text: str) -> bool:
         assert arrays(fast) == reference[1], text
         assert arrays(flat.from_ast(flat.to_ast(fast))) == reference[1], text
     assert outcome(parse, text) == reference, text
-    assert outcome(lambda t: flat.to_ast(parse_program(Source(t))), text) == reference, text
+    assert outcome(lambda t: flat.to_ast(read(Source(t))), text) == reference, text
     return fast is not None
 
 
@@ -128,6 +129,15 @@ def graph_fields(g) -> tuple:
             list(g.span), list(g.needs), list(g.live), dict(g.inputs), list(g.outputs))
 
 
+def reference_build(text, bindings):
+    """The graph by lark, the whole program at once."""
+    from gradcli.frontend import backward_start
+    from gradcli.graph import Builder
+    program = flat.from_ast(parse_lark(Source(text)))
+    forward, _ = program.split(backward_start(program))
+    return Builder(Source(text), bindings).program(forward)
+
+
 def graph_outcome(build, text, bindings):
     try:
         return "ok", graph_fields(build(text, bindings))
@@ -144,12 +154,12 @@ def graph_outcome(build, text, bindings):
     "z = x*y + y; z += x*2 + 1; q = -z + z^2; q", "(((x + a) * b + a) * b + a) * b",
 ])
 def test_built_a_piece_at_a_time_or_whole_the_graph_is_the_same(monkeypatch, piece, text):
-    from gradcli import graph
-    monkeypatch.setattr(graph, "PIECE", piece[0])
-    monkeypatch.setattr(graph, "PIECE_CODE", piece[1])  # cut long statements after every operator
+    from gradcli import frontend
+    monkeypatch.setattr(frontend, "PIECE", piece[0])
+    monkeypatch.setattr(frontend, "PIECE_CODE", piece[1])  # cut long statements after every operator
     for bindings in ({}, {"x": 2.0, "y": -1.0, "c": 0.5}, {"pi": 1.0, "w": 4.0}):
-        fast = graph_outcome(lambda t, b: graph.build_source(Source(t), b), text, bindings)
-        reference = graph_outcome(lambda t, b: graph.build(parse_lark(Source(t)), Source(t), b), text, bindings)
+        fast = graph_outcome(lambda t, b: frontend.build(Source(t), b), text, bindings)
+        reference = graph_outcome(reference_build, text, bindings)
         assert fast == reference, (text, bindings)
 
 
@@ -157,26 +167,27 @@ def test_built_a_piece_at_a_time_or_whole_the_graph_is_the_same(monkeypatch, pie
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(programs())
 def test_random_programs_build_the_same_graph(text):
-    from gradcli import graph
-    old = graph.PIECE, graph.PIECE_CODE
-    graph.PIECE, graph.PIECE_CODE = 1, 1
+    from gradcli import frontend
+    old = frontend.PIECE, frontend.PIECE_CODE
+    frontend.PIECE, frontend.PIECE_CODE = 1, 1
     try:
-        fast = graph_outcome(lambda t, b: graph.build_source(Source(t), b), text, {"x": 1.5})
+        fast = graph_outcome(lambda t, b: frontend.build(Source(t), b), text, {"x": 1.5})
     finally:
-        graph.PIECE, graph.PIECE_CODE = old
-    reference = graph_outcome(lambda t, b: graph.build(parse_lark(Source(t)), Source(t), b), text, {"x": 1.5})
+        frontend.PIECE, frontend.PIECE_CODE = old
+    reference = graph_outcome(reference_build, text, {"x": 1.5})
     assert fast == reference, text
 
 
-def test_builder_still_takes_statements_and_keeps_every_name_in_env():
-    # Other modules build from syntax trees and read builder.env afterwards.
-    from gradcli.graph import Builder, is_signed_number, signed_value
+def test_the_builder_keeps_every_name_in_scope_and_statements_say_what_they_bind():
+    # --verify and Program read the names in scope after the build.
+    from gradcli.frontend import build
     text = "y = v*2; q = 3; x = y + q; z = -1.5; x*z + w"
-    stmts = parse(text)
-    builder = Builder(Source(text), {"w": 1.0, "v": 2.0})
-    g = builder.program(stmts)
-    assert set(builder.env) == {"v", "x", "y", "q", "z", "w"}
-    assert builder.env["x"] == g.name.index("x") and g.op[builder.env["x"]].name == "add"
-    assert builder.env["q"] == g.inputs["q"] and builder.env["w"] == g.inputs["w"]
-    assert is_signed_number(stmts[3].value) and signed_value(stmts[3].value) == -1.5
-    assert not is_signed_number(stmts[0].value)
+    g = build(Source(text), {"w": 1.0, "v": 2.0}, keep_scope=True)
+    assert set(g.scope) == {"v", "x", "y", "q", "z", "w"}
+    assert g.scope["x"] == g.name.index("x") and g.op[g.scope["x"]].name == "add"
+    assert g.scope["q"] == g.inputs["q"] and g.scope["w"] == g.inputs["w"]
+    assert set(g.computed) == {"y", "x"}
+    program = read(Source(text))
+    assert [program.number(k) for k in range(len(program))] == [None, 3.0, None, -1.5, None]
+    assert read(Source("a = -(2); b = --2; c = +4")).number(0) == -2.0
+    assert [read(Source("a = -(2); b = --2; c = +4")).number(k) for k in (1, 2)] == [None, 4.0]

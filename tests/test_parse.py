@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 import gradcli
 from gradcli.ast import Apply, Assign, Name, Num, Output
 from gradcli.errors import GradcliError, ParseError, ProgramError
-from gradcli.parse import parse
+from gradcli.frontend import parse
 
 from .conftest import EXAMPLES, examples
 

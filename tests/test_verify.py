@@ -8,8 +8,15 @@ from click.testing import CliRunner
 import gradcli
 from gradcli.cli import main
 from gradcli.errors import ProgramError
-from gradcli.graph import split_backward
-from gradcli.parse import parse
+from gradcli.errors import Source
+from gradcli.frontend import backward_start, read
+
+
+def split_backward(text):
+    """(forward names, backward names) of a program."""
+    program = read(Source(text))
+    forward, backward = program.split(backward_start(program))
+    return list(forward.name), list(backward.name)
 from gradcli.verify import verify
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cs231n_backprop.py"
@@ -80,16 +87,15 @@ def test_a_line_using_an_unfinished_gradient():
 
 
 def test_split_rule():
-    stmts = parse("x = 3; den = x + 1; dot = den * x; f = dot / den\nddot = 1 / den\ndden = -dot / den^2\n"
-                  "dx = den * ddot; dx += dden")
-    forward, backward = split_backward(stmts)
-    assert [s.name for s in forward] == ["x", "den", "dot", "f"]
-    assert [s.name for s in backward] == ["ddot", "dden", "dx", "dx"]
+    forward, backward = split_backward("x = 3; den = x + 1; dot = den * x; f = dot / den\nddot = 1 / den\n"
+                                       "dden = -dot / den^2\ndx = den * ddot; dx += dden")
+    assert forward == ["x", "den", "dot", "f"]
+    assert backward == ["ddot", "dden", "dx", "dx"]
     # A `dx` that a later forward statement reads is a forward name.
-    forward, backward = split_backward(parse("x = 1; dx = 2*x; f = dx*x"))
+    forward, backward = split_backward("x = 1; dx = 2*x; f = dx*x")
     assert backward == [] and len(forward) == 3
     # `dy` for a name that is not in the forward pass ends nothing.
-    assert split_backward(parse("x = 1; f = x*x; dy = 2"))[1] == []
+    assert split_backward("x = 1; f = x*x; dy = 2")[1] == []
 
 
 def test_default_mode_reports_the_forward_output():

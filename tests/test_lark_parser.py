@@ -1,20 +1,18 @@
-"""The LALR table shipped in gradcli/_table.py: built from the grammar as it
-is now, used without compiling anything, and never touching a cache
-directory (so a read-only one is no problem)."""
+"""Lark's parser, built from grammar/gradcli.lark when it is first needed (to
+explain an error), in memory: it never touches a cache directory, so a
+read-only one is no problem."""
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from gradcli import GradcliError, _table, parse as parse_mod
+from gradcli import GradcliError, parse as parse_mod
 from gradcli.parse import parse_lark
 
 ROOT = Path(__file__).resolve().parent.parent
-GRAMMAR = ROOT / "grammar" / "gradcli.lark"
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.is_file())
 PROGRAMS = [p.read_text("utf-8") for p in EXAMPLES] + [
     "sig(a*x+b*y+c)", "-x^2; 2^3^2", "var q = (a); q += 1", "a b", "x = ", "(x", "f()", "foo(x)",
@@ -45,47 +43,22 @@ def fresh_parser(monkeypatch):
     yield opened
 
 
-def test_the_table_was_built_from_this_grammar():
-    assert _table.GRAMMAR_SHA256 == hashlib.sha256(GRAMMAR.read_bytes()).hexdigest(), (
-        "grammar/gradcli.lark changed: run python scripts/build_parser.py")
-
-
-def test_build_script_agrees():
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_parser.py"), "--check"],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-
-
-def test_shipped_table_parses_like_the_grammar(fresh_parser):
-    from lark import Lark
-    shipped = [outcome(t) for t in PROGRAMS]
-    assert fresh_parser == []  # no cache file read or written
-    compiled = Lark(GRAMMAR.read_text("utf-8"), parser="lalr", lexer="basic",
-                    transformer=parse_mod._Build(), maybe_placeholders=True)
-    parse_mod._parser = compiled
-    assert [outcome(t) for t in PROGRAMS] == shipped
-    assert sum(o[0] == "ok" for o in shipped) >= len(EXAMPLES) + 2
-    assert sum(o[0] == "ParseError" for o in shipped) >= 8
-
-
-def test_no_grammar_is_compiled(fresh_parser, monkeypatch):
-    import lark.load_grammar
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("the grammar was compiled at run time")
-
-    monkeypatch.setattr(lark.load_grammar, "load_grammar", forbidden)
-    assert outcome("a b")[:2] == ("ParseError", "two names in a row")
-    assert outcome("sig(x)")[0] == "ok"
-
-
-def test_read_only_cache_and_a_table_lark_cannot_read(fresh_parser, monkeypatch):
-    # With a table from an incompatible lark, gradcli builds the parser in
-    # memory; still no cache file.
-    monkeypatch.setattr(_table, "DATA", {"not": "a table"})
-    assert outcome("a b")[:2] == ("ParseError", "two names in a row")
-    assert outcome("q = 2*x; q")[0] == "ok"
+def test_the_parser_is_built_from_the_grammar_without_a_cache(fresh_parser):
+    # Built in memory on first use: nothing read from or written to a cache.
+    results = [outcome(t) for t in PROGRAMS]
     assert fresh_parser == []
+    assert sum(o[0] == "ok" for o in results) >= len(EXAMPLES) + 2
+    assert sum(o[0] == "ParseError" for o in results) >= 8
+    assert outcome("a b")[:2] == ("ParseError", "two names in a row")
+
+
+def test_valid_text_never_loads_lark():
+    # The fast road reads valid programs; lark is imported only to explain an error.
+    code = ("import sys; from gradcli.cli import run; sys.argv = ['gradcli', 'sig(x)', 'x=1', '--json']\n"
+            "try:\n    run()\nexcept SystemExit:\n    pass\n"
+            "assert 'lark' not in sys.modules, 'lark was imported'")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_command_runs_with_a_read_only_temp_dir(tmp_path):

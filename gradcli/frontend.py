@@ -1,0 +1,176 @@
+"""The front door: text -> graph, the one road every caller takes.
+
+    text --check_size--> fastparse (valid text, fast) or parse (lark: the
+         reference, and every error) --> flat program (flat.py)
+         --backward_start--> forward statements + a hand-written backward pass
+         --graph.Builder--> Graph
+
+The command line, the API (`gradcli.evaluate`, `Program`), --verify and the
+session all come through here. A big program is read and built a piece at
+a time, so its text and its code are never both held whole.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from typing import TYPE_CHECKING, Mapping
+
+from . import fastparse, syntax
+from .errors import InputError, Source
+from .flat import Program, from_ast, to_ast, without_gc
+from .graph import Builder, Graph
+from .ops import BARE_CONSTANTS
+
+if TYPE_CHECKING:
+    from . import ast
+
+MAX_PROGRAM_CHARS = 64 * 2**20  # about 15 million operations, some 6 GB of memory
+PIECE = 4096  # statements per piece
+PIECE_CODE = 65536  # code per piece, a long statement being cut
+
+
+def check_size(source: Source) -> None:
+    """Refuse, up front, a program too big to compute in reasonable time and memory."""
+    size = len(source.text)
+    if size > MAX_PROGRAM_CHARS:
+        raise InputError("the program is %.0f MiB of text; gradcli reads programs of up to %d MiB "
+                         "(about 15 million operations)" % (size / 2**20, MAX_PROGRAM_CHARS // 2**20),
+                         hint="split the computation, or compute the parts that matter")
+
+
+def _lark(source: Source) -> Program:
+    from .parse import parse_lark
+    return from_ast(parse_lark(source))
+
+
+@without_gc
+def read(source: Source) -> Program:
+    """The whole program in flat form; ParseError or ProgramError if it is not valid."""
+    check_size(source)
+    program = fastparse.parse(source.text)
+    return _lark(source) if program is None else program
+
+
+def parse(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:
+    """The program as syntax records (gradcli/ast.py), for people and tests
+    who want to look at its structure."""
+    return to_ast(read(text if isinstance(text, Source) else Source(text, name)))
+
+
+def build(source: Source, bindings: Mapping[str, float] | None = None, *,
+          open_inputs: bool = False, keep_scope: bool = False) -> Graph:
+    """The graph of a program; `bindings` override its own `name = number` lines.
+
+    A hand-written backward pass at the end (see backward_start) is left out
+    of the graph and kept in `graph.backward`, for --verify. With
+    `open_inputs` inputs may stay unbound (Program binds them at each
+    evaluation); with `keep_scope` the graph keeps `scope`, `computed` and
+    `program` (its forward statements).
+    """
+    check_size(source)
+    bindings = bindings or {}
+    builder = Builder(source, bindings, open_inputs)
+    if keep_scope or _ASSIGNS_D_NAME(source.text):
+        program = read(source)
+        forward, backward = program.split(backward_start(program))
+        g = without_gc(builder.program)(forward)
+        g.backward = backward
+    else:
+        g = without_gc(_build_pieces)(builder, source)
+    if keep_scope:
+        g.scope, g.computed, g.program = builder.env, builder.computed, forward
+    return g
+
+
+def _build_pieces(builder: Builder, source: Source) -> Graph:
+    text = source.text
+    # A later `pi = 3` changes what an earlier bare `pi` means: such a
+    # program is built whole, once every name it assigns is known.
+    piecewise = _ASSIGNS_CONSTANT(text) is None
+    for program, done in fastparse.chunks(text, PIECE if piecewise else None,
+                                          PIECE_CODE if piecewise else None):
+        if not piecewise:
+            builder.assigned = set(program.name)
+            builder.assigned.discard(None)
+        builder.statements(program)
+        if done:
+            program.clear()  # before finish() allocates more
+            return _trimmed(builder.finish(scope=False))  # the builder is dropped: no scope to keep
+    # The fast parser gave up: lark parses the text, or says what is wrong.
+    fresh = Builder(source, builder.bindings, builder.open_inputs)
+    g = fresh.program(_lark(source))
+    builder.env, builder.computed = fresh.env, fresh.computed
+    return g
+
+
+def _trimmed(g: Graph) -> Graph:
+    """Hand the memory freed while building (the program's code, tens of MB
+    for a big one) back to the system, where the C library can: it would
+    otherwise stay in the process's heap through the evaluation."""
+    if len(g) > 100_000 and sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            ctypes.CDLL(None).malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc
+            pass
+    return g
+
+
+def backward_start(p: Program) -> int:
+    """Where the program's hand-written backward pass starts (len(p): none).
+
+    The backward pass is the tail that starts at the first statement S such
+    that S and every statement after it assign (=, +=, ...) a name d<name>,
+    where <name> is a forward name (assigned or read by a statement before S)
+    and d<name> itself is not one. So `den = ...` or `dot = ...` stay forward
+    statements, and so does a `dx = ...` that a later forward statement reads.
+    """
+    names = p.name
+    n = start = len(p)  # the longest tail of assignments to d-prefixed names
+    while start > 0:
+        name = names[start - 1]
+        if not (name is not None and len(name) > 1 and name[0] == "d"):
+            break
+        start -= 1
+    if start == n:
+        return n
+    known: set[str] = set()
+    prefix: list[set[str]] = []  # names of the whole program up to each statement of the tail
+    for k in range(n):
+        if k >= start:
+            prefix.append(set(known))
+        known.update(name for name, _ in p.names_read(k))
+        if names[k] is not None:
+            known.add(names[k])
+    k = max(start, 1)
+    while k < n:
+        forward = prefix[k - start]
+        bad = next((j for j in range(k, n) if names[j][1:] not in forward or names[j] in forward), None)
+        if bad is None:
+            return k
+        # A later start can only help when <name> gets defined before `bad`.
+        name = names[bad]
+        k = k + 1 if name[1:] in prefix[bad - start] and name not in forward else bad + 1
+    return n
+
+
+def _at_statement_start(rest: str, words):
+    """A search for `rest` (which contains one of `words`) at the start of
+    the text or after a newline or ';'. Two patterns, because a search whose
+    pattern begins with a set of characters skips ahead fast, while one that
+    begins with `(?:^|[\\n;])` tries every position (at a million
+    operations: 0.5 s a search); none at all if no word is in the text."""
+    first = re.compile(rest).match
+    later = re.compile("[%s]" % "".join(syntax.SEPARATORS).replace("\n", "\\n") + rest).search
+    return lambda text: any(w in text for w in words) and (first(text) or later(text)) or None
+
+
+_DECLARED = r"%s*(?:%s%s+)?" % (syntax.BLANK, syntax.NAME, syntax.BLANK)  # blanks, `var `
+# A statement that may assign a bare constant (`pi = 3`, `var pi = 3`), or
+# something that looks like one inside a comment: finding none, the builder
+# knows every bare `pi` is the constant before it has seen the whole program.
+_ASSIGNS_CONSTANT = _at_statement_start(r"%s(?:%s)%s*%s" % (_DECLARED, "|".join(BARE_CONSTANTS), syntax.BLANK,
+                                                             syntax.ASSIGN), BARE_CONSTANTS)
+# An assignment to a d-prefixed name: the program may end in a hand-written
+# backward pass, which only a program read whole can be split from.
+_ASSIGNS_D_NAME = _at_statement_start(r"%sd[A-Za-z0-9_]+%s*%s" % (_DECLARED, syntax.BLANK, syntax.ASSIGN), ("d",))
