@@ -135,7 +135,7 @@ def chunks(text: str, size: int | None = None, code_size: int | None = None):
         qname = False    # ... and it was a dotted name (a constant unless called)
         m = None
         for m in tokens(text, pos):
-            group = m.lastindex
+            group: int = m.lastindex  # type: ignore[assignment]  # one group always matches
             if group == 1:
                 continue
             s = m[group]

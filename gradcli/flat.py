@@ -23,9 +23,12 @@ from __future__ import annotations
 import gc
 from array import array
 from functools import wraps
-from typing import Callable, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Callable, ParamSpec, TypeVar
 
 from .syntax import NEGATE
+
+if TYPE_CHECKING:
+    from . import ast
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -168,7 +171,7 @@ def to_ast(p: Program) -> list:
     from . import ast
     Num, Name, Apply = ast.Num, ast.Name, ast.Apply
     tags, args, starts, ends = p.tag, p.arg, p.start, p.end
-    out = []
+    out: list[ast.Stmt] = []
     for name, aug, span, begin, stop in p.statements():
         stack: list = []
         for k in range(begin, stop):

@@ -213,7 +213,7 @@ class Builder:
         self.assigned: set[str] = set()   # names the program assigns anywhere
         self.computed: dict[str, ast.Span] = {}  # names assigned an expression
         self.last: str | None = None
-        self.p: Program | None = None
+        self.p = Program()  # the program (or piece) being built
         self.pending: list[int] | None = None  # the value stack of a statement cut in two
 
     def program(self, p: Program) -> Graph:
@@ -278,8 +278,10 @@ class Builder:
         if scope:
             for name, node in g.inputs.items():
                 env.setdefault(name, node)
-        if not g.outputs and self.last is not None:
-            g.outputs.append((self.last, self.lookup(self.last)))
+        if not g.outputs and self.last is not None:  # no bare expression: the last name assigned
+            last = self.lookup(self.last)
+            assert last is not None
+            g.outputs.append((self.last, last))
         if not g.outputs:
             raise ProgramError("the program has nothing to compute", source=g.source,
                                hint="give an expression, as in: gradcli \"x*y\" x=2 y=3")
@@ -370,14 +372,14 @@ class Builder:
                 send(ends[k])
                 continue
             else:
-                a = tuple(stack[-t:])
+                xs = tuple(stack[-t:])
                 del stack[-t + 1:]
                 stack[-1] = len(need)
                 kind(OP)
                 ops(table[vals[k]])
-                extend(a)
+                extend(xs)
                 first(len(ids))
-                needs(any(need[x] for x in a))
+                needs(any(need[x] for x in xs))
             value(None)
             names(None)
             sstart(starts[k])

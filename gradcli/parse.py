@@ -15,15 +15,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Any
 
-from . import syntax
+from . import ast, syntax
 from .errors import ParseError, ProgramError, Source
 from .ops import CONSTANTS, FUNCTIONS
 from .syntax import DECLARATIONS, PREFIXES
-
-if TYPE_CHECKING:
-    from . import ast
 
 
 def _grammar_text() -> str:
@@ -35,16 +32,17 @@ def _grammar_text() -> str:
         return (Path(__file__).resolve().parent.parent / "grammar" / "gradcli.lark").read_text("utf-8")
 
 
-def _span(a, b) -> ast.Span:
+def _span(a: Any, b: Any) -> ast.Span:
     return (_start(a), _end(b))
 
 
-def _start(x) -> int:
-    return x.start_pos if isinstance(x, str) else x.span[0]  # a lark Token is a str
+def _start(x: Any) -> int:
+    """Where a syntax record or a lark Token starts."""
+    return x.span[0] if isinstance(x, (ast.Num, ast.Name, ast.Apply)) else x.start_pos
 
 
-def _end(x) -> int:
-    return x.end_pos if isinstance(x, str) else x.span[1]
+def _end(x: Any) -> int:
+    return x.span[1] if isinstance(x, (ast.Num, ast.Name, ast.Apply)) else x.end_pos
 
 
 def _number(tok) -> ast.Num:
@@ -169,11 +167,8 @@ _parser = None
 
 def _lark():
     """Lark's LALR parser, built from the grammar on first use."""
-    global _parser, ast
+    global _parser
     if _parser is None:
-        # The syntax records its callbacks build; valid programs take the
-        # fast road and never need them, nor lark, at start-up.
-        from . import ast
         from lark import Lark
         _parser = Lark(_grammar_text(), parser="lalr", lexer="basic", transformer=_Build(),
                        maybe_placeholders=True)

@@ -11,7 +11,7 @@ from .flat import without_gc
 from .graph import CONST, INPUT
 
 if TYPE_CHECKING:
-    from rich.console import Group
+    from rich.console import Group, RenderableType
     from .engine import Result
 
 DEFAULT_PRECISION = 4
@@ -109,7 +109,7 @@ def table(result: "Result", precision: int = DEFAULT_PRECISION,
         summary.add_row(Text(name, style="bold cyan"), number(values[i], precision),
                         number(grads[i] or 0.0, precision))
 
-    parts = [
+    parts: list[RenderableType] = [
         Text.assemble(("forward and backward pass of ", "bold"), (result.label, "bold green")),
         t,
         Text(""),
@@ -217,5 +217,5 @@ def _write_batches(out, texts) -> None:
         sep = ", "
 
 
-def json_line(obj: dict) -> str:
+def json_line(obj: object) -> str:
     return json.dumps(obj, allow_nan=False, ensure_ascii=False)
