@@ -120,10 +120,11 @@ def backward_start(p: Program) -> int:
     """Where the program's hand-written backward pass starts (len(p): none).
 
     The backward pass is the tail that starts at the first statement S such
-    that S and every statement after it assign (=, +=, ...) a name d<name>,
-    where <name> is a forward name (assigned or read by a statement before S)
-    and d<name> itself is not one. So `den = ...` or `dot = ...` stay forward
-    statements, and so does a `dx = ...` that a later forward statement reads.
+    that S and every statement after it assign (=, +=, ...) a gradient
+    variable (see gradient_of: dx, or CS231n's dfdx and df_dx) of a forward
+    name (assigned or read by a statement before S), the variable itself not
+    being one. So `den = ...` or `dot = ...` stay forward statements, and so
+    does a `dx = ...` that a later forward statement reads.
     """
     names = p.name
     n = start = len(p)  # the longest tail of assignments to d-prefixed names
@@ -145,13 +146,34 @@ def backward_start(p: Program) -> int:
     k = max(start, 1)
     while k < n:
         forward = prefix[k - start]
-        bad = next((j for j in range(k, n) if names[j][1:] not in forward or names[j] in forward), None)
+        bad = next((j for j in range(k, n) if gradient_of(names[j], forward) is None), None)
         if bad is None:
             return k
-        # A later start can only help when <name> gets defined before `bad`.
+        # A later start can only help when the gradient's name gets defined before `bad`.
         name = names[bad]
-        k = k + 1 if name[1:] in prefix[bad - start] and name not in forward else bad + 1
+        k = k + 1 if gradient_of(name, prefix[bad - start]) is not None and name not in forward else bad + 1
     return n
+
+
+def gradient_of(var: str, forward, outputs=None) -> str | None:
+    """The forward name whose gradient the variable `var` holds, or None:
+    x for dx, and in CS231n's spelling x for dfdx and df_dx, where f is one
+    of `outputs` (any forward name when None). A forward name itself holds
+    no gradient."""
+    if len(var) < 2 or var[0] != "d" or var in forward:
+        return None
+    rest = var[1:]
+    if rest in forward:
+        return rest
+    for k in range(1, len(rest) - 1):
+        if rest[k] != "d":
+            continue
+        head, tail = rest[:k], rest[k + 1:]
+        if head.endswith("_"):
+            head = head[:-1]
+        if head in forward and (outputs is None or head in outputs) and tail in forward:
+            return tail
+    return None
 
 
 def _at_statement_start(rest: str, words):

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Mapping
 from .engine import evaluate as run
 from .errors import MathError, ProgramError, Source
 from .flat import NAME, NUM, Program
-from .frontend import build
-from .graph import OP
+from .frontend import build, gradient_of
+from .graph import CONST, OP
 from .ops import OPS
 from .render import DEFAULT_PRECISION, _j, number
 from .syntax import ACCUMULATE, COMPOUND
@@ -83,9 +83,11 @@ class VerifyReport:
         return all(v.status in ("ok", "unchecked") for v in self.lines) and all(v.ok for v in self.gradients)
 
 
-def _eval(p: Program, s: int, env: Mapping[str, float], source: Source) -> float:
-    """The value of statement s's expression (postfix code: one stack); names come from env."""
-    begin, end = p.code(s)
+def _eval(p: Program, s: int, env: Mapping[str, float], source: Source,
+          code: tuple[int, int] | None = None) -> float:
+    """The value of statement s's expression (or of the part `code` of it),
+    with one stack over its postfix code; names come from env."""
+    begin, end = code or p.code(s)
     tags, args = p.tag, p.arg
     stack: list[float] = []
     for k in range(begin, end):
@@ -109,14 +111,83 @@ def _eval(p: Program, s: int, env: Mapping[str, float], source: Source) -> float
     return stack[0]
 
 
-def _subset(values: list[tuple[str, float]], target: float) -> list[int] | None:
-    """Indexes of the contributions that add up to target: one first, then more."""
-    n = len(values)
-    sizes = range(1, n + 1) if n <= 12 else (1, n)
-    for size in sizes:
-        for pick in combinations(range(n), size):
-            if close(sum(values[k][1] for k in pick), target):
-                return list(pick)
+@dataclass(frozen=True)
+class Wire:
+    """One use of a forward node by a gate: its own share of the true gradient.
+    A node's gradient is the sum of its wires' shares (the tutorials' +=)."""
+    node: int        # the node the share flows back to
+    gate: int        # the forward statement that reads it (-1: none, the output's own 1)
+    op: int          # the op node that reads it
+    arg: int         # which argument of that op it is
+    share: float
+    through: str = ""  # "through x = a * a": the gate, as written when it uses the node more than once
+    use: int = 1       # which of the gate's uses of the node it is
+    uses: int = 1
+
+    @property
+    def why(self) -> str:
+        return self.through if self.uses == 1 else "%s, use %d of %d" % (self.through, self.use, self.uses)
+
+
+_RUNS_UP_TO = 2000  # wires; past this only single wires, whole gates and the total are tried
+_SUBSETS_UP_TO = 24
+
+
+def _match(pool: list[Wire], target: float) -> list[int] | None:
+    """Which wires of `pool` a line adds up to `target`: one wire, a run of
+    wires in order (so a whole gate, several gates, or every wire), or at
+    most three wires anywhere. Bounded: no search over every subset."""
+    n = len(pool)
+    shares = [w.share for w in pool]
+    for k in range(n):
+        if close(shares[k], target):
+            return [k]
+    if n > 1 and close(math.fsum(shares), target):
+        return list(range(n))
+    starts: dict[int, int] = {}
+    for k, w in enumerate(pool):
+        starts.setdefault(w.gate, k)
+    if n <= _RUNS_UP_TO:
+        prefix = [0.0]
+        for x in shares:
+            prefix.append(prefix[-1] + x)
+        for i in range(n):
+            for j in range(i + 2, n + 1):
+                if close(prefix[j] - prefix[i], target):
+                    return list(range(i, j))
+    else:  # whole gates only
+        for gate, first in starts.items():
+            last = first
+            while last < n and pool[last].gate == gate:
+                last += 1
+            if close(math.fsum(shares[first:last]), target):
+                return list(range(first, last))
+    if n <= _SUBSETS_UP_TO:
+        for size in (2, 3):
+            for pick in combinations(range(n), size):
+                if close(math.fsum(shares[k] for k in pick), target):
+                    return list(pick)
+    return None
+
+
+def _accumulation(p: Program, s: int, target: str) -> tuple[str, int, int] | None:
+    """`dx = dx + e` (or `e + dx`, `dx - e`) is `dx += e`: (aug, code of e)."""
+    begin, end = p.code(s)
+    tags, args = p.tag, p.arg
+    root = end - 1
+    if p.aug[s] or end - begin < 3 or tags[root] != 2:
+        return None
+    for aug in ("+", "-"):
+        if args[root] != COMPOUND[aug]:
+            continue
+        if tags[begin] == NAME and args[begin] == target:
+            rest = (begin + 1, root)
+        elif aug == "+" and tags[root - 1] == NAME and args[root - 1] == target:
+            rest = (begin, root - 1)
+        else:
+            continue
+        if all(not (tags[k] == NAME and args[k] == target) for k in range(*rest)):
+            return aug, rest[0], rest[1]
     return None
 
 
@@ -155,8 +226,9 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
         name = forward.name[k]
         return name if name is not None else "the output %s" % g.label(r.output)
 
-    # contribution[node][gate] = d gate / d node * (true d output / d gate), summed per gate.
-    contribution: dict[int, dict[int, float]] = {}
+    # Every wire into a node, in the order a backward pass meets them: gates
+    # from the last to the first, and in each gate its uses in order.
+    wires: dict[int, list[Wire]] = {}
     fns = g.functions()
     for i in range(r.output, -1, -1):
         gi = grads[i]
@@ -166,37 +238,60 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
         k = gate_of(i)
         for j, a in enumerate(g.args[i]):
             if g.needs[a]:
-                per = contribution.setdefault(a, {})
-                per[k] = per.get(k, 0.0) + fns[i][1][j](values[i], *xs) * gi
+                share = fns[i][1][j](values[i], *xs) * gi
+                wires.setdefault(a, []).append(Wire(a, k, i, j, share))
+    for a, ws in wires.items():
+        ws.sort(key=lambda w: -w.gate)  # stable: uses keep their order within a gate
+        count: dict[int, int] = {}
+        for w in ws:
+            count[w.gate] = count.get(w.gate, 0) + 1
+        seen: dict[int, int] = {}
+        texts: dict[int, str] = {}
+        for k, w in enumerate(ws):
+            seen[w.gate] = seen.get(w.gate, 0) + 1
+            if w.gate < 0:
+                through = "through the program"
+            elif count[w.gate] > 1:  # say which use: the gate as written
+                if w.gate not in texts:
+                    texts[w.gate] = "through " + _gate_text(source.text, forward, w.gate)
+                through = texts[w.gate]
+            else:
+                through = "through " + gate_name(w.gate)
+            ws[k] = Wire(w.node, w.gate, w.op, w.arg, w.share, through, seen[w.gate], count[w.gate])
 
     out_name = next((n for n, i in env.items() if i == r.output and n == g.name[r.output]), None) \
         or next((n for n, i in env.items() if i == r.output), None)
-    names = {"d" + n: n for n in env}
-    contributions: dict[str, list[tuple[str, float]]] = {}
-    for dn, n in names.items():
-        per = contribution.get(env[n], {})
-        contributions[dn] = [("through " + gate_name(k), v) for k, v in sorted(per.items(), reverse=True)]
+    names = {n: n for n in env}  # gradient variable -> forward name, d<name> and the like
+    contributions: dict[str, list[Wire]] = {}
+    for n in env:
+        contributions[n] = list(wires.get(env[n], []))
         if n == out_name:
-            contributions[dn].append(("the output's own gradient", 1.0))
-    remaining = {dn: list(c) for dn, c in contributions.items()}  # not yet added by the program
-    true = {dn: (grads[env[n]] or 0.0) for dn, n in names.items()}
+            contributions[n].append(Wire(env[n], -1, env[n], 0, 1.0, "the output's own gradient"))
+    remaining = {n: list(c) for n, c in contributions.items()}  # not yet added by the program
+    true = {n: (grads[env[n]] or 0.0) for n in env}
 
-    claimed: dict[str, float] = {}
-    written: dict[str, list[int]] = {}   # d<name> -> lines that wrote it
-    first_bad: dict[str, int] = {}       # d<name> -> line of the first statement that went wrong
+    claimed: dict[str, float] = {}       # gradient variable -> its value after the lines so far
+    written: dict[str, list[int]] = {}   # gradient variable -> lines that wrote it
+    first_bad: dict[str, int] = {}       # gradient variable -> line of the first statement that went wrong
+    of: dict[str, str] = {}              # gradient variable -> forward name
     if out_name is not None:
         claimed["d" + out_name] = 1.0
+        of["d" + out_name] = out_name
     report = VerifyReport(r.label)
     forward_env = {n: values[i] for n, i in env.items()}
 
+    def true_of(var: str) -> float | None:
+        return true[of[var]] if var in of else None
+
     for s in range(len(backward)):
         dn, aug = backward.name[s], backward.aug[s]
+        target = gradient_of(dn, env, (out_name,))
         line = source.line_col(backward.nstart[s])[0]
         stmt_text = _statement_text(source.text, backward.nstart[s], backward.value_span(s)[1])
         read = backward.names_read(s)
         for used, span in read:
             if used not in forward_env and used not in claimed:
-                if used in names:
+                if gradient_of(used, env, (out_name,)) is not None:
                     raise ProgramError("%s is used before the backward pass assigns it" % used, source=source,
                                        span=span, hint="backprop in reverse order: assign %s before this line"
                                                        % used)
@@ -205,86 +300,186 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
                                    hint="the backward pass may read the forward pass's names and the "
                                         "d<name> it has assigned")
         mine = dict(forward_env, **claimed)
-        ideal = dict(forward_env, **{d: true[d] for d in claimed if d in true}, **{
-            d: v for d, v in claimed.items() if d not in true})
-        rhs, rhs_true = _eval(backward, s, mine, source), _eval(backward, s, ideal, source)
+        ideal = dict(mine)
+        for var in claimed:
+            t = true_of(var)
+            if t is not None:
+                ideal[var] = t
+        code = None
+        same = _accumulation(backward, s, dn) if dn in claimed else None
+        if same is not None:  # `dx = dx + e`: judged as `dx += e`
+            aug, begin, end = same
+            code = (begin, end)
+        rhs, rhs_true = _eval(backward, s, mine, source, code), _eval(backward, s, ideal, source, code)
         after = rhs if not aug else _combine(aug, claimed.get(dn, 0.0), rhs)
         claimed[dn] = after
         earlier = written.setdefault(dn, [])
         earlier.append(line)
+        if target is None:
+            report.lines.append(LineVerdict(line, stmt_text, dn, rhs, after, "unchecked",
+                                            "%s names no gradient gradcli knows; it is not checked" % dn))
+            continue
+        of[dn] = target
         if aug not in ACCUMULATE:
             report.lines.append(LineVerdict(line, stmt_text, dn, rhs, after, "unchecked",
                                             "gradcli checks = += and -= lines; this one is judged by the "
                                             "final value of %s" % dn))
             continue
         sign = ACCUMULATE[aug]
-        # `=` starts d<name> afresh, so it may mean any of the contributions.
-        pool = contributions[dn] if aug == "" else remaining[dn]
-        pick = _subset(pool, sign * rhs_true)
+        # `=` starts d<name> afresh, so it may mean any of the wires.
+        pool = contributions[target] if aug == "" else remaining[target]
+        pick = _match(pool, sign * rhs_true)
         if pick is None:
             if pool:
-                expected = pool[0][1] if len(pool) == 1 else None
-                want = " or ".join("%s (%s)" % (num(v), why) for why, v in pool) if len(pool) <= 4 else \
-                    "one of %d contributions" % len(pool)
-                msg = "wrong: %s should get %s; this line gives %s" % (dn, want, num(sign * rhs_true))
+                first = pool[0]
+                expected = first.share if len(pool) == 1 or not aug else None
+                msg = "wrong: %s should be %s" % (dn, _should_be(g, r, first, forward, gate_name, num))
+                if len(pool) > 1:
+                    msg += " (%s), or add another of its %d wires" % (first.why, len(pool)) \
+                        if aug else " (%s), or a sum of its %d wires" % (first.why, len(pool))
+                else:
+                    msg += " (%s)" % first.why
+                msg += "; this line gives %s" % num(sign * rhs_true)
             else:
                 expected = 0.0
-                msg = "wrong: %s already has every contribution, so this line should add nothing" % dn
+                msg = "wrong: %s already has every wire's share, so this line should add nothing" % dn
             if rhs != rhs_true:
                 msg += " (even with the true upstream gradients)"
             first_bad.setdefault(dn, line)
             report.lines.append(LineVerdict(line, stmt_text, dn, rhs, after, "wrong", msg, expected))
             continue
         picked = [pool[k] for k in pick]
-        via = ", ".join(why for why, _ in picked)
-        expected = sum(v for _, v in picked)
-        kept = remaining[dn]
-        lost = [c for c in contributions[dn] if all(c is not k for k in kept) and all(c is not p for p in picked)]
-        remaining[dn] = [c for c in (contributions[dn] if aug == "" else kept) if all(c is not p for p in picked)]
+        via = _via(picked)
+        expected = math.fsum(w.share for w in picked)
+        kept = {id(w) for w in remaining[target]}
+        taken = {id(w) for w in picked}
+        lost = [w for w in contributions[target] if id(w) not in kept and id(w) not in taken]
+        remaining[target] = [w for w in (contributions[target] if aug == "" else remaining[target])
+                             if id(w) not in taken]
         if aug == "" and lost:
-            fork = names[dn]
             msg = ("fork bug: `=` where the fork needs `+=`. %s feeds several gates, so %s must add up "
                    "what each sends back, and `=` throws away what line%s %s added. The value is right "
-                   "(%s); write %s += ..." % (fork, dn, "s" if len(earlier) > 2 else "",
+                   "(%s); write %s += ..." % (target, dn, "s" if len(earlier) > 2 else "",
                                               ", ".join(map(str, earlier[:-1])), via, dn))
             first_bad.setdefault(dn, line)
             report.lines.append(LineVerdict(line, stmt_text, dn, rhs, after, "fork", msg, expected))
         elif close(rhs, rhs_true):
             report.lines.append(LineVerdict(line, stmt_text, dn, rhs, after, "ok", "ok: " + via, expected))
         else:
-            bad = [u for u in dict.fromkeys(name for name, _ in read) if u in true and not close(mine[u], true[u])]
+            bad = [u for u in dict.fromkeys(name for name, _ in read)
+                   if true_of(u) is not None and not close(mine[u], true_of(u))]  # type: ignore[arg-type]
             causes = []
             cause_line = None
             for u in bad:
+                t = true_of(u)
                 if u in first_bad:
                     cause_line = cause_line or first_bad[u]
                     causes.append("%s = %s, which should be %s (wrong since line %d)"
-                                  % (u, num(mine[u]), num(true[u]), first_bad[u]))
+                                  % (u, num(mine[u]), num(t), first_bad[u]))  # type: ignore[arg-type]
                 else:
                     causes.append("%s = %s is not complete yet: its true value is %s, so some of its "
-                                  "contributions come after this line" % (u, num(mine[u]), num(true[u])))
+                                  "wires come after this line" % (u, num(mine[u]), num(t)))  # type: ignore[arg-type]
             first_bad.setdefault(dn, cause_line or line)
             report.lines.append(LineVerdict(
                 line, stmt_text, dn, rhs, after, "inherited",
                 "the formula is right (%s), but it uses %s" % (via, "; ".join(causes)), expected))
 
     for dn, value in claimed.items():
-        if dn not in true or dn not in written:
+        if dn not in of or dn not in written:
             continue
-        t = true[dn]
+        target = of[dn]
+        t = true[target]
         ok = close(value, t)
         v = GradientVerdict(dn, value, t, ok)
         if not ok:
             v.first_wrong = first_bad.get(dn)
-            if v.first_wrong is None and remaining[dn]:
-                v.message = "missing: " + ", ".join("%s (%s)" % (num(x), why) for why, x in remaining[dn])
+            if v.first_wrong is None and remaining[target]:
+                v.message = "missing: " + ", ".join("%s (%s)" % (num(w.share), w.why) for w in remaining[target])
             elif v.first_wrong is not None:
                 v.message = "first went wrong at line %d" % v.first_wrong
         report.gradients.append(v)
+    computed = set(of.values())
     for n, i in g.inputs.items():
-        if "d" + n not in claimed:
+        if n not in computed:
             report.not_computed[n] = grads[i] or 0.0
     return report
+
+
+def _via(wires: list[Wire]) -> str:
+    """Which wires a line added: `through f`, `through x = a * a, uses 1 and 2 of 2`."""
+    groups: list[list[Wire]] = []
+    for w in wires:
+        if groups and groups[-1][0].gate == w.gate and groups[-1][0].through == w.through:
+            groups[-1].append(w)
+        else:
+            groups.append([w])
+    parts = []
+    for group in groups:
+        first = group[0]
+        if len(group) == 1:
+            parts.append(first.why)
+        elif len(group) == first.uses:
+            parts.append("%s, %s" % (first.through, "both uses" if first.uses == 2 else
+                                                     "all %d uses" % first.uses))
+        else:
+            used = [w.use for w in group]
+            if used == list(range(used[0], used[0] + len(used))) and len(used) > 2:
+                which = "uses %d to %d" % (used[0], used[-1])
+            else:
+                which = "uses %s and %d" % (", ".join(map(str, used[:-1])), used[-1])
+            parts.append("%s, %s of %d" % (first.through, which, first.uses))
+    if len(parts) > 4:
+        return "%d wires: %s ... %s" % (len(wires), parts[0], parts[-1])
+    return "; ".join(parts)
+
+
+def _gate_text(text: str, forward: Program, k: int, width: int = 40) -> str:
+    """Forward statement k as written, blanks squeezed, long ones cut in the middle: `x = a * a`."""
+    start, end = forward.nstart[k], forward.value_span(k)[1]
+    if end - start > 4 * width:  # squeeze only the ends of a long statement
+        return "%s ... %s" % (" ".join(text[start:start + width // 2].split()),
+                              " ".join(text[end - width // 2:end].split()))
+    shown = _statement_text(text, start, end)
+    if len(shown) <= width:
+        return shown
+    return "%s ... %s" % (shown[:width // 2].rstrip(), shown[-(width // 2):].lstrip())
+
+
+def _should_be(g, r, w: Wire, forward: Program, gate_name, num) -> str:
+    """What a wire's share is, from the op table's rule, with names and numbers:
+    `(-1.0 / (den * den)) * dinvden = -0.0124`."""
+    op = g.op[w.op]
+    args = g.args[w.op]
+    values = r.values
+    plain = num
+
+    def num(x: float) -> str:  # noqa: F811 - a number inside a rule: negatives in parentheses
+        text = plain(x)
+        return "(%s)" % text if text.startswith("-") else text
+    template = op.rule_templates(len(args))[w.arg]
+    gate = gate_name(w.gate) if w.gate >= 0 else None
+    upstream = r.grads[w.op] or 0.0
+
+    def sym(a: int) -> str:
+        if g.kind[a] == CONST:
+            text = repr(float(g.value[a]))
+            return text[:-2] if text.endswith(".0") else text
+        return g.name[a] or "(%s)" % g.label(a, named=False)
+
+    root = w.gate >= 0 and forward.name[w.gate] is not None and g.name[w.op] == forward.name[w.gate]
+    if root:
+        rule = template.format(*[sym(a) for a in args], out=gate)
+        return "%s * d%s = %s * %s = %s" % (_paren(rule), gate, _paren(template.format(
+            *[num(values[a]) for a in args], out=num(values[w.op]))), num(upstream), plain(w.share))
+    # Inside a bigger statement: the local rule of the op, times the true gradient there.
+    local = template.format(*[num(values[a]) for a in args], out=num(values[w.op]))
+    return "%s * %s = %s  (the local gradient of %s in %s, times the gradient at it)" % (
+        _paren(local), num(upstream), plain(w.share), g.label(w.op, named=False), sym(w.node))
+
+
+def _paren(text: str) -> str:
+    return text if all(c not in text for c in " +-/") or (text.startswith("(") and text.endswith(")")) \
+        else "(%s)" % text
 
 
 def _combine(aug: str, before: float, rhs: float) -> float:

@@ -1,5 +1,6 @@
 """--verify: a hand-written backward pass, checked line by line."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,8 @@ def test_a_broken_line_is_flagged_and_blamed():
     assert not report.ok
     by_line = {v.line: v for v in report.lines}
     assert by_line[27].status == "wrong" and by_line[27].expected == pytest.approx(1.5831868945451870)
-    assert "dxpy should get 1.583 (through xpysqr); this line gives 0.7916" in by_line[27].message
+    assert ("dxpy should be (2 * xpy^(2 - 1)) * dxpysqr = (2 * (-1)^(2 - 1)) * (-0.7916) = 1.583 "
+            "(through xpysqr); this line gives 0.7916") in by_line[27].message
     # Lines that use dxpy have the right formula: they inherit the error.
     assert by_line[29].status == by_line[30].status == "inherited"
     assert "wrong since line 27" in by_line[29].message
@@ -143,8 +145,94 @@ def test_equals_that_restarts_a_gradient():
     # One gate's contribution is checked as one piece; the statement keeps its parentheses.
     report = verify("x = 1; f = x*x + x\ndx = (2*x + 1)")
     assert report.ok and report.lines[0].text == "dx = (2*x + 1)" and report.lines[0].value == 3.0
-    report = verify("x = 1; f = x*x + x\ndx = 1\ndx += 2*x")
-    assert [v.status for v in report.lines] == ["wrong", "wrong"]
-    assert report.lines[0].message == "wrong: dx should get 3 (through f); this line gives 1"
+    # Wire by wire: the `+ x` wire, then both wires of x*x at once.
+    report = verify("x = 3; f = x*x + x\ndx = 1\ndx += 2*x")
+    assert report.ok and [v.status for v in report.lines] == ["ok", "ok"]
+    report = verify("x = 3; f = x*x + x\ndx = 2\ndx += 2*x")
+    assert [v.status for v in report.lines] == ["wrong", "ok"] and not report.ok
+    assert report.lines[0].message == (
+        "wrong: dx should be 1 * df = 1 * 1 = 1 (through f = x*x + x, use 1 of 3), or a sum of its 3 wires; "
+        "this line gives 2")
     with pytest.raises(ProgramError, match="unknown name y: neither a name of the forward pass"):
         verify("x = 1; f = x*x\ndx = 2*y")
+
+
+# --- wires: each use of a node by a gate carries its own share -------------------
+
+def statuses(text, **bindings):
+    report = verify(text, bindings)
+    return report.ok, [v.status for v in report.lines], [v.message for v in report.lines]
+
+
+def test_the_ninjas_fork_one_wire_at_a_time_or_the_whole_gate():
+    # "Becoming a backprop ninja": x = a*a sends a gradient back along both wires.
+    ok, status, messages = statuses("x = a*a\nda = a * dx\nda += a * dx\n", a=1.5)
+    assert ok and status == ["ok", "ok"]
+    assert messages == ["ok: through x = a*a, use 1 of 2", "ok: through x = a*a, use 2 of 2"]
+    ok, status, messages = statuses("x = a*a\nda = 2 * a * dx\n", a=1.5)
+    assert ok and messages == ["ok: through x = a*a, both uses"]
+    # One wire only: the gradient misses the other's share.
+    report = verify("x = a*a\nda = a * dx\n", {"a": 1.5})
+    assert not report.ok and report.lines[0].status == "ok"
+    assert report.gradients[0].message == "missing: 1.5 (through x = a*a, use 2 of 2)"
+
+
+def test_dx_equals_dx_plus_is_the_same_as_plus_equals():
+    text = "q = a*b; f = q + a\ndq = 1.0*df; da = 1.0*df; da = da + b*dq; db = a*dq"
+    ok, status, _ = statuses(text, a=2, b=3)
+    assert ok and status == ["ok"] * 4
+    # ... and `=` for the second wire is still the fork bug.
+    ok, status, messages = statuses(text.replace("da = da + b*dq", "da = b*dq"), a=2, b=3)
+    assert not ok and status[2] == "fork" and messages[2].startswith("fork bug: `=` where the fork needs `+=`")
+
+
+def test_several_gates_at_once_and_a_total():
+    ok, _, messages = statuses("q = a*b; f = q + a*a\ndq = df; da = 2*a*df + b*dq; db = a*dq", a=1.5, b=2)
+    assert ok and messages[1] == "ok: through f = q + a*a, both uses; through q"
+    ok, _, _ = statuses("q = a*b; f = q + a*a\ndq = df; da = 2*a + b; db = a", a=1.5, b=2)
+    assert ok
+
+
+def test_cs231n_names_dfdx_and_df_dx_verify_as_written():
+    block = ("x = -2; y = 5; z = -4\n"
+             "# perform the forward pass\n"
+             "q = x + y # q becomes 3\n"
+             "f = q * z # f becomes -12\n"
+             "# perform the backward pass (backpropagation) in reverse order:\n"
+             "# first backprop through f = q * z\n"
+             "dfdz = q # df/dz = q, so gradient on z becomes 3\n"
+             "dfdq = z # df/dq = z, so gradient on q becomes -4\n"
+             "# now backprop through q = x + y\n"
+             "dfdx = 1.0 * dfdq # dq/dx = 1. And the multiplication here is the chain rule!\n"
+             "dfdy = 1.0 * dfdq # dq/dy = 1\n")
+    report = verify(block)
+    assert report.ok and report.output == "f"
+    assert {v.name: v.claimed for v in report.gradients} == {"dfdz": 3.0, "dfdq": -4.0, "dfdx": -4.0,
+                                                             "dfdy": -4.0}
+    underscored = re.sub(r"\bdfd(\w)", r"df_d\1", block)
+    assert "df_dx = 1.0 * df_dq" in underscored and verify(underscored).ok
+    broken = verify(block.replace("dfdx = 1.0 * dfdq", "dfdx = 2.0 * dfdq"))
+    assert [v.status for v in broken.lines] == ["ok", "ok", "wrong", "ok"]
+    assert broken.lines[2].message == ("wrong: dfdx should be 1 * dq = 1 * (-4) = -4 (through q); "
+                                       "this line gives -8")
+
+
+def test_a_wrong_line_says_what_it_should_be_from_the_rule():
+    source = EXAMPLE.read_text()
+    broken = source.replace("dden = (-1.0 / (den**2)) * dinvden", "dden = (1.0 / (den**2)) * dinvden")
+    assert broken != source
+    line = {v.line: v for v in verify(broken).lines}[22]
+    assert line.status == "wrong" and line.message == (
+        "wrong: dden should be (-1 / (den * den)) * dinvden = (-1 / (1.953 * 1.953)) * 3.018 = -0.7916 "
+        "(through invden); this line gives 0.7916")
+
+
+def test_a_node_with_a_thousand_uses_verifies_wire_by_wire():
+    n = 1000
+    text = "f = " + " + ".join(["x"] * n) + "\ndx = 1.0 * df\n" + "dx += 1.0 * df\n" * (n - 1)
+    report = verify(text, {"x": 2.0})
+    assert report.ok and len(report.lines) == n
+    assert report.lines[6].message == "ok: through f = x + x + x + x + ... + x + x + x + x + x, use 7 of 1000"
+    text = "f = " + " + ".join(["x"] * n) + "\ndx = 1.0 * df\n" + "dx += 3.0 * df\n" + "dx += 996 * df\n"
+    report = verify(text, {"x": 2.0})
+    assert report.ok and report.lines[2].message.endswith("uses 5 to 1000 of 1000")
