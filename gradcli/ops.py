@@ -42,6 +42,7 @@ HELPERS.update(abs=Helper(abs, "builtin", "Math.abs"), max=Helper(max, "builtin"
                LN2=_constant(math.log(2.0)), LN10=_constant(math.log(10.0)))
 NAMESPACE: dict[str, object] = {name: h.value for name, h in HELPERS.items()}
 
+
 def _args(n: int) -> list[str]:
     return ["{%d}" % i for i in range(n)]
 
