@@ -34,11 +34,28 @@ def _constant(x: float) -> Helper:
     return Helper(x, "constant", repr(x))
 
 
+# JavaScript's Math has no erf, so emitted code brings its own; it agrees with
+# Python's math.erf to a few units in the last place.
+_JS_ERF = """function (x) {
+  // erf(x) = 2/sqrt(pi) e^(-x^2) (x + 2x^3/3 + 4x^5/15 + ...): the terms are all
+  // positive, so nothing cancels; from |x| = 6 on, erf is +-1 in double precision.
+  var z = Math.abs(x), term = z, sum = z;
+  if (z >= 6) return x > 0 ? 1 : -1;
+  for (var k = 1; term > sum * 1e-17; k++) {
+    term *= 2 * z * z / (2 * k + 1);
+    sum += term;
+  }
+  var r = 1.1283791670955126 * Math.exp(-z * z) * sum;
+  return x < 0 ? -r : r;
+}"""
+
+
 # What templates may call, for every place that compiles or emits them.
 HELPERS: dict[str, Helper] = _from_math(
     "exp expm1 log log1p log2 log10 sqrt sin cos tan asin acos atan atan2 sinh cosh tanh pow")
 HELPERS.update(abs=Helper(abs, "builtin", "Math.abs"), max=Helper(max, "builtin", "Math.max"),
                min=Helper(min, "builtin", "Math.min"),
+               erf=Helper(math.erf, "math", _JS_ERF),
                LN2=_constant(math.log(2.0)), LN10=_constant(math.log(10.0)))
 NAMESPACE: dict[str, object] = {name: h.value for name, h in HELPERS.items()}
 
@@ -187,6 +204,7 @@ OPS: dict[str, Op] = {op.name: op for op in (
     # log(1 + e^x) without overflow; its slope sig(x) is 1 - e^-out, kept exact by expm1.
     Op("softplus", 1, "log1p(exp({0})) if {0} < 30.0 else {0} + log1p(exp(-{0}))",
        ("-expm1(-{out})",), ("sig({0})",)),
+    Op("erf", 1, "erf({0})", ("1.1283791670955126 * exp(-{0} * {0})",), ("2 / sqrt(pi) * exp(-{0}^2)",)),
     Op("max", 1, "", (), symbol="", variadic=True, convention="tied arguments share the gradient evenly"),
     Op("min", 1, "", (), symbol="", variadic=True, convention="tied arguments share the gradient evenly"),
 )}

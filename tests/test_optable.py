@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import math
 import random
 import re
+import subprocess
 
 import pytest
 
@@ -20,7 +22,7 @@ from gradcli.ops import HELPERS, NAMESPACE, OPS
 from gradcli.steps import Ascent
 
 from .test_cli import invoke, ok, strict_json
-from .test_emit import needs_node, run_js, run_python
+from .test_emit import NODE, needs_node, run_js, run_python
 from .test_ops import central_difference, smooth_points, source_of
 
 # Variadic ops with 2 and 3 arguments; the others with their own number.
@@ -217,6 +219,32 @@ def test_every_helper_says_how_python_writes_it_and_is_used_by_an_op():
         else:
             assert isinstance(h.value, float) and h.js == repr(h.value), name
         assert name in used, "helper %s: no op uses it, so no test runs its JavaScript form" % name
+
+
+@needs_node
+def test_every_one_argument_helper_in_javascript_agrees_with_python_along_the_line():
+    xs = [k / 64 for k in range(-448, 449)]
+    cases = []
+    for name, h in HELPERS.items():
+        if h.js is None or not callable(h.value):
+            continue
+        try:
+            h.value(1.0)
+        except TypeError:  # two arguments (atan2, pow) or a sequence (max, min): the walk covers those
+            continue
+        cases.append((name, h))
+    driver = "var xs = %s;\nconsole.log(JSON.stringify([%s]));" % (xs, ", ".join(
+        "(function () { var f = %s; return xs.map(function (x) { return f(x); }); })()" % h.js
+        for _, h in cases))
+    done = subprocess.run([NODE, "-e", driver], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    for (name, h), got in zip(cases, json.loads(done.stdout)):
+        for x, y in zip(xs, got):
+            try:
+                want = h.value(x)
+            except (ValueError, OverflowError):
+                continue
+            assert math.isclose(y, want, rel_tol=1e-12, abs_tol=1e-300), (name, x, y, want)
 
 
 @pytest.fixture
