@@ -290,8 +290,7 @@ def _refuse_without_js(code: Code) -> None:
                 needs = "" if n == op.name else " (it needs %s, which JavaScript lacks)" % n
                 raise ProgramError("%s has no JavaScript form%s; emit Python instead" % (op.name, needs),
                                    span=g.span[line.node], source=g.source,
-                                   hint="Python has every op; JavaScript has only those the op table "
-                                        "can write in it")
+                                   hint="the op table has no JavaScript for %s; emitted Python has every op" % n)
 
 
 def _js_function(code: Code, name: str) -> str:
