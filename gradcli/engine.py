@@ -107,8 +107,8 @@ def _domain_error(g: Graph, i: int, values: list, exc: Exception | None) -> Math
     op = g.op[i]
     assert op is not None
     where = _args_text(g, g.args[i], values)
-    if isinstance(exc, ZeroDivisionError) and op.name == "div":
-        why = "division by zero"
+    if isinstance(exc, ZeroDivisionError) and op.zero_division:
+        why = op.zero_division
     elif isinstance(exc, OverflowError) or exc is None:
         why = "the result is too large for double precision (above 1.8e308)"
     else:

@@ -9,8 +9,8 @@ cannot disagree.
 Templates are Python expressions over `{0}`, `{1}`, ... (the arguments) and
 `{out}` (the op's own value). Substituted names are always plain variables or
 parenthesised numbers, so an argument may appear more than once. The names a
-template may call are the ones in NAMESPACE below; the JavaScript emitter
-binds the same names from Math.
+template may call are the ones in HELPERS below, each with the way emitted
+Python and JavaScript get it.
 """
 from __future__ import annotations
 
@@ -18,15 +18,46 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable
 
-# What templates may call, for every place that compiles them.
-NAMESPACE: dict[str, object] = {
-    name: getattr(math, name)
-    for name in (
-        "exp expm1 log log1p log2 log10 sqrt sin cos tan asin acos atan atan2 "
-        "sinh cosh tanh pow"
-    ).split()
-}
-NAMESPACE.update(abs=abs, max=max, min=min, LN2=math.log(2.0), LN10=math.log(10.0))
+@dataclass(frozen=True)
+class Helper:
+    """A name the templates may use, and how emitted code gets it."""
+    value: object        # what it is to gradcli's own compiled templates
+    python: str          # "math": imported from math; "builtin": Python has it; "constant": written out
+    js: str | None       # the JavaScript the name is bound to; None: JavaScript has no such thing
+
+
+def _from_math(names: str) -> dict[str, Helper]:
+    return {name: Helper(getattr(math, name), "math", "Math." + name) for name in names.split()}
+
+
+def _constant(x: float) -> Helper:
+    return Helper(x, "constant", repr(x))
+
+
+# JavaScript's Math has no erf, so emitted code brings its own; it agrees with
+# Python's math.erf to a few units in the last place.
+_JS_ERF = """function (x) {
+  // erf(x) = 2/sqrt(pi) e^(-x^2) (x + 2x^3/3 + 4x^5/15 + ...): the terms are all
+  // positive, so nothing cancels; from |x| = 6 on, erf is +-1 in double precision.
+  var z = Math.abs(x), term = z, sum = z;
+  if (z >= 6) return x > 0 ? 1 : -1;
+  for (var k = 1; term > sum * 1e-17; k++) {
+    term *= 2 * z * z / (2 * k + 1);
+    sum += term;
+  }
+  var r = 1.1283791670955126 * Math.exp(-z * z) * sum;
+  return x < 0 ? -r : r;
+}"""
+
+
+# What templates may call, for every place that compiles or emits them.
+HELPERS: dict[str, Helper] = _from_math(
+    "exp expm1 log log1p log2 log10 sqrt sin cos tan asin acos atan atan2 sinh cosh tanh pow")
+HELPERS.update(abs=Helper(abs, "builtin", "Math.abs"), max=Helper(max, "builtin", "Math.max"),
+               min=Helper(min, "builtin", "Math.min"),
+               erf=Helper(math.erf, "math", _JS_ERF),
+               LN2=_constant(math.log(2.0)), LN10=_constant(math.log(10.0)))
+NAMESPACE: dict[str, object] = {name: h.value for name, h in HELPERS.items()}
 
 
 def _args(n: int) -> list[str]:
@@ -48,6 +79,7 @@ class Op:
     kink: str = ""               # template, true where the op is not differentiable
     convention: str = ""         # the derivative gradcli takes at a kink
     variadic: bool = False       # max and min take any number of arguments
+    zero_division: str = ""      # what a ZeroDivisionError from the value means, said in errors
     _compiled: dict = field(default_factory=dict, compare=False, repr=False)
     # Every local derivative is 1: the gate hands its gradient on unchanged to
     # each argument, as the tutorials' + gate does. The engine passes the very
@@ -128,7 +160,7 @@ OPS: dict[str, Op] = {op.name: op for op in (
     Op("sub", 2, "{0} - {1}", ("1.0", "-1.0"), ("1", "-1"), symbol="-"),
     Op("mul", 2, "{0} * {1}", ("{1}", "{0}"), symbol="*"),
     Op("div", 2, "{0} / {1}", ("1.0 / {1}", "-{0} / ({1} * {1})"), symbol="/",
-       domain="the divisor must not be 0"),
+       domain="the divisor must not be 0", zero_division="division by zero"),
     Op("neg", 1, "-{0}", ("-1.0",), ("-1",), symbol="-"),
     # x^0 is 1 everywhere, so its slope is 0 even at x = 0; 0^y is 0 for y > 0, but
     # at 0^0 (= 1) the slope in y is undefined: log(0) raises there.
@@ -172,6 +204,7 @@ OPS: dict[str, Op] = {op.name: op for op in (
     # log(1 + e^x) without overflow; its slope sig(x) is 1 - e^-out, kept exact by expm1.
     Op("softplus", 1, "log1p(exp({0})) if {0} < 30.0 else {0} + log1p(exp(-{0}))",
        ("-expm1(-{out})",), ("sig({0})",)),
+    Op("erf", 1, "erf({0})", ("1.1283791670955126 * exp(-{0} * {0})",), ("2 / sqrt(pi) * exp(-{0}^2)",)),
     Op("max", 1, "", (), symbol="", variadic=True, convention="tied arguments share the gradient evenly"),
     Op("min", 1, "", (), symbol="", variadic=True, convention="tied arguments share the gradient evenly"),
 )}

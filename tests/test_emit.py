@@ -118,7 +118,7 @@ def test_every_output_gets_a_function():
 # Random expressions over every op of the table, built as text.
 NAMES = ["a", "b", "c"]
 UNARY = ["exp", "log", "sqrt", "abs", "sig", "tanh", "sin", "cos", "atan", "relu", "softplus",
-         "sinh", "log2", "log10", "tan", "asin", "acos", "cosh", "-"]
+         "sinh", "log2", "log10", "tan", "asin", "acos", "cosh", "erf", "-"]
 BINARY = ["+", "-", "*", "/", "^", "atan2", "max", "min"]
 
 

@@ -41,6 +41,7 @@ SYMPY = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
     "asin": sp.asin, "acos": sp.acos, "atan": sp.atan,
     "atan2": sp.atan2,
+    "erf": sp.erf,
     "relu": lambda a: sp.Max(a, 0),
     "softplus": lambda a: sp.log(1 + sp.exp(a)),
     "max": lambda *a: sp.Max(*a),
