@@ -9,6 +9,8 @@ import pytest
 import gradcli
 from gradcli import GradcliError, InputError, MathError, ParseError, Program, ProgramError, Source
 
+from . import docs
+
 
 def sig(z):
     return 1 / (1 + math.exp(-z))
@@ -186,18 +188,31 @@ def test_the_public_names_resolve_and_are_documented():
         gradcli.no_such_thing  # noqa: B018
 
 
-def test_the_readme_api_example_runs_as_written():
+def doctest_pages():
+    return [pytest.param(page, id=docs.name(page)) for page in docs.pages() if any(docs.blocks("python", page))]
+
+
+@pytest.mark.parametrize("page", doctest_pages())
+def test_the_python_samples_in_the_docs_run_as_written(page):
+    # README.md and every docs/*.md page: each `python` block is a doctest, a
+    # page's blocks run in order in one namespace (a later block uses an
+    # earlier one's import), and every example must run and pass.
     import doctest
-    from pathlib import Path
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme.split("## Python API")[1].split("\n## ")[0]
-    blocks = [b.split("```")[0] for b in section.split("```python\n")[1:]]
-    assert len(blocks) == 2  # grad and nodes; the step loop
+    blocks = list(docs.blocks("python", page))
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    for k, block in enumerate(blocks):  # one namespace: the second block uses the first's import
-        test = doctest.DocTestParser().get_doctest(block, {} if k == 0 else test.globs, "README", "README.md", 0)
+    examples, globs = 0, {}
+    for block in blocks:
+        test = doctest.DocTestParser().get_doctest(block.text, globs, block.where, str(page), block.line)
+        assert test.examples, "%s: a python block with no >>> examples" % block.where
+        examples += len(test.examples)
         runner.run(test, clear_globs=False)
-    assert runner.summarize(verbose=False) == (0, 12)
+        globs = test.globs  # the DocTest worked on a copy
+    assert runner.summarize(verbose=False) == (0, examples)
+
+
+def test_the_readme_and_the_api_page_have_python_samples():
+    pages = {p.id for p in doctest_pages()}
+    assert {"README.md", "docs/api.md"} <= pages
 
 
 # --- the step loop: gradcli.ascend and Program.ascend ------------------------------------

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from gradcli.cli import main
 
+from . import docs
 from .conftest import ROOT
 
 NEURON = ["sig(a*x+b*y+c)", "a=1", "b=2", "c=-3", "x=-1", "y=3"]
@@ -436,44 +437,87 @@ def test_installed_command_exit_codes_and_stderr(tmp_path):
     assert proc.returncode == 0 and proc.stdout.startswith("gradcli, version ")
 
 
-# --- the README's samples are what gradcli prints ---------------------------------------
+# --- the documentation's samples are what gradcli prints -------------------------------
+# README.md and every docs/*.md page (tests/docs.py finds them).
 
-def readme_console_samples():
-    text = (ROOT / "README.md").read_text("utf-8")
+def console_samples():
     samples = []
-    for block in re.findall(r"```console\n(.*?)```", text, flags=re.S):
-        command, _, output = block.partition("\n")
-        assert command.startswith("$ ")
+    for block in docs.blocks("console"):
+        command, _, output = block.text.partition("\n")
+        assert command.startswith("$ "), block.where
         # `$ gradcli ...`, or `$ <shell command> | gradcli ...` whose output is gradcli's input
-        feed, _, command = command[2:].rpartition("| ")
-        assert command.startswith("gradcli "), command
-        samples.append(pytest.param(feed, shlex.split(command)[1:], output, id=command[:40]))
+        feed, command = docs.command(command[2:])
+        assert command.startswith("gradcli "), (block.where, command)
+        samples.append(pytest.param(feed, shlex.split(command)[1:], output, id=block.where))
     return samples
 
 
-@pytest.mark.parametrize("feed, args, output", readme_console_samples())
-def test_readme_console_samples(feed, args, output):
+def run_sample(feed, args):
     stdin = None
     if feed:
         stdin = subprocess.run(feed, shell=True, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    r = invoke(*args, input=stdin) if stdin is not None else invoke(*args)
-    shown = (r.stdout + r.stderr).rstrip("\n").splitlines()
-    assert [l.rstrip() for l in shown] == [l.rstrip() for l in output.rstrip("\n").splitlines()]
+    return invoke(*args, input=stdin) if stdin is not None else invoke(*args)
 
 
-def test_readme_json_sample():
-    text = (ROOT / "README.md").read_text("utf-8")
-    sample = re.search(r"```json\n(.*?)\n```", text, flags=re.S).group(1)
-    assert "gradcli \"x*y\" x=2 y=3 --json" in text
-    assert jsonl("x*y", "x=2", "y=3") == [json.loads(sample)]
+def shown_lines(text):
+    return [l.rstrip() for l in text.rstrip("\n").splitlines()] if text.strip("\n") else []
 
 
-def test_readme_error_table_messages():
-    text = (ROOT / "README.md").read_text("utf-8")
-    math_msg = re.search(r"`(gradcli: math error at [^`]*)`", text).group(1)
-    assert fails(1, "log(x-3)", "x=1").splitlines()[0] == math_msg
-    syntax_msg = re.search(r"`(gradcli: syntax error at [^`]*)`", text).group(1)
-    assert fails(2, "(x+y", "x=1", "y=2").splitlines()[0] == syntax_msg
+def interleaves(sample, out, err):
+    """Is the sample's text standard output and standard error merged, each
+    stream's lines in order? (A terminal shows them as they were written,
+    which only a terminal can tell; `sample` must account for every line.)"""
+    can = [[False] * (len(err) + 1) for _ in range(len(out) + 1)]  # can[i][j]: out[:i] and err[:j] make sample[:i+j]
+    can[0][0] = True
+    for i in range(len(out) + 1):
+        for j in range(len(err) + 1):
+            if i and can[i - 1][j] and out[i - 1] == sample[i + j - 1]:
+                can[i][j] = True
+            if j and can[i][j - 1] and err[j - 1] == sample[i + j - 1]:
+                can[i][j] = True
+    return len(sample) == len(out) + len(err) and can[len(out)][len(err)]
+
+
+@pytest.mark.parametrize("feed, args, output", console_samples())
+def test_console_samples(feed, args, output):
+    r = run_sample(feed, args)
+    out, err = shown_lines(r.stdout), shown_lines(r.stderr)
+    if not err:  # the usual case: the sample is gradcli's output, line for line
+        assert shown_lines(output) == out
+    else:
+        assert interleaves(shown_lines(output), out, err), "\n".join(out + ["(standard error:)"] + err)
+
+
+def test_console_samples_cover_the_readme_and_the_pages():
+    where = {p.id.split(":")[0] for p in console_samples()}
+    assert "README.md" in where and any(w.startswith("docs/") for w in where)
+
+
+def sh_commands():
+    """Each line of an `sh` block that runs gradcli (comments aside)."""
+    found = []
+    for block in docs.blocks("sh"):
+        for k, line in enumerate(block.text.splitlines()):
+            feed, command = docs.command(line)
+            words = shlex.split(command, comments=True)
+            if words[:1] == ["gradcli"]:
+                found.append(pytest.param(feed, words[1:], id="%s+%d" % (block.where, k + 1)))
+    return found
+
+
+@pytest.mark.parametrize("feed, args", sh_commands())
+def test_sh_commands_in_the_docs_succeed(feed, args):
+    r = run_sample(feed, args)
+    assert r.exit_code == 0, r.output
+
+
+def test_the_exit_code_table_messages():
+    text = "\n".join(docs.prose(p) for p in docs.pages())
+    math_msgs = re.findall(r"^\| 1 \|.*`(gradcli: math error at [^`]*)`", text, re.M)
+    syntax_msgs = re.findall(r"^\| 2 \|.*`(gradcli: syntax error at [^`]*)`", text, re.M)
+    assert math_msgs and syntax_msgs
+    assert {fails(1, "log(x-3)", "x=1").splitlines()[0]} == set(math_msgs)
+    assert {fails(2, "(x+y", "x=1", "y=2").splitlines()[0]} == set(syntax_msgs)
 
 
 def test_a_program_argument_wins_over_piped_input():

@@ -16,6 +16,8 @@ from click.testing import CliRunner
 import gradcli
 from gradcli.cli import main
 
+from . import docs
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -110,13 +112,20 @@ def test_exit_codes_are_the_documented_ones(args, code, words):
     out = cli(*args)
     assert out.returncode == code
     assert words in out.stderr
-    readme = (ROOT / "README.md").read_text()
-    assert re.search(r"^\| %d \|" % code, readme, re.M)
+    assert re.search(r"^\| %d \|" % code, exit_code_table(), re.M)
+
+
+def exit_code_table():
+    """The documentation's table of exit codes (README.md or a docs/*.md page)."""
+    tables = [m.group(0) for p in docs.pages()
+              for m in re.finditer(r"^\| exit code \|.*\n(?:\|.*\n)*", docs.prose(p), re.M)]
+    assert len(tables) == 1, "one table of exit codes, in one place"
+    return tables[0]
 
 
 def test_interrupt_and_internal_error_codes_are_documented():
-    readme = (ROOT / "README.md").read_text()
-    assert re.search(r"^\| 70 \|", readme, re.M) and re.search(r"^\| 130 \|", readme, re.M)
+    table = exit_code_table()
+    assert re.search(r"^\| 70 \|", table, re.M) and re.search(r"^\| 130 \|", table, re.M)
 
 
 def test_piped_output_has_no_colour_codes():

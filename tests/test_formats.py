@@ -17,6 +17,8 @@ from click.testing import CliRunner
 
 from gradcli.cli import main
 
+from . import docs
+
 ROOT = Path(__file__).resolve().parent.parent
 NEURON = ["sig(a*x+b*y+c)", "a=1", "b=2", "c=-3", "x=-1", "y=3"]
 
@@ -110,7 +112,7 @@ def test_svg_to_a_place_that_cannot_be_written_is_an_input_error(tmp_path):
     assert code == 2 and "cannot write" in out
 
 
-def test_the_readme_picture_is_what_gradcli_draws_now(tmp_path):
+def test_the_picture_in_the_docs_is_what_gradcli_draws_now(tmp_path):
     # docs/neuron.svg is made by: gradcli -f examples/neuron.js --svg docs/neuron.svg
     fresh = tmp_path / "neuron.svg"
     subprocess.run([sys.executable, "-m", "gradcli", "-f", str(ROOT / "examples" / "neuron.js"),
@@ -120,4 +122,7 @@ def test_the_readme_picture_is_what_gradcli_draws_now(tmp_path):
     text = svg_text(committed)
     for number in ("0.8808", "-0.105", "0.315", "0.105", "0.21"):
         assert number in text
-    assert "docs/neuron.svg" in (ROOT / "README.md").read_text()
+    # ... and a page of the documentation shows it
+    shown = {(p.parent / target).resolve() for p in docs.pages()
+             for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", docs.prose(p))}
+    assert ROOT / "docs" / "neuron.svg" in shown

@@ -4,7 +4,7 @@ generated straight-line code against the interpreter, bit for bit.
 
 Points outside a domain (a MathError) or on a kink (a note) are assumed away:
 these tests are about smooth points. GRADCLI_HYPOTHESIS_EXAMPLES raises the
-number of examples (see README, Development)."""
+number of examples (see docs/development.md)."""
 from __future__ import annotations
 
 import math

@@ -14,6 +14,8 @@ from rich.console import Console
 
 from gradcli.repl import COMMANDS, PROMPT, Session
 
+from . import docs
+
 TIMEOUT = 20
 
 
@@ -328,11 +330,10 @@ def test_ctrl_c_stops_a_long_step_run_with_the_state_reached(session):
     assert "output x - 1 = %s" % change.lstrip("+") in shown
 
 
-def readme_sessions():
-    from pathlib import Path
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
-    section = readme.split("## Interactive session")[1].split("\n## ")[0]
-    return [b for b in re.findall(r"```text\n(.*?)```", section, flags=re.S) if b.startswith("$ gradcli -i\n")]
+def doc_sessions():
+    """The sessions shown in README.md and docs/*.md: `text` blocks that start
+    with `$ gradcli -i`."""
+    return [pytest.param(b.text, id=b.where) for b in docs.blocks("text") if b.text.startswith("$ gradcli -i\n")]
 
 
 def matches(expected, shown):
@@ -342,16 +343,20 @@ def matches(expected, shown):
     return re.fullmatch(pattern, "".join(l.rstrip() + "\n" for l in shown.splitlines())) is not None
 
 
-def test_readme_sessions_are_what_the_session_prints(tmp_path):
-    blocks = readme_sessions()
-    assert len(blocks) == 2 and ":step 0.01" in blocks[0] and ":descend" in blocks[1]
-    for block in blocks:
-        typed = [l[len(PROMPT):] for l in block.splitlines() if l.startswith(PROMPT)]
-        child = spawn("-i", tmp_path=tmp_path)
-        prompt(child)
-        shown = "".join(PROMPT + send(child, line) for line in typed)
-        child.close(force=True)
-        assert matches(block.split("\n", 1)[1], "\n".join(lines(shown))), shown
+def test_the_docs_show_sessions_that_step_and_descend():
+    found = doc_sessions()
+    assert any(p.id.startswith("README.md:") for p in found)
+    assert any(":step " in p.values[0] for p in found) and any(":descend " in p.values[0] for p in found)
+
+
+@pytest.mark.parametrize("block", doc_sessions())
+def test_the_docs_sessions_are_what_the_session_prints(block, tmp_path):
+    typed = [l[len(PROMPT):] for l in block.splitlines() if l.startswith(PROMPT)]
+    child = spawn("-i", tmp_path=tmp_path)
+    prompt(child)
+    shown = "".join(PROMPT + send(child, line) for line in typed)
+    child.close(force=True)
+    assert matches(block.split("\n", 1)[1], "\n".join(lines(shown))), shown
 
 
 # -- Session directly ---------------------------------------------------------
