@@ -105,7 +105,7 @@ def _eval(p: Program, s: int, env: Mapping[str, float], source: Source,
                 v = math.nan
             if not math.isfinite(v):
                 raise MathError("this part of the backward pass cannot be evaluated: %s"
-                                % (OPS[args[k]].domain or "the result is not a finite number"),
+                                % (OPS[args[k]].domain_message(*xs) or "the result is not a finite number"),
                                 span=(p.start[k], p.end[k]), source=source, hint="check the formula of this line")
             stack.append(v)
     return stack[0]
