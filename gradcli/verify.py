@@ -445,15 +445,14 @@ def _gate_text(text: str, forward: Program, k: int, width: int = 40) -> str:
     return "%s ... %s" % (shown[:width // 2].rstrip(), shown[-(width // 2):].lstrip())
 
 
-def _should_be(g, r, w: Wire, forward: Program, gate_name, num) -> str:
+def _should_be(g, r, w: Wire, forward: Program, gate_name, plain) -> str:
     """What a wire's share is, from the op table's rule, with names and numbers:
     `(-1.0 / (den * den)) * dinvden = -0.0124`."""
     op = g.op[w.op]
     args = g.args[w.op]
     values = r.values
-    plain = num
 
-    def num(x: float) -> str:  # noqa: F811 - a number inside a rule: negatives in parentheses
+    def num(x: float) -> str:  # a number inside a rule: negatives in parentheses
         text = plain(x)
         return "(%s)" % text if text.startswith("-") else text
     template = op.rule_templates(len(args))[w.arg]
