@@ -51,14 +51,37 @@ _HEAD = re.compile(r"%s*(?:(%s)%s+)?(%s)%s*(%s)" % (_WS, _NAME, _WS, _NAME, _WS,
 # Operator stack codes, from the syntax tables: LPAR and CALL are barriers
 # (precedence 0), then the unary operators, then the binary ones.
 LPAR, CALL = 0, 1
+# (the arithmetic operators: texts with the others go to lark, see _logic)
+_UNARY_OPS = [u for u in syntax.UNARY if not u.logic]
+_BINARY_OPS = [b for b in syntax.BINARY if not b.logic]
 _UNARY0 = 2
-_BINARY0 = _UNARY0 + len(syntax.UNARY)
-_PREC = (0, 0) + tuple(u.precedence for u in syntax.UNARY) + tuple(b.precedence for b in syntax.BINARY)
-_RIGHT = (False,) * _BINARY0 + tuple(b.right for b in syntax.BINARY)
-_OPNAME = (None, None) + tuple(u.op for u in syntax.UNARY) + tuple(b.op for b in syntax.BINARY)
-_UNARY = {u.symbol: _UNARY0 + k for k, u in enumerate(syntax.UNARY)}
-_BINARY = {s: _BINARY0 + k for k, b in enumerate(syntax.BINARY) for s in b.symbols}
+_BINARY0 = _UNARY0 + len(_UNARY_OPS)
+_PREC = (0, 0) + tuple(u.precedence for u in _UNARY_OPS) + tuple(b.precedence for b in _BINARY_OPS)
+_RIGHT = (False,) * _BINARY0 + tuple(b.right for b in _BINARY_OPS)
+_OPNAME = (None, None) + tuple(u.op for u in _UNARY_OPS) + tuple(b.op for b in _BINARY_OPS)
+_UNARY = {u.symbol: _UNARY0 + k for k, u in enumerate(_UNARY_OPS)}
+_BINARY = {s: _BINARY0 + k for k, b in enumerate(_BINARY_OPS) for s in b.symbols}
 _INF = float("inf")
+
+
+# Conditionals, comparisons and logic are read by lark: they belong to the
+# short programs people write by hand, not to the generated giants this road
+# is for. Substring tests first: they cost almost nothing on big text.
+_LOGIC = [s for b in syntax.BINARY if b.logic for s in b.symbols] + \
+    [u.symbol for u in syntax.UNARY if u.logic] + [w for c in syntax.CONDITIONALS for w in c.words]
+_LOGIC_SYMBOLS = sorted({s for s in _LOGIC if not s.isalpha()}, key=len)
+_LOGIC_WORDS = sorted({s for s in _LOGIC if s.isalpha()})
+# ... outside comments: a line's code is what comes before its first # or //.
+_CODE = r"(?m)^(?:[^#/\n]|/(?!/))*?"
+_KEYWORD = re.compile(_CODE + r"(?<![\w.])(?:%s)(?![\w.])" % "|".join(_LOGIC_WORDS)).search
+_SYMBOL = re.compile(_CODE + "(?:%s)" % "|".join(re.escape(s) for s in _LOGIC_SYMBOLS)).search
+
+
+def _logic(text: str) -> bool:
+    """Whether text may hold a conditional, a comparison or a logical operator."""
+    if any(s in text for s in _LOGIC_SYMBOLS) and _SYMBOL(text) is not None:
+        return True
+    return any(w in text for w in _LOGIC_WORDS) and _KEYWORD(text) is not None
 
 
 def parse(text: str) -> Program | None:
@@ -82,6 +105,8 @@ def chunks(text: str, size: int | None = None, code_size: int | None = None):
     parenthesis, a call or a constant rewrites is always code read after
     the operator. `x += ...` statements are never cut (their name comes
     first in the graph)."""
+    if _logic(text):
+        return
     p = Program(len(text))
     tags, args, starts, ends = p.tag, p.arg, p.start, p.end
     tag, arg, start, end = tags.append, args.append, starts.append, ends.append

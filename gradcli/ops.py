@@ -80,6 +80,10 @@ class Op:
     convention: str = ""         # the derivative gradcli takes at a kink
     variadic: bool = False       # max and min take any number of arguments
     zero_division: str = ""      # what a ZeroDivisionError from the value means, said in errors
+    called: bool = True          # written as a function, name(args); False: only through its syntax
+    # Arguments evaluated whether or not they are chosen: the value if true
+    # and the value if false of a conditional (as numpy.where evaluates both).
+    branches: tuple[int, ...] = ()
     _compiled: dict = field(default_factory=dict, compare=False, repr=False)
     # Every local derivative is 1: the gate hands its gradient on unchanged to
     # each argument, as the tutorials' + gate does. The engine passes the very
@@ -156,12 +160,12 @@ _SIG = "1.0 / (1.0 + exp(-{0})) if {0} >= 0.0 else exp({0}) / (1.0 + exp({0}))"
 
 OPS: dict[str, Op] = {op.name: op for op in (
     # Arithmetic. The symbol is what the table shows in the op column.
-    Op("add", 2, "{0} + {1}", ("1.0", "1.0"), ("1", "1"), symbol="+"),
-    Op("sub", 2, "{0} - {1}", ("1.0", "-1.0"), ("1", "-1"), symbol="-"),
-    Op("mul", 2, "{0} * {1}", ("{1}", "{0}"), symbol="*"),
+    Op("add", 2, "{0} + {1}", ("1.0", "1.0"), ("1", "1"), symbol="+", called=False),
+    Op("sub", 2, "{0} - {1}", ("1.0", "-1.0"), ("1", "-1"), symbol="-", called=False),
+    Op("mul", 2, "{0} * {1}", ("{1}", "{0}"), symbol="*", called=False),
     Op("div", 2, "{0} / {1}", ("1.0 / {1}", "-{0} / ({1} * {1})"), symbol="/",
-       domain="the divisor must not be 0", zero_division="division by zero"),
-    Op("neg", 1, "-{0}", ("-1.0",), ("-1",), symbol="-"),
+       domain="the divisor must not be 0", zero_division="division by zero", called=False),
+    Op("neg", 1, "-{0}", ("-1.0",), ("-1",), symbol="-", called=False),
     # x^0 is 1 everywhere, so its slope is 0 even at x = 0; 0^y is 0 for y > 0, but
     # at 0^0 (= 1) the slope in y is undefined: log(0) raises there.
     Op("pow", 2, "pow({0}, {1})",
@@ -207,13 +211,27 @@ OPS: dict[str, Op] = {op.name: op for op in (
     Op("erf", 1, "erf({0})", ("1.1283791670955126 * exp(-{0} * {0})",), ("2 / sqrt(pi) * exp(-{0}^2)",)),
     Op("max", 1, "", (), symbol="", variadic=True, convention="tied arguments share the gradient evenly"),
     Op("min", 1, "", (), symbol="", variadic=True, convention="tied arguments share the gradient evenly"),
+    # Comparisons and logic give 1 for true and 0 for false; a condition is
+    # true when it is not 0. Their slope is 0 wherever it exists, so no
+    # gradient flows through them; at a comparison's edge its value jumps.
+    *(Op(name, 2, "1.0 if {0} %s {1} else 0.0" % symbol, ("0.0", "0.0"), ("0", "0"), symbol=symbol,
+         kink="{0} == {1}", convention="a comparison passes no gradient", called=False)
+      for name, symbol in (("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="), ("gt", ">"), ("ge", ">="))),
+    Op("and", 2, "(1.0 if {1} != 0.0 else 0.0) if {0} != 0.0 else 0.0", ("0.0", "0.0"), ("0", "0"),
+       symbol="and", called=False),
+    Op("or", 2, "1.0 if {0} != 0.0 else (1.0 if {1} != 0.0 else 0.0)", ("0.0", "0.0"), ("0", "0"),
+       symbol="or", called=False),
+    Op("not", 1, "1.0 if {0} == 0.0 else 0.0", ("0.0",), ("0",), symbol="not", called=False),
+    # c ? a : b and a if c else b; also where(c, a, b), as numpy spells it. The
+    # gradient flows into the chosen value only.
+    Op("where", 3, "{1} if {0} != 0.0 else {2}",
+       ("0.0", "1.0 if {0} != 0.0 else 0.0", "0.0 if {0} != 0.0 else 1.0"), ("0", "[{0} != 0]", "[{0} == 0]"),
+       branches=(1, 2)),
 )}
 
 # Names people write for the ops, including the tutorials' math./Math. prefixes
 # (the parser strips those). The binary operators are reached through syntax.
-FUNCTIONS: dict[str, Op] = {
-    name: op for name, op in OPS.items() if name not in ("add", "sub", "mul", "div", "neg")
-}
+FUNCTIONS: dict[str, Op] = {name: op for name, op in OPS.items() if op.called}
 FUNCTIONS.update(sigmoid=OPS["sig"], ln=OPS["log"])
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "PI": math.pi, "e": math.e, "E": math.e}

@@ -36,13 +36,16 @@ def _span(a: Any, b: Any) -> ast.Span:
     return (_start(a), _end(b))
 
 
+_RECORDS = (ast.Num, ast.Name, ast.Apply)
+
+
 def _start(x: Any) -> int:
     """Where a syntax record or a lark Token starts."""
-    return x.span[0] if isinstance(x, (ast.Num, ast.Name, ast.Apply)) else x.start_pos
+    return x.span[0] if isinstance(x, _RECORDS) else x.start_pos
 
 
 def _end(x: Any) -> int:
-    return x.span[1] if isinstance(x, (ast.Num, ast.Name, ast.Apply)) else x.end_pos
+    return x.span[1] if isinstance(x, _RECORDS) else x.end_pos
 
 
 def _number(tok) -> ast.Num:
@@ -140,11 +143,21 @@ def _unary(op: str | None):
     return method
 
 
+def _conditional(order: tuple[int, int, int]):
+    def method(self, children):
+        values = children[0::2]  # between them: the two words, ? and : or if and else
+        cond, yes, no = (values[k] for k in order)
+        return ast.Apply(syntax.WHERE, (cond, yes, no), _span(values[0], values[2]))
+    return method
+
+
 # One callback per operator alias of the grammar, from the syntax table.
 for _b in syntax.BINARY:
     setattr(_Build, _b.op, _binary(_b.op))
 for _u in syntax.UNARY:
     setattr(_Build, _u.alias, _unary(_u.op))
+for _c in syntax.CONDITIONALS:
+    setattr(_Build, _c.alias, _conditional(_c.order))
 
 
 def _example(op) -> str:
@@ -199,6 +212,7 @@ _OPERAND = {"NUMBER", "NAME", "QNAME"}
 _OPERATOR: set[str] = set()  # terminals of binary operators
 _INFIX: set[str] = set()     # ... that cannot also start an operand (not '-' or '+')
 _SIGNS: set[str] = set()     # terminals of unary operators
+_CHAIN: set[str] = set()     # terminals of comparisons, which do not chain
 
 
 def _describe_terminals(parser) -> None:
@@ -208,7 +222,7 @@ def _describe_terminals(parser) -> None:
         if t.name in _WORDS:
             continue
         pattern = re.compile(t.pattern.to_regexp())
-        matched = [s for s in syntax.symbols() if pattern.fullmatch(s)]
+        matched = [s for s in syntax.symbols() + syntax.keywords() if pattern.fullmatch(s)]
         if not matched:
             continue  # comments and blanks
         _WORDS[t.name] = "'%s'" % min(matched, key=len)
@@ -216,7 +230,10 @@ def _describe_terminals(parser) -> None:
             _OPERAND.add(t.name)
         if unary & set(matched):
             _SIGNS.add(t.name)
-        if binary & set(matched):
+        if {s for b in syntax.BINARY if not b.chains for s in b.symbols} & set(matched):
+            _CHAIN.add(t.name)
+        starts = {c.words[0] for c in syntax.CONDITIONALS}  # '?' and 'if' go on an expression too
+        if (binary | starts) & set(matched):
             _OPERATOR.add(t.name)
             if not unary & set(matched):
                 _INFIX.add(t.name)
@@ -275,6 +292,10 @@ def _syntax_error(e, source: Source) -> ParseError:
             stack = e.interactive_parser.parser_state.value_stack
         except Exception:
             stack = []
+        if stack and isinstance(stack[-1], _RECORDS) and not expected & _OPERATOR:
+            # An expression just ended, and the parser has already reduced it
+            # as far as this token let it: an operator could still go on.
+            expected = set(expected) | _OPERATOR
         if tok.type == "$END":
             pos = len(source.text.rstrip())
             what = "the input ends too early"
@@ -284,7 +305,11 @@ def _syntax_error(e, source: Source) -> ParseError:
             what = "unexpected %s '%s'" % (_WORDS.get(tok.type, "token").split(" ")[-1]
                                             if tok.type in ("NUMBER", "NAME", "QNAME") else "symbol", tok)
         names = [t for t in stack[-2:] if isinstance(t, Token) and t.type == "NAME"]
-        if expected <= {"ASSIGN"} and len(names) == 2 and names[0] in DECLARATIONS:
+        chained = len(stack) >= 2 and isinstance(stack[-2], Token) and stack[-2].type in _CHAIN
+        if tok.type in _CHAIN and chained:  # a < b < c
+            sym = source.text[tok.start_pos:tok.end_pos]
+            hint = "comparisons do not chain; write both, as in a < b and b %s c" % sym
+        elif expected <= {"ASSIGN"} and len(names) == 2 and names[0] in DECLARATIONS:
             hint = "%s declares a name and gives its value, as in %s %s = 1" % (names[0], names[0], names[1])
         elif expected <= {"ASSIGN"}:  # `a b`: read as the start of `var x = ...`
             what, expected = "two names in a row", set()

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Binary:
     op: str                     # the op table's name, and the grammar's alias
-    symbols: tuple[str, ...]    # how it is written: ("^", "**")
+    symbols: tuple[str, ...]    # how it is written: ("^", "**"), ("&&", "and")
     precedence: int             # higher binds tighter
     right: bool = False         # groups to the right: 2^3^2 is 2^(3^2)
+    chains: bool = True         # False: a < b < c is an error, not (a < b) < c
+    logic: bool = False         # a comparison or a logical operator (see fastparse.py)
 
 
 @dataclass(frozen=True)
@@ -30,23 +32,52 @@ class Unary:
     symbol: str
     op: str | None              # the op it applies; None: none (+x is x)
     precedence: int
+    logic: bool = False
 
 
-# Loosest first, as the grammar layers them: sum < product < unary < power.
+@dataclass(frozen=True)
+class Conditional:
+    alias: str                  # the grammar's alias
+    words: tuple[str, str]      # c ? a : b, a if c else b
+    order: tuple[int, int, int] # where the condition, the true and the false value are written
+
+
+# Loosest first, as the grammar layers them: or < and < not < comparisons <
+# sum < product < unary < power. Python's `not` binds looser than a
+# comparison (not a == b is not (a == b)); JavaScript's `!` binds as tightly
+# as a minus sign (!a == b is (!a) == b). Both are kept as their languages
+# have them, since people paste both.
 BINARY: tuple[Binary, ...] = (
-    Binary("add", ("+",), 1),
-    Binary("sub", ("-",), 1),
-    Binary("mul", ("*",), 2),
-    Binary("div", ("/",), 2),
-    Binary("pow", ("^", "**"), 4, right=True),
+    Binary("or", ("||", "or"), 1, logic=True),
+    Binary("and", ("&&", "and"), 2, logic=True),
+    Binary("eq", ("==", "==="), 4, chains=False, logic=True),
+    Binary("ne", ("!=", "!=="), 4, chains=False, logic=True),
+    Binary("lt", ("<",), 4, chains=False, logic=True),
+    Binary("le", ("<=",), 4, chains=False, logic=True),
+    Binary("gt", (">",), 4, chains=False, logic=True),
+    Binary("ge", (">=",), 4, chains=False, logic=True),
+    Binary("add", ("+",), 5),
+    Binary("sub", ("-",), 5),
+    Binary("mul", ("*",), 6),
+    Binary("div", ("/",), 6),
+    Binary("pow", ("^", "**"), 8, right=True),
 )
 # Unary minus binds looser than power, so -x^2 is -(x^2), and a power's
 # exponent may carry a sign (2^-1).
 UNARY: tuple[Unary, ...] = (
-    Unary("neg", "-", "neg", 3),
-    Unary("pos", "+", None, 3),
+    Unary("not", "not", "not", 3, logic=True),
+    Unary("neg", "-", "neg", 7),
+    Unary("pos", "+", None, 7),
+    Unary("bang", "!", "not", 7, logic=True),
 )
 NEGATE = "neg"  # the op of a leading '-': `x = -3` binds x to the number -3
+# The conditional expression, loosest of all, in JavaScript's and Python's
+# spelling: both become the op `where` (condition, value if true, value if false).
+CONDITIONALS: tuple[Conditional, ...] = (
+    Conditional("ternary", ("?", ":"), (0, 1, 2)),
+    Conditional("conditional", ("if", "else"), (1, 0, 2)),
+)
+WHERE = "where"
 
 # `x += e` is `x = x + e`: the compound assignments and the op each applies.
 COMPOUND: dict[str, str] = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
@@ -67,11 +98,21 @@ SEPARATORS = ("\n", ";")
 ASSIGN = r"(?:%s)?=(?!=)" % "|".join(re.escape(s) for s in COMPOUND)
 
 
+def _all_symbols() -> set[str]:
+    found = {s for b in BINARY for s in b.symbols} | {u.symbol for u in UNARY}
+    found |= {w for c in CONDITIONALS for w in c.words}
+    found |= {s + "=" for s in COMPOUND} | {"=", "(", ")", ","} | set(SEPARATORS)
+    return found
+
+
 def symbols() -> list[str]:
     """Every operator and punctuation token, longest first (so '**' before '*')."""
-    found = {s for b in BINARY for s in b.symbols} | {u.symbol for u in UNARY}
-    found |= {s + "=" for s in COMPOUND} | {"=", "(", ")", ","} | set(SEPARATORS)
-    return sorted(found, key=lambda s: (-len(s), s))
+    return sorted((s for s in _all_symbols() if not s.isalpha()), key=lambda s: (-len(s), s))
+
+
+def keywords() -> list[str]:
+    """The words that are operators (and, or, not, if, else), so not names."""
+    return sorted(s for s in _all_symbols() if s.isalpha())
 
 
 def symbol_pattern() -> str:
@@ -83,6 +124,7 @@ def symbol_pattern() -> str:
 
 def summary() -> str:
     """The tokens of the language, for messages: `+ - * / ^ ** ( ) , = ;`."""
-    ops = [s for b in BINARY for s in b.symbols]
+    ops = [s for b in BINARY for s in b.symbols] + [u.symbol for u in UNARY if u.op is not None]
+    ops += [w for c in CONDITIONALS for w in c.words]
     return "names, numbers, %s ( ) , = ; and comments (%s)" % (
         " ".join(dict.fromkeys(ops)), " or ".join(COMMENTS))

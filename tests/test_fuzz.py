@@ -116,11 +116,11 @@ def expression(draw, depth=0):
     record = OPS[op]
     n = record.arity + (draw(st.integers(0, 2)) if record.variadic else 0)
     args = [draw(expression(depth + 1)) for _ in range(n)]
-    if record.symbol and n == 2:
+    if op in FUNCTIONS:
+        return "%s(%s)" % (op, ", ".join(args))
+    if n == 2:
         return "(%s %s %s)" % (args[0], record.symbol, args[1])
-    if op == "neg":
-        return "(-%s)" % args[0]
-    return "%s(%s)" % (op, ", ".join(args))
+    return "(%s %s)" % (record.symbol, args[0])
 
 
 @fuzz

@@ -24,7 +24,7 @@ def source_of(name: str, n: int) -> str:
     if name in FUNCTIONS:
         return "%s(%s)" % (name, ", ".join(args))
     if n == 1:
-        return "%s%s" % (op.symbol, args[0])
+        return "%s %s" % (op.symbol, args[0])
     assert op.symbol and n == 2, "no way to write op %s: give it a name or a symbol" % name
     return "%s %s %s" % (args[0], op.symbol, args[1])
 
@@ -148,6 +148,13 @@ def test_sig_and_softplus_stay_finite_far_out():
     ("max(x, 2, 2)", 2.0, 1 / 3, "max(x, 2, 2)", "share the gradient evenly"),
     ("min(x, x, 5)", 1.0, 1.0, "min(x, x, 5)", "share the gradient evenly"),
     ("Math.max(x, 0)", 0.0, 0.5, "Math.max(x, 0)", "share the gradient evenly"),
+    # A comparison's value jumps at its edge; no gradient flows through it.
+    ("x > 2 ? x : 0", 2.0, 0.0, "x > 2", "a comparison passes no gradient"),
+    ("x if x >= 2 else 0", 2.0, 1.0, "x >= 2", "a comparison passes no gradient"),
+    ("x < 2", 2.0, 0.0, "x < 2", "a comparison passes no gradient"),
+    ("x <= 2", 2.0, 0.0, "x <= 2", "a comparison passes no gradient"),
+    ("3 * (x === 2)", 2.0, 0.0, "(x === 2)", "a comparison passes no gradient"),
+    ("x != 2 ? 1 : x", 2.0, 1.0, "x != 2", "a comparison passes no gradient"),
 ])
 def test_kink_conventions_and_their_note(text, x, grad, node, convention):
     r = gradcli.grad(text, x=x)
@@ -172,7 +179,7 @@ def test_no_note_away_from_kinks_or_at_a_kink_of_a_constant():
 
 
 def test_every_op_with_a_convention_is_covered_here():
-    covered = {"relu", "abs", "max", "min"}
+    covered = {"relu", "abs", "max", "min", "eq", "ne", "lt", "le", "gt", "ge"}
     assert {name for name, op in OPS.items() if op.convention} <= covered
 
 

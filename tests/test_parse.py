@@ -264,11 +264,11 @@ def where(rendered):
     # characters gradcli does not know
     ("x @ 2", 1, 3, "    ^", "unexpected character '@'", ""),
     ("'x'", 1, 1, "  ^", "unexpected character", "gradcli has no strings"),
-    ("x < 2", 1, 3, "    ^", "unexpected character '<'", "no comparisons"),
+    ("a < b < c", 1, 7, "        ^", "unexpected symbol '<'", "comparisons do not chain"),
     # a declaration without a value
     ("let x", 1, 6, "       ^", "the input ends too early; expected '='", ""),
     ("3 = x", 1, 3, "    ^", "unexpected symbol '='; expected an operator or the end of the statement", ""),
-    ("x == 2", 1, 4, "     ^", "unexpected symbol '='", "no comparisons"),
+    ("x == 2 != y", 1, 8, "         ^^", "unexpected symbol '!='", "comparisons do not chain"),
     ("a b = 3", 1, 3, "    ^", "unexpected name 'b' after 'a'", "put an operator between the two names"),
     ("max(x y)", 1, 7, "        ^", "unexpected name 'y'; expected an operator, ')' or ','", "multiplication"),
 ])

@@ -46,7 +46,29 @@ SYMPY = {
     "softplus": lambda a: sp.log(1 + sp.exp(a)),
     "max": lambda *a: sp.Max(*a),
     "min": lambda *a: sp.Min(*a),
+    # Comparisons and logic: 1 or 0; a condition is true when it is not 0.
+    "eq": lambda a, b: _truth(_rel(sp.Eq, a, b)),
+    "ne": lambda a, b: _truth(_rel(sp.Ne, a, b)),
+    "lt": lambda a, b: _truth(_rel(sp.Lt, a, b)),
+    "le": lambda a, b: _truth(_rel(sp.Le, a, b)),
+    "gt": lambda a, b: _truth(_rel(sp.Gt, a, b)),
+    "ge": lambda a, b: _truth(_rel(sp.Ge, a, b)),
+    "and": lambda a, b: _truth(sp.And(_rel(sp.Ne, a, 0), _rel(sp.Ne, b, 0))),
+    "or": lambda a, b: _truth(sp.Or(_rel(sp.Ne, a, 0), _rel(sp.Ne, b, 0))),
+    "not": lambda a: _truth(_rel(sp.Eq, a, 0)),
+    "where": lambda c, a, b: sp.Piecewise((a, _rel(sp.Ne, c, 0)), (b, True)),
 }
+
+def _rel(relation, a, b):
+    """A comparison sympy decides only for numbers: left to itself, it decides
+    Ne(asin(...), 0) by the expression's shape, not by its value."""
+    a, b = sp.sympify(a), sp.sympify(b)
+    return relation(a, b) if a.is_number and b.is_number else relation(a, b, evaluate=False)
+
+
+def _truth(condition):
+    return sp.Piecewise((1, condition), (0, True))
+
 
 # Small exact constants, so sympy sees the same numbers gradcli does.
 CONSTANTS = ("1", "2", "3", "0.5", "1.5", "0.25")
@@ -101,7 +123,7 @@ def to_text(tree) -> str:
         if name in FUNCTIONS:
             return "%s(%s)" % (name, ", ".join(args))
         if len(args) == 1:
-            return "(%s%s)" % (OPS[name].symbol, args[0])
+            return "(%s %s)" % (OPS[name].symbol, args[0])
         return "(%s %s %s)" % (args[0], OPS[name].symbol, args[1])
     return fold(tree, lambda tag, value: value, apply)
 
@@ -158,6 +180,13 @@ def smooth_result(text, point):
         assume(False)
     r = results[0]
     assume(not r.notes)
+    # A condition that is exactly 0 sits on the edge between its two values
+    # (where(x, ...) at x = 0, not x at 0): a jump no stencil can straddle.
+    g = r.graph
+    for i, op in enumerate(g.op):
+        if op is not None and (op.branches or op.name in ("and", "or", "not")):
+            conditions = g.args[i][:1] if op.branches else g.args[i]
+            assume(all(r.values[a] != 0.0 for a in conditions))
     return r
 
 
