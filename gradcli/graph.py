@@ -14,7 +14,7 @@ import sys
 from array import array
 from typing import TYPE_CHECKING
 
-from .errors import ProgramError, Source
+from .errors import Phrase, ProgramError, Source
 from .flat import NAME, NUM, Program, without_gc
 from .ops import BARE_CONSTANTS, OPS, Op
 
@@ -296,7 +296,7 @@ class Builder:
             g.outputs.append((self.last, self.lookup(self.last)))
         if not g.outputs:
             raise ProgramError("the program has nothing to compute", source=g.source,
-                               hint="give an expression, as in: gradcli \"x*y\" x=2 y=3")
+                               hint=Phrase("give an expression, as in: {expression=x*y}"))
         self.bind_command_line()
         self.check_bound()
         return g
@@ -422,7 +422,7 @@ class Builder:
                 continue
             if name in self.computed:
                 raise ProgramError(
-                    "%s is computed by the program, so it cannot be bound on the command line" % name,
+                    Phrase("%s is computed by the program, so it cannot be bound {bindings}", name),
                     span=self.computed[name], source=g.source,
                     hint="bind the inputs it is computed from instead")
             # Bound but unused: it still gets a gradient (0).
@@ -438,8 +438,8 @@ class Builder:
             raise ProgramError(
                 "no value for %s %s" % ("input" if len(unbound) == 1 else "inputs", ", ".join(unbound)),
                 span=first, source=g.source,
-                hint="bind %s on the command line (%s) or in the program (%s = 1)"
-                     % ("it" if len(unbound) == 1 else "them", example, unbound[0]))
+                hint=Phrase("bind %s {bind=%s} or in the program (%s = 1)",
+                            "it" if len(unbound) == 1 else "them", example, unbound[0]))
         for n in [n for n, i in g.inputs.items() if g.value[i] is None]:
             del g.inputs[n]  # unbound and unused: not an input of any output
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from . import ast
 from .engine import evaluate as run
-from .errors import MathError, ProgramError, Source
+from .errors import MathError, Phrase, ProgramError, Source
 from .graph import OP, Builder, names_used, split_backward
 from .ops import OPS
 from .parse import parse
@@ -137,8 +137,8 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
     g.backward = backward
     results = run(g)
     if len(results) > 1:
-        raise ProgramError("--verify needs a forward pass with one output, and this one has %d"
-                           % len(results), source=source, span=None,
+        raise ProgramError(Phrase("{verify} needs a forward pass with one output, and this one has %d",
+                                  len(results)), source=source, span=None,
                            hint="keep one bare expression (or none: then the last assigned name is the output)")
     r = results[0]
     values, grads = r.values, r.grads
