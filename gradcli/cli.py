@@ -19,6 +19,7 @@ from . import __version__
 from .console import FLAGS
 from .errors import GradcliError, InputError, Source
 from .formats import FORMATS
+from .modes import HANDLERS, Options
 
 EPILOG = """\b
 Examples:
@@ -337,7 +338,6 @@ def main(ctx: click.Context, **params: Any) -> None:
     from -f FILE or standard input; with neither, on a terminal, gradcli opens
     an interactive session.
     """
-    from .modes import HANDLERS, Options
     mode = choose_mode(ctx, params)
     try:
         source, bindings = gather(params["words"], params["files"], interactive=mode.name == "session")

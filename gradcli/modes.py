@@ -77,8 +77,8 @@ class Options:
         return None if self.show_all else 60
 
 
-class Mode(Generic[R]):
-    """Compute a result, then show it: text for programs (`text`), or else
+class Handler(Generic[R]):
+    """One mode: compute a result, then show it: text for programs (`text`), or else
     blocks of rich renderables for people (`blocks`, also what --svg saves)."""
 
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> R:
@@ -97,14 +97,15 @@ class Mode(Generic[R]):
         """Compute, save the picture, show; the exit code. Raises GradcliError."""
         assert source is not None
         result = self.compute(source, bindings, opts)
-        if opts.svg:
-            save_svg(self.blocks(result, opts), opts.svg)
         write = self.text(result, opts)
+        blocks = self.blocks(result, opts) if write is None or opts.svg else []
+        if opts.svg:
+            save_svg(blocks, opts.svg)
         if write is not None:
             write(sys.stdout)
         else:
             out = console(opts.no_color)
-            for k, block in enumerate(self.blocks(result, opts)):
+            for k, block in enumerate(blocks):
                 if k:
                     out.print()
                 for part in block:
@@ -132,7 +133,7 @@ def evaluate(source: Source, bindings: dict[str, float], opts: Options) -> "list
     return results
 
 
-class Evaluated(Mode["list[Result]"]):
+class Evaluated(Handler["list[Result]"]):
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "list[Result]":
         return evaluate(source, bindings, opts)
 
@@ -180,7 +181,7 @@ class Explain(Evaluated):
         return blocks
 
 
-class Emit(Mode["Graph"]):
+class Emit(Handler["Graph"]):
     """The forward and backward pass as Python or JavaScript."""
 
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "Graph":
@@ -194,7 +195,7 @@ class Emit(Mode["Graph"]):
         return lambda out: out.write(code)
 
 
-class Verify(Mode["VerifyReport"]):
+class Verify(Handler["VerifyReport"]):
     """The program's hand-written backward pass, checked line by line."""
 
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "VerifyReport":
@@ -216,7 +217,7 @@ class Verify(Mode["VerifyReport"]):
         return 0 if report.ok else 1
 
 
-class Check(Mode["list[CheckReport]"]):
+class Check(Handler["list[CheckReport]"]):
     """Each gradient against central differences."""
 
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "list[CheckReport]":
@@ -255,7 +256,7 @@ class Tree(Evaluated):
         return [[tree(r, opts.precision) for r in results]]  # one block: no blank lines between
 
 
-class Steps(Mode[Any]):
+class Steps(Handler[Any]):
     """Gradient ascent, printed as it runs: stepcli.py."""
 
     def run(self, source: Source | None, bindings: dict[str, float], opts: Options) -> int:
@@ -267,7 +268,7 @@ class Steps(Mode[Any]):
                          output=opts.output, plot=opts.plot)
 
 
-class Session(Mode[Any]):
+class Session(Handler[Any]):
     """The interactive session: repl.py. The program, if any, runs first."""
 
     def run(self, source: Source | None, bindings: dict[str, float], opts: Options) -> int:
@@ -275,7 +276,7 @@ class Session(Mode[Any]):
         return session(source, bindings, no_color=opts.no_color, precision=opts.precision)
 
 
-HANDLERS: dict[str, Mode[Any]] = {
+HANDLERS: dict[str, Handler[Any]] = {
     "table": Table(), "explain": Explain(), "emit": Emit(), "verify": Verify(), "check": Check(),
     "dot": Dot(), "tree": Tree(), "steps": Steps(), "session": Session(),
 }
