@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .engine import forward
-from .errors import MathError
+from .errors import MathError, Phrase, Words, fill, say
 from .render import DEFAULT_PRECISION, _j, number
 
 if TYPE_CHECKING:
@@ -142,8 +142,8 @@ def check(results: list["Result"], h: float = DEFAULT_H) -> list[CheckReport]:
             elif rel > ACCEPTABLE and left is not None and right is not None and _has_kink_op(g, x, r.output) \
                     and not math.isclose(left, right, rel_tol=1e-3, abs_tol=1e-9):
                 item.verdict = "kink"
-                item.kink = "a kink lies within h of %s = %s (the one-sided slopes differ); " \
-                            "choose a smaller --h or move away from it" % (name, number(v))
+                item.kink = Phrase("a kink lies within h of %s = %s (the one-sided slopes differ); "
+                                   "choose a smaller {h} or move away from it", name, number(v))
             elif method != "central" and rel > ACCEPTABLE:
                 item.verdict = "unreliable"  # a one-sided difference is only accurate to O(h)
             report.inputs.append(item)
@@ -156,7 +156,8 @@ _STYLE = {"good": "green", "acceptable": "green", "suspicious": "yellow", "wrong
           "kink": "yellow", "undefined": "yellow", "unreliable": "yellow"}
 
 
-def check_table(report: CheckReport, precision: int = DEFAULT_PRECISION) -> "Group":
+def check_table(report: CheckReport, precision: int = DEFAULT_PRECISION, words: Words | None = None) -> "Group":
+    """The check as a table and notes; `words` name parameters (see errors.Phrase)."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -172,7 +173,7 @@ def check_table(report: CheckReport, precision: int = DEFAULT_PRECISION) -> "Gro
                   number(c.numerical, precision), rel, Text(c.verdict, style=_STYLE[c.verdict]))
         if c.kink:
             notes.append(Text("  %s: %s. One-sided slopes: left %s, right %s; the analytic gradient %s "
-                              "follows the convention" % (c.name, c.kink, number(c.left, precision),
+                              "follows the convention" % (c.name, say(c.kink, words), number(c.left, precision),
                                                           number(c.right, precision),
                                                           number(c.analytic, precision)), style="yellow"))
         if c.method in ("forward", "backward"):
@@ -180,7 +181,7 @@ def check_table(report: CheckReport, precision: int = DEFAULT_PRECISION) -> "Gro
                               % (c.name, "left" if c.method == "forward" else "right", c.method),
                               style="yellow"))
         if c.method == "none":
-            notes.append(Text("  %s: f is undefined at %s ± h; try another --h" % (c.name, c.name),
+            notes.append(Text(fill("  %s: f is undefined at %s ± h; try another {h}", words) % (c.name, c.name),
                               style="yellow"))
     head = Text.assemble(("gradient check of ", "bold"), (report.output, "bold green"),
                          " = %s: central differences (f(x+h) - f(x-h)) / 2h with h = %g"
@@ -193,12 +194,12 @@ def check_table(report: CheckReport, precision: int = DEFAULT_PRECISION) -> "Gro
     return Group(head, t, *notes, scale, verdict_line)
 
 
-def to_json(report: CheckReport) -> dict:
+def to_json(report: CheckReport, words: Words | None = None) -> dict:
     return {
         "check": report.output, "value": _j(report.value), "h": report.h, "ok": report.ok,
         "inputs": {c.name: {"value": _j(c.value), "analytic": _j(c.analytic), "numerical": _j(c.numerical),
                             "relative_error": _j(c.relative_error), "verdict": c.verdict, "method": c.method,
                             "left": _j(c.left), "right": _j(c.right),
-                            **({"kink": c.kink} if c.kink else {})}
+                            **({"kink": say(c.kink, words)} if c.kink else {})}
                    for c in report.inputs},
     }

@@ -1,20 +1,25 @@
-"""The command line: read the program and bindings, run, print, exit.
+"""The command line: read the options, the program and the bindings; choose
+the mode (MODES says which options go with which); run it; exit.
 
-Library errors become messages on stderr here and nowhere else.
+Library errors become messages on stderr here, in the command line's words
+(console.FLAGS); the modes themselves are in modes.py, stepcli.py and repl.py.
 """
 from __future__ import annotations
 
 import os
 import re
 import sys
+from dataclasses import dataclass
+from typing import Any
 
 import click
-
-import gradcli
+from click.core import ParameterSource
 
 from . import __version__
+from .console import FLAGS
 from .errors import GradcliError, InputError, Source
 from .formats import FORMATS
+from .modes import HANDLERS, Options
 
 EPILOG = """\b
 Examples:
@@ -122,7 +127,8 @@ def gather(words: tuple[str, ...], files: tuple[str, ...],
     else:
         text = read_stdin() if sys.stdin is not None and not sys.stdin.isatty() else ""
         if not text.strip():
-            raise InputError("no program given (standard input is empty)" if sys.stdin else "no program given",
+            piped = sys.stdin is not None and not sys.stdin.isatty()
+            raise InputError("no program given (standard input is empty)" if piped else "no program given",
                              hint=USAGE_HINT)
         source = Source(text, "<stdin>")
     bindings: dict[str, float] = {}
@@ -163,6 +169,125 @@ class SectionedCommand(click.Command):
                     formatter.write_dl(rows)
 
 
+# --- Which options go with which mode -------------------------------------------
+#
+# A mode is chosen by its flags; with none, it is the table (or a session,
+# when there is no program and a person at the keyboard). A mode takes the
+# options in its row and those in EVERYWHERE; json, csv, tsv and markdown
+# stand for --format (and --json). This table is the only place that says
+# which options go with which mode, and choose_mode the only place that checks.
+
+EVERYWHERE = ("words", "files", "precision", "no_color")
+STEPPING = ("steps", "descend", "freeze", "every", "tol", "plot")
+FORMATTED = ("json", "csv", "tsv", "markdown")
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str                 # its handler in modes.HANDLERS
+    flags: tuple[str, ...]    # the options that choose it
+    options: tuple[str, ...]  # the options that go with it
+    does: str = ""            # what it does, for the message that refuses an option
+    hint: str = ""            # how to use it, for the message about an option that needs it
+
+    def takes(self, name: str) -> bool:
+        return name in EVERYWHERE or name in self.flags or name in self.options
+
+
+MODES = (
+    #    name       chosen by              goes with
+    Mode("table",   (),                    ("svg", "output", "show_all", "no_nodes") + FORMATTED),
+    Mode("steps",   ("step",),             STEPPING + ("output", "no_nodes", "json"),
+         does="prints its own steps and summary", hint="give a step size, as in --step 0.01 --steps 100"),
+    Mode("explain", ("explain", "paths"),  ("svg", "output", "show_all"),
+         does="writes the backward pass out for people"),
+    Mode("emit",    ("emit",),             (), does="writes code"),
+    Mode("verify",  ("verify",),           ("svg", "json"), does="checks the program's hand-written backward pass"),
+    Mode("check",   ("check",),            ("svg", "output", "h", "json"),
+         does="checks the gradients against central differences"),
+    Mode("dot",     ("dot",),              ("output",), does="writes Graphviz text (dot -Tsvg draws it)"),
+    Mode("tree",    ("tree",),             ("svg", "output"), does="draws the graph as a tree"),
+    Mode("session", ("interactive",),      (), does="opens a session"),
+)
+TABLE, SESSION = MODES[0], MODES[-1]
+
+# Options that go with the same mode but not with each other.
+APART = (("plot", "json", "--plot draws for people and --json writes for programs; choose one"),)
+
+
+def choose_mode(ctx: click.Context, params: dict[str, Any]) -> Mode:
+    """The mode the options ask for, or a UsageError that names the options
+    that do not go together and what each goes with."""
+    given = _given(ctx, params)
+    chosen = [m for m in MODES if any(f in given for f in m.flags)]
+    if len(chosen) > 1:
+        shown = ["/".join(given[f] for f in m.flags if f in given) for m in chosen]
+        raise click.UsageError("%s %s not combine with %s; choose one of %s"
+                               % (shown[0], "do" if "/" in shown[0] else "does", ", ".join(shown[1:]),
+                                  ", ".join(shown)))
+    if chosen:
+        mode = chosen[0]
+    elif all(n in EVERYWHERE for n in given) and wants_session(params["words"], params["files"]):
+        mode = SESSION
+    else:
+        mode = TABLE
+    stray = [n for n in given if not mode.takes(n)]
+    if stray:
+        raise click.UsageError(_stray(ctx, mode, stray, given))
+    for a, b, why in APART:
+        if a in given and b in given:
+            raise click.UsageError(why)
+    return mode
+
+
+def _given(ctx: click.Context, params: dict[str, Any]) -> dict[str, str]:
+    """The options given, in --help's order: name -> as the user knows it.
+    A --format other than the table counts as its name (json, csv, ...)."""
+    fmt = "json" if params["as_json"] else params["fmt"]
+    given = {}
+    for p in ctx.command.params:
+        if p.name == "fmt":
+            if fmt != "table":
+                given[fmt] = "--json" if params["as_json"] else "--format " + fmt
+        elif p.name and p.name != "as_json" and ctx.get_parameter_source(p.name) in (
+                ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT, ParameterSource.PROMPT):
+            given[p.name] = _flag(p)
+    return given
+
+
+def _flag(p: click.Parameter) -> str:
+    return max(p.opts, key=len)
+
+
+def _stray(ctx: click.Context, mode: Mode, stray: list[str], given: dict[str, str]) -> str:
+    """The message for options the mode does not take, with what they go with."""
+    flags = {p.name: _flag(p) for p in ctx.command.params if p.name}
+
+    def modes(ms: list[Mode], last: str) -> str:
+        names = ["the table" if not m.flags else "/".join(flags[f] for f in m.flags) for m in ms]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + last + names[-1]
+
+    groups: dict[tuple[str, ...], list[str]] = {}  # the modes an option goes with -> the options
+    for name in stray:
+        groups.setdefault(tuple(m.name for m in MODES if m.takes(name)), []).append(name)
+    clauses = []
+    for names, options in groups.items():
+        ms = [m for m in MODES if m.name in names]
+        shown = ", ".join(given[n] for n in options)
+        if mode is TABLE:  # options of a mode that no flag chose
+            clauses.append("%s only make%s sense with %s" % (shown, "s" if len(options) == 1 else "",
+                                                            modes(ms, " or "))
+                           + "".join("; " + m.hint for m in ms if m.hint))
+        else:
+            clauses.append("%s go%s with %s" % (shown, "es" if len(options) == 1 else "", modes(ms, " and ")))
+    if mode is TABLE:
+        return "; ".join(clauses)
+    shown = ", ".join(given[n] for n in stray)
+    return "%s %s not combine with %s, which %s; %s" % (
+        shown, "does" if len(stray) == 1 else "do", "/".join(given[f] for f in mode.flags if f in given),
+        mode.does, "; ".join(clauses))
+
+
 @click.command(cls=SectionedCommand, context_settings={"help_option_names": ["-h", "--help"]},
                epilog=EPILOG)
 @click.argument("words", nargs=-1, metavar="[EXPR] [NAME=VALUE]...")
@@ -176,7 +301,8 @@ class SectionedCommand(click.Command):
 @click.option("--json", "as_json", is_flag=True,
               help="Same as --format json: one JSON object per output, one per line, full precision.")
 @click.option("--svg", metavar="FILE", type=click.Path(dir_okay=False),
-              help="Also save the table as an SVG picture in FILE.")
+              help="Also save what is shown as an SVG picture in FILE: the table, or the output of "
+                   "--explain, --paths, --verify, --check or --tree.")
 @click.option("--precision", type=click.IntRange(1, 17), default=4, show_default=True, metavar="N",
               help="Significant digits shown in the table and Markdown.")
 @click.option("--all", "show_all", is_flag=True, help="Show every node, however large the graph.")
@@ -203,9 +329,8 @@ class SectionedCommand(click.Command):
 @click.option("--dot", is_flag=True, help="Print the graph in Graphviz DOT, wires labelled value/gradient.")
 @click.option("--tree", is_flag=True, help="Show the graph as a tree rooted at the output.")
 @click.version_option(__version__, "-V", "--version", prog_name="gradcli")
-def main(words, files, interactive, fmt, as_json, svg, precision, show_all, no_nodes, no_color,
-         step, steps, descend, freeze, every, tol, output, plot,
-         explain, paths, emit, verify, check, h, dot, tree):
+@click.pass_context
+def main(ctx: click.Context, **params: Any) -> None:
     """Compute an expression's value and its gradients by backpropagation.
 
     EXPR is an expression or a small program (statements separated by ';' or
@@ -213,140 +338,14 @@ def main(words, files, interactive, fmt, as_json, svg, precision, show_all, no_n
     from -f FILE or standard input; with neither, on a terminal, gradcli opens
     an interactive session.
     """
-    mode = _insight_mode(emit, verify, check, dot, tree, explain or paths, as_json)
-    interactive = interactive or wants_session(words, files)
+    mode = choose_mode(ctx, params)
     try:
-        source, bindings = gather(words, files, interactive)
-        if interactive:
-            from .repl import session
-            sys.exit(session(source, bindings, no_color=no_color, precision=precision))
-        assert source is not None
-        stepping = dict(step=step, steps=steps, descend=descend, freeze=freeze, every=every,
-                        tol=tol, plot=plot)
-        if any(v not in (None, False) for v in stepping.values()):
-            others = [flag for flag, on in (("--explain", explain), ("--paths", paths), ("--" + mode, mode),
-                                            ("--svg", svg), ("--format " + fmt, fmt != "table")) if on]
-            if others:
-                raise click.UsageError("--step prints its own steps and summary; it does not combine "
-                                       "with %s" % ", ".join(others))
-            from .stepcli import run_steps
-            sys.exit(run_steps(source, source.name, bindings, as_json=as_json, precision=precision,
-                               no_nodes=no_nodes, no_color=no_color, show_all=show_all, output=output,
-                               **stepping))
-        if mode == "verify":
-            from .verify import verify as check_backward
-            results = check_backward(source, bindings, precision=precision)
-        else:
-            results = gradcli.evaluate(source, bindings)
-            if output is not None:
-                results = pick_output(results, output)
-        if svg:
-            save_svg(results, svg, precision, None if show_all else 60)
+        source, bindings = gather(params["words"], params["files"], interactive=mode.name == "session")
+        code = HANDLERS[mode.name].run(source, bindings, Options(**params))
     except GradcliError as e:
-        click.echo(e.render(), err=True)
+        click.echo(e.render(FLAGS), err=True)
         sys.exit(e.exit_code)
-    if mode:
-        sys.exit(_insight(mode, results, as_json, precision, no_color, emit, h))
-    show(results, "json" if as_json else fmt, precision, show_all, no_nodes, no_color, explain, paths)
-
-
-def pick_output(results: list, name: str) -> list:
-    """--output NAME: the one result of that output (by its label or its name)."""
-    from .steps import output_node
-    _, node = output_node(results[0].graph, name)
-    return [r for r in results if r.output == node]
-
-
-def show(results: list, fmt: str, precision: int, show_all: bool, no_nodes: bool,
-         no_color: bool, explain: bool = False, paths: bool = False) -> None:
-    out = sys.stdout
-    if fmt == "json":
-        from .render import write_json
-        for r in results:
-            write_json(r, out, nodes=not no_nodes)
-    elif fmt in ("csv", "tsv"):
-        from .formats import delimited
-        out.write(delimited(results, "," if fmt == "csv" else "\t"))
-    elif fmt == "markdown":
-        from .formats import markdown
-        out.write(markdown(results, precision))
-    else:
-        from .render import table
-        console = _console(no_color)
-        for k, r in enumerate(results):
-            if k:
-                console.print()
-            console.print(table(r, precision, None if show_all else 60))
-            if explain:
-                from .explain import explanation
-                console.print(explanation(r, precision))
-            if paths:
-                from .explain import path_listing
-                console.print(path_listing(r, precision, forward=not explain))
-
-
-def _insight_mode(emit, verify, check, dot, tree, explaining, as_json) -> str:
-    """Which of --emit/--verify/--check/--dot/--tree was asked for ("" for the table)."""
-    modes = [m for m, on in (("emit", emit), ("verify", verify), ("check", check), ("dot", dot),
-                             ("tree", tree)) if on]
-    if len(modes) > 1:
-        raise click.UsageError("choose one of %s" % ", ".join("--" + m for m in modes))
-    mode = modes[0] if modes else ""
-    if mode and explaining:
-        raise click.UsageError("--explain and --paths go with the table, not with --%s" % mode)
-    if as_json and (mode in ("emit", "dot", "tree") or explaining):
-        raise click.UsageError("--json goes with the table, --check and --verify")
-    return mode
-
-
-def _insight(mode, results, as_json, precision, no_color, target, step) -> int:
-    """Run --emit/--verify/--check/--dot/--tree; the exit code."""
-    if mode == "emit":
-        from .emit import emit
-        sys.stdout.write(emit(results[0].graph, target))
-        return 0
-    if mode == "dot":
-        from .draw import dot
-        sys.stdout.write(dot(results, precision))
-        return 0
-    console = _console(no_color)
-    if mode == "tree":
-        from .draw import tree
-        for r in results:
-            console.print(tree(r, precision))
-        return 0
-    if mode == "verify":
-        from .verify import to_json, verify_view
-        reports = [results]
-    else:
-        from .check import check, check_table as verify_view, to_json  # type: ignore[assignment]
-        reports = check(results, step)
-    for k, report in enumerate(reports):
-        if as_json:
-            from .render import json_line
-            sys.stdout.write(json_line(to_json(report)) + "\n")
-        else:
-            if k:
-                console.print()
-            console.print(verify_view(report, precision))
-    return 0 if all(r.ok for r in reports) else 1
-
-
-def save_svg(results: list, path: str, precision: int, max_rows: int | None) -> None:
-    from .formats import save_svg as save
-    try:
-        save(results, path, precision, max_rows)
-    except OSError as e:
-        raise InputError("cannot write %s: %s" % (path, e.strerror or e),
-                         hint="check that the folder exists and can be written") from None
-
-
-def _console(no_color: bool):
-    from rich.console import Console
-    if sys.stdout.isatty():
-        return Console(no_color=no_color or None, highlight=False)
-    # Piped: plain text, never wrapped.
-    return Console(no_color=True, color_system=None, width=10_000, highlight=False)
+    sys.exit(code)
 
 
 def run() -> None:

@@ -12,7 +12,7 @@ import math
 from itertools import islice
 from dataclasses import dataclass, field
 
-from .errors import MathError
+from .errors import MathError, Phrase
 from .flat import without_gc
 from .graph import CONST, INPUT, OP, Graph
 
@@ -250,8 +250,9 @@ def _notes(g: Graph, values: list, grads: list, kinks: list[int]) -> list[str]:
                             op.convention))
     if g.backward:
         first = g.source.line_col(g.backward.nstart[0])[0]
-        notes.append("line %d on is a hand-written backward pass (%d statement%s), not part of the output; "
-                     "--verify checks it" % (first, len(g.backward), "" if len(g.backward) == 1 else "s"))
+        notes.append(Phrase("line %d on is a hand-written backward pass (%d statement%s), not part of "
+                            "the output; {verify} checks it",
+                            first, len(g.backward), "" if len(g.backward) == 1 else "s"))
     for name, i in g.inputs.items():
         d = grads[i]
         if d is not None and not math.isfinite(d):

@@ -5,8 +5,9 @@ stderr and an exit code.
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
-from typing import Iterable
+from typing import Iterable, Mapping
 
 
 class Source:
@@ -93,6 +94,90 @@ class Source:
         return "  %s%s%s\n  %s%s" % (prefix, shown, suffix, pad, "^" * min(width, 120))
 
 
+# --- Messages that name a parameter ------------------------------------------
+#
+# The library speaks of its parameters in its own terms (`step`, `tol=1e-9`);
+# the command line calls the same things --step and --tol 1e-9, the session
+# :step. A message that names a parameter is a Phrase: its template marks the
+# name as {step} and a setting as {tol=1e-9}, the library's own Words fill it
+# in, and each layer above tells it again in its words (say(text, words)).
+# The words of the command line are in console.py, the session's in repl.py.
+
+Words = Mapping[str, str]
+
+# Each key names a parameter ({step}); a key ending in "=" is a format for a
+# setting ({step=0.01}). The library's: its functions' keyword arguments.
+LIBRARY_WORDS: Words = {
+    "step": "step", "step=": "step={}",
+    "every": "every",
+    "tol": "tol", "tol=": "tol={}",
+    "h": "h",
+    "all": "max_rows=None",
+    "verify": "verify()",
+    "bindings": "as an input",
+    "bind=": "in the call ({})",
+    "expression=": "{}",
+}
+
+_PLACE = re.compile(r"\{(\w+)(?:=([^{}]*))?\}")
+
+
+def fill(template: str, words: Words | None = None) -> str:
+    """The template with each {name} and {name=value} in `words` (by default,
+    or where `words` has no entry, the library's)."""
+    def one(m: "re.Match[str]") -> str:
+        key = m.group(1) if m.group(2) is None else m.group(1) + "="
+        entry = (words or {}).get(key) or LIBRARY_WORDS.get(key)
+        if entry is None:
+            return m.group(0)
+        return entry if m.group(2) is None else entry.format(m.group(2))
+    return _PLACE.sub(one, template)
+
+
+# Braces in the values %-formatted into a Phrase (a program's names and
+# numbers) are hidden while its placeholders are filled.
+_HIDE = str.maketrans("{}", "\ufdd0\ufdd1")
+_SHOW = str.maketrans("\ufdd0\ufdd1", "{}")
+
+
+class Phrase(str):
+    """Text that names parameters. As a str it reads in the library's words;
+    `say` tells it in another layer's. `args` are %-formatted into the
+    template first; braces in them are never read as placeholders.
+
+    >>> p = Phrase("a smaller {step} (now %s) may help", "1000")
+    >>> p
+    'a smaller step (now 1000) may help'
+    >>> p.say({"step": "--step"})
+    'a smaller --step (now 1000) may help'
+    >>> Phrase("as in {tol=1e-9}").say({"tol=": "--tol {}"})
+    'as in --tol 1e-9'
+    """
+
+    template: str
+    args: tuple[object, ...]
+
+    def __new__(cls, template: str, *args: object) -> "Phrase":
+        self = super().__new__(cls, _tell(template, args, None))
+        self.template, self.args = template, args
+        return self
+
+    def say(self, words: Words | None = None) -> str:
+        return _tell(self.template, self.args, words)
+
+
+def _tell(template: str, args: tuple[object, ...], words: Words | None) -> str:
+    if not args:
+        return fill(template, words)
+    hidden = tuple(a.translate(_HIDE) if isinstance(a, str) else a for a in args)
+    return fill(template % hidden, words).translate(_SHOW)
+
+
+def say(text: str, words: Words | None = None) -> str:
+    """`text` in a layer's words: a Phrase is told again, other text is as it is."""
+    return text.say(words) if isinstance(text, Phrase) else text
+
+
 class GradcliError(Exception):
     """Something the user can fix. `exit_code` is 2 for what was written wrong,
     1 for math that failed while evaluating."""
@@ -124,23 +209,24 @@ class GradcliError(Exception):
             return None
         return self.source.where(self.span[0])[0]
 
-    def render(self) -> str:
-        """The full text for stderr: what, where (with a caret), how to fix."""
+    def render(self, words: Words | None = None) -> str:
+        """The full text for stderr: what, where (with a caret), how to fix;
+        parameters named in `words` (see Phrase)."""
         where = ""
         if self.position:
             line, col = self.position
             where = " at %s line %d, column %d" % (self.file, line, col)
-        parts = ["gradcli: %s%s: %s" % (self.kind, where, self.message)]
+        parts = ["gradcli: %s%s: %s" % (self.kind, where, say(self.message, words))]
         if self.span is not None and self.source is not None:
             parts.append(self.source.snippet(*self.span))
         if self.hint:
-            parts.append("hint: " + self.hint)
+            parts.append("hint: " + say(self.hint, words))
         return "\n".join(parts)
 
-    def to_json(self) -> dict[str, object]:
-        d: dict[str, object] = {"error": self.kind, "message": self.message}
+    def to_json(self, words: Words | None = None) -> dict[str, object]:
+        d: dict[str, object] = {"error": self.kind, "message": say(self.message, words)}
         if self.hint:
-            d["hint"] = self.hint
+            d["hint"] = say(self.hint, words)
         if self.position:
             d["line"], d["column"] = self.position
         return d

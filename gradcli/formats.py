@@ -21,9 +21,13 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from .errors import Words, say
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from .engine import Result
 
 FORMATS = ("table", "json", "csv", "tsv", "markdown")
@@ -50,8 +54,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def markdown(results: Sequence["Result"], precision: int = 4) -> str:
-    """Each output as a Markdown line and table, numbers as the table shows them."""
+def markdown(results: Sequence["Result"], precision: int = 4, words: Words | None = None) -> str:
+    """Each output as a Markdown line and table, numbers as the table shows them;
+    `words` name the parameters its notes mention (see errors.Phrase)."""
     from .ops import OPS
     from .render import number
     out: list[str] = []
@@ -65,22 +70,29 @@ def markdown(results: Sequence["Result"], precision: int = 4) -> str:
             out.append("| `%s` | %s | %s | %s |" % (_cell(n.label), _cell(op),
                                                     number(n.value, precision), number(n.grad, precision)))
         for note in r.notes:
-            out += ["", "> note: " + note]
+            out += ["", "> note: " + say(note, words)]
     return "\n".join(out) + "\n"
 
 
 def save_svg(results: Sequence["Result"], path: str, precision: int = 4,
-             max_rows: int | None = 60, title: str = "gradcli") -> None:
+             max_rows: int | None = 60, title: str = "gradcli", words: Words | None = None) -> None:
     """The rich table of every output, saved as an SVG picture."""
-    from rich.console import Console
     from .render import table
-    tables = [table(r, precision, max_rows) for r in results]
+    save_picture([[table(r, precision, max_rows, words)] for r in results], path, title)
+
+
+def save_picture(blocks: Sequence[Iterable["RenderableType"]], path: str, title: str = "gradcli") -> None:
+    """Any rich renderables saved as an SVG picture, a blank line between blocks."""
+    from rich.console import Console
+    blocks = [list(block) for block in blocks]
     console = Console(record=True, file=io.StringIO(), width=160, color_system="truecolor",
                       force_terminal=True, highlight=False)
-    # As wide as the widest table, so the picture has no empty margin.
-    console.width = max(40, min(160, max(console.measure(t).maximum for t in tables)))
-    for k, t in enumerate(tables):
+    # As wide as the widest part, so the picture has no empty margin.
+    console.width = max(40, min(160, max((console.measure(r).maximum for block in blocks for r in block),
+                                         default=40)))
+    for k, block in enumerate(blocks):
         if k:
             console.print()
-        console.print(t)
+        for r in block:
+            console.print(r)
     console.save_svg(path, title=title)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from array import array
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from .errors import ProgramError, Source
+from .errors import Phrase, ProgramError, Source
 from .flat import NAME, NUM, Program
 from .ops import BARE_CONSTANTS, CONSTANTS, OPS, Op
 from .syntax import COMPOUND, NEGATE
@@ -284,7 +284,7 @@ class Builder:
             g.outputs.append((self.last, last))
         if not g.outputs:
             raise ProgramError("the program has nothing to compute", source=g.source,
-                               hint="give an expression, as in: gradcli \"x*y\" x=2 y=3")
+                               hint=Phrase("give an expression, as in: {expression=x*y}"))
         self.bind_command_line()
         self.check_bound()
         return g
@@ -409,7 +409,7 @@ class Builder:
                 continue
             if name in self.computed:
                 raise ProgramError(
-                    "%s is computed by the program, so it cannot be bound on the command line" % name,
+                    Phrase("%s is computed by the program, so it cannot be bound {bindings}", name),
                     span=self.computed[name], source=g.source,
                     hint="bind the inputs it is computed from instead")
             # Bound but unused: it still gets a gradient (0).
@@ -430,7 +430,7 @@ def check_bound(g: Graph, open_inputs: bool = False) -> None:
         raise ProgramError(
             "no value for %s %s" % ("input" if len(unbound) == 1 else "inputs", ", ".join(unbound)),
             span=first, source=g.source,
-            hint="bind %s on the command line (%s) or in the program (%s = 1)"
-                 % ("it" if len(unbound) == 1 else "them", example, unbound[0]))
+            hint=Phrase("bind %s {bind=%s} or in the program (%s = 1)",
+                        "it" if len(unbound) == 1 else "them", example, unbound[0]))
     for n in [n for n, i in g.inputs.items() if g.value[i] is None and not used[i]]:
         del g.inputs[n]  # unbound and unused: not an input of any output

@@ -7,6 +7,7 @@ import math
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from .errors import Words, fill, say
 from .flat import without_gc
 from .graph import CONST, INPUT
 
@@ -55,8 +56,9 @@ def _used(result: "Result") -> list[bool]:
 
 
 def table(result: "Result", precision: int = DEFAULT_PRECISION,
-          max_rows: int | None = DEFAULT_MAX_ROWS) -> "Group":
-    """The forward/backward table of one output, then its inputs at a glance."""
+          max_rows: int | None = DEFAULT_MAX_ROWS, words: Words | None = None) -> "Group":
+    """The forward/backward table of one output, then its inputs at a glance.
+    `words` name the parameters its notes mention (see errors.Phrase)."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -84,7 +86,8 @@ def table(result: "Result", precision: int = DEFAULT_PRECISION,
     t.add_column("grad", justify="right")
     for i in nodes:
         if i < 0:
-            t.add_row(Text("... %d more nodes (--all shows every node)" % hidden, style="dim"), "", "", "")
+            more = fill("... %d more nodes ({all} shows every node)", words) % hidden
+            t.add_row(Text(more, style="dim"), "", "", "")
             continue
         style = "bold cyan" if g.kind[i] == INPUT else ("dim" if g.kind[i] == CONST else "")
         if i == result.output:
@@ -103,7 +106,7 @@ def table(result: "Result", precision: int = DEFAULT_PRECISION,
         inputs = inputs[:keep] + [("", -1)] + inputs[-keep:]
     for name, i in inputs:
         if i < 0:
-            summary.add_row(Text("... %d more inputs (--all shows every input)"
+            summary.add_row(Text(fill("... %d more inputs ({all} shows every input)", words)
                                  % (len(g.inputs) - 2 * keep), style="dim"), "", "")
             continue
         summary.add_row(Text(name, style="bold cyan"), number(values[i], precision),
@@ -119,7 +122,7 @@ def table(result: "Result", precision: int = DEFAULT_PRECISION,
     if g.inputs:
         parts.append(summary)
     for note in result.notes:
-        parts.append(Text("note: " + note, style="yellow"))
+        parts.append(Text("note: " + say(note, words), style="yellow"))
     return Group(*parts)
 
 
@@ -168,7 +171,7 @@ def _output_label(result: "Result") -> str:
 
 
 @without_gc
-def to_json(result: "Result", nodes: bool = True) -> dict:
+def to_json(result: "Result", nodes: bool = True, words: Words | None = None) -> dict:
     d: dict = {
         "output": _output_label(result),
         "value": _j(result.value),
@@ -177,13 +180,13 @@ def to_json(result: "Result", nodes: bool = True) -> dict:
     if nodes:
         d["nodes"] = list(_nodes(result))
     if result.notes:
-        d["notes"] = list(result.notes)
+        d["notes"] = [say(n, words) for n in result.notes]
     return d
 
 
 @without_gc
-def write_json(result: "Result", out, nodes: bool = True) -> None:
-    """Write json_line(to_json(result, nodes)) and a newline to `out`: the
+def write_json(result: "Result", out, nodes: bool = True, words: Words | None = None) -> None:
+    """Write json_line(to_json(result, nodes, words)) and a newline to `out`: the
     same text, but the gradients and the nodes a batch at a time (a million
     nodes as dicts in one list would take gigabytes)."""
     head = json_line({"output": _output_label(result), "value": _j(result.value)})
@@ -195,7 +198,7 @@ def write_json(result: "Result", out, nodes: bool = True) -> None:
         _write_batches(out, (", ".join(map(json_line, batch)) for batch in _batches(_nodes(result))))
         out.write("]")
     if result.notes:
-        out.write(', "notes": ' + json_line(list(result.notes)))
+        out.write(', "notes": ' + json_line([say(n, words) for n in result.notes]))
     out.write("}\n")
 
 

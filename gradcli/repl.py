@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from .errors import GradcliError, MathError, Source
+from .errors import GradcliError, MathError, Source, Words, say
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,6 +34,17 @@ if TYPE_CHECKING:
     from .flat import Program
 
 PROMPT = "gradcli> "
+
+# How the session names what library messages call {step}, {bind=...}, ...
+# (see errors.Phrase); what it has no command for, the command line does.
+WORDS: Words = {
+    "step": ":step", "step=": ":step {}",
+    "all": "gradcli --all",
+    "verify": "gradcli --verify",
+    "bindings": "at the prompt",
+    "bind=": "at the prompt",
+}
+DESCEND_WORDS: Words = {**WORDS, "step": ":descend", "step=": ":descend {}"}
 BANNER = "gradcli session: NAME = VALUE binds an input, an expression shows its table, :help lists commands."
 
 
@@ -159,7 +170,7 @@ class Session:
         for k, r in enumerate(results):
             if k:
                 self.out.print()
-            self.out.print(table(r, self.precision))
+            self.out.print(table(r, self.precision, words=WORDS))
 
     def evaluate(self, text: str, part: str) -> "list[Result]":
         """The program 'definitions, then text' at the session's inputs."""
@@ -184,8 +195,8 @@ class Session:
             self.show_error(e)
             return None
 
-    def show_error(self, e: GradcliError) -> None:
-        self.error(e.render())
+    def show_error(self, e: GradcliError, words: Words = WORDS) -> None:
+        self.error(e.render(words))
 
     def error(self, text: str) -> None:
         self.err.print(text, markup=False, highlight=False, soft_wrap=True)
@@ -226,6 +237,7 @@ STEP_LINES = 10  # a long run prints about this many update lines, then the summ
 def _steps(s: Session, arg: str, descend: bool) -> bool:
     """:step and :descend: the command line's --step loop, from the session's inputs."""
     name = ":descend" if descend else ":step"
+    words = DESCEND_WORDS if descend else WORDS
     usage = name + " SIZE [N] [EXPR]"
     m = re.match(r"(\S+)(?:\s+([-+]?\d+)(?!\S))?\s*(.*)\Z", arg, re.S)
     if m is None:
@@ -252,7 +264,7 @@ def _steps(s: Session, arg: str, descend: bool) -> bool:
         loop = program.ascend(size, n, bindings=bindings, descend=descend,
                               every=max(1, n // STEP_LINES))
     except GradcliError as e:
-        s.show_error(e)
+        s.show_error(e, words)
         return True
     width = max(4, len(str(n)))
     error: GradcliError | None = None
@@ -269,21 +281,20 @@ def _steps(s: Session, arg: str, descend: bool) -> bool:
     last = loop.last
     if last is None:  # the starting point itself failed: nothing moved
         if error is not None:
-            s.show_error(error)
+            s.show_error(error, words)
         return True
     status = ""
     if interrupted:
         status = "interrupted: the state reached after %d updates" % last.k
     elif error is not None:
-        error.hint = error.hint.replace("--step", name)  # the hint was written for the command line
-        s.show_error(error)
+        s.show_error(error, words)
         status = "the last good state, after %d updates" % last.k
     elif not loop.moving:
         status = "nothing moved: the expression depends on no input"
     s.out.print()
     s.out.print(summary(loop, s.precision, status))
     for note in loop.result().notes:
-        s.out.print("note: " + note, style="yellow", markup=False, highlight=False)
+        s.out.print("note: " + say(note, WORDS), style="yellow", markup=False, highlight=False)
     for k, v in last.inputs.items():  # the next table starts where the loop ended
         if k in s.bindings:
             s.bindings[k] = v

@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from .errors import GradcliError, InputError, Source
+from .console import FLAGS, console
+from .errors import GradcliError, InputError, Source, say
 
 if TYPE_CHECKING:
     from rich.console import Group
@@ -154,17 +155,6 @@ def chart(points: list[tuple[int, float]], width: int = PLOT_WIDTH, height: int 
     return lines
 
 
-def check_options(step, steps, descend, freeze, every, tol, plot) -> None:
-    """Options of the step loop that need --step."""
-    if step is None:
-        given = [name for name, v in (("--steps", steps), ("--descend", descend), ("--freeze", freeze),
-                                      ("--every", every), ("--tol", tol), ("--plot", plot))
-                 if v not in (None, False)]
-        if given:
-            raise InputError("%s only make%s sense with --step" % (", ".join(given), "s" if len(given) == 1 else ""),
-                             hint="give a step size, as in --step 0.01 --steps 100")
-
-
 def freeze_names(text: str | None) -> list[str]:
     if not text:
         return []
@@ -177,11 +167,10 @@ def freeze_names(text: str | None) -> list[str]:
 
 def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool, precision: int,
               no_nodes: bool, no_color: bool, step, steps, descend, freeze, every, tol,
-              output, plot, show_all: bool = False) -> int:
-    check_options(step, steps, descend, freeze, every, tol, plot)
-    if plot and as_json:
-        raise InputError("--plot draws for people and --json writes for programs; choose one")
-    from . import compile as compile_program
+              output, plot) -> int:
+    """The step loop and its output. Which options go together is checked
+    before (cli.MODES); errors of the program itself are raised."""
+    from .api import compile as compile_program
     from .steps import Ascent
     g = compile_program(text, bindings, name)
     n = 1 if steps is None else steps
@@ -210,7 +199,7 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
             progress.stop()
     out = sys.stdout
     if asc.last is None:  # stopped before the starting point could be evaluated
-        sys.stderr.write((error.render() if error else "gradcli: interrupted") + "\n")
+        sys.stderr.write((error.render(FLAGS) if error else "gradcli: interrupted") + "\n")
         return code or 1
     if asc.stopped == "tol":
         status = "stopped at step %d: the output changed by less than %s (--tol)" % (asc.last.k, _g(tol, 6))
@@ -219,35 +208,30 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
     elif error is not None:
         status = "the last good state, after %d updates" % asc.last.k
         out.flush()
-        sys.stderr.write(error.render() + "\n")
+        sys.stderr.write(error.render(FLAGS) + "\n")
     elif not asc.moving:
         status = "nothing moved: every input is frozen or the output does not depend on it"
 
     if as_json:
         from .render import to_json
-        out.write(_json_line(to_json(asc.result(), nodes=not no_nodes)) + "\n")
+        out.write(_json_line(to_json(asc.result(), nodes=not no_nodes, words=FLAGS)) + "\n")
         if status and code != 1:
             sys.stderr.write("gradcli: %s\n" % status)
         return code
-    console = _console(no_color)
+    out_console = console(no_color)
     if plot:
-        console.print()
-        _print_chart(console, asc)
-    console.print()
-    console.print(summary(asc, precision, status))
+        out_console.print()
+        _print_chart(out_console, asc)
+    out_console.print()
+    out_console.print(summary(asc, precision, status))
     for note in asc.result().notes:
-        console.print("note: " + note, style="yellow")
+        out_console.print("note: " + say(note, FLAGS), style="yellow")
     return code
 
 
 def _json_line(obj: dict) -> str:
     from .render import json_line
     return json_line(obj)
-
-
-def _console(no_color: bool):
-    from .cli import _console as console
-    return console(no_color)
 
 
 def _print_chart(console, asc: "Ascent") -> None:

@@ -26,7 +26,7 @@ from itertools import product
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .engine import Result, _notes, backward, forward
-from .errors import InputError, MathError
+from .errors import InputError, MathError, Phrase
 from .graph import CONST, INPUT, OP, Graph
 
 # Chunks are sized so one call takes at most a few milliseconds: Ctrl-C then
@@ -94,13 +94,13 @@ class Ascent:
                  tol: float | None = None, compiled: bool | None = None, samples: int = 0,
                  progress: Callable[[int], None] | None = None):
         if not math.isfinite(step):
-            raise InputError("the step size must be a finite number", hint="as in --step 0.01")
+            raise InputError("the step size must be a finite number", hint=Phrase("as in {step=0.01}"))
         if steps < 0:
             raise InputError("the number of steps must be 0 or more")
         if every < 1:
-            raise InputError("--every needs a whole number of 1 or more")
+            raise InputError(Phrase("{every} needs a whole number of 1 or more"))
         if tol is not None and not tol >= 0.0:
-            raise InputError("the tolerance must be a number of 0 or more", hint="as in --tol 1e-9")
+            raise InputError("the tolerance must be a number of 0 or more", hint=Phrase("as in {tol=1e-9}"))
         self.graph = g = graph
         self.label, self.output = output_node(g, output)
         self.step_size, self.steps, self.descend = step, steps, descend
@@ -170,8 +170,8 @@ class Ascent:
     def _at_step(self, k: int, e: MathError) -> MathError:
         where = "step %d (the starting point)" % k if k == 0 else "step %d" % k
         hint = ("change the starting values so that it can be evaluated" if k == 0 else
-                "the loop stopped before this update; a smaller --step (now %s) may keep it in range"
-                % ("%.17g" % self.step_size if self.step_size == int(self.step_size) else repr(self.step_size)))
+                Phrase("the loop stopped before this update; a smaller {step} (now %s) may keep it in range",
+                       "%.17g" % self.step_size if self.step_size == int(self.step_size) else repr(self.step_size)))
         return MathError("at %s: %s" % (where, e.message), span=e.span, source=e.source, hint=hint)
 
     def _interpret(self, st: _State, m: int) -> tuple[_State, bool]:

@@ -30,7 +30,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Mapping
 
 from .engine import evaluate as run
-from .errors import MathError, ProgramError, Source
+from .errors import MathError, Phrase, ProgramError, Source
 from .flat import NAME, NUM, Program
 from .frontend import build, gradient_of
 from .graph import CONST, OP
@@ -203,8 +203,8 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
                                 "dx += 1.0 * dq; " + RULE)
     results = run(g)
     if len(results) > 1:
-        raise ProgramError("--verify needs a forward pass with one output, and this one has %d"
-                           % len(results), source=source, span=None,
+        raise ProgramError(Phrase("{verify} needs a forward pass with one output, and this one has %d",
+                                  len(results)), source=source, span=None,
                            hint="keep one bare expression (or none: then the last assigned name is the output)")
     r = results[0]
     values, grads = r.values, r.grads
@@ -261,7 +261,6 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
 
     out_name = next((n for n, i in env.items() if i == r.output and n == g.name[r.output]), None) \
         or next((n for n, i in env.items() if i == r.output), None)
-    names = {n: n for n in env}  # gradient variable -> forward name, d<name> and the like
     contributions: dict[str, list[Wire]] = {}
     for n in env:
         contributions[n] = list(wires.get(env[n], []))

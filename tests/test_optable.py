@@ -267,7 +267,6 @@ def test_an_op_without_a_javascript_form_is_refused_by_name(exp_without_js):
     assert "from math import exp" in emit(g, "python")  # Python is still there
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py runs --emit outside its GradcliError handler")
 def test_the_command_line_refuses_an_op_without_a_javascript_form(exp_without_js):
     r = invoke("--emit", "js", "exp(x)", "x=1")
     assert r.exit_code == 2 and r.stdout == ""

@@ -95,8 +95,8 @@ def test_table_of_a_huge_graph_is_bounded_and_keeps_output_and_inputs():
     console = Console(file=io.StringIO(), width=120, color_system=None)
     console.print(render.table(r, max_rows=20))
     shown = console.file.getvalue()
-    assert "... %d more nodes (--all shows every node)" % (2 * n - 1 - 20) in shown
-    assert "... %d more inputs (--all shows every input)" % (n - 20) in shown
+    assert "... %d more nodes (max_rows=None shows every node)" % (2 * n - 1 - 20) in shown
+    assert "... %d more inputs (max_rows=None shows every input)" % (n - 20) in shown
     assert "w0 " in shown and "w1999 " in shown and "w1000 " not in shown
     assert "output w0 + w1 + w2 + w3...97 + w1998 + w1999 = 1000" in shown
     assert len(shown.splitlines()) < 60

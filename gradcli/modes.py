@@ -1,0 +1,282 @@
+"""The command line's modes. Each computes one kind of result and shows it:
+
+    mode     result             shows
+    table    list[Result]       the table, or --format json/csv/tsv/markdown
+    explain  list[Result]       the table, then the backward pass in words
+    emit     Graph              the forward and backward pass as code
+    verify   VerifyReport       the hand-written backward pass, checked
+    check    list[CheckReport]  the gradients against central differences
+    dot      list[Result]       Graphviz text
+    tree     list[Result]       the graph as a tree
+    steps    -                  the step loop, printed as it runs (stepcli.py)
+    session  -                  the interactive session (repl.py)
+
+cli.py chooses the mode (its table MODES says which options go with which),
+and prints the errors a mode raises. A mode that shows rich renderables
+gives them as blocks, printed with a blank line between them; --svg saves
+the same blocks as a picture.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Generic, TextIO, TypeVar
+
+from .console import FLAGS, console
+from .errors import InputError, Source
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from .check import CheckReport
+    from .engine import Result
+    from .graph import Graph
+    from .verify import VerifyReport
+
+R = TypeVar("R")
+Blocks = list[list["RenderableType"]]
+Writer = Callable[[TextIO], object]
+
+
+@dataclass(frozen=True)
+class Options:
+    """The command line's options, by click's parameter names."""
+    words: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    interactive: bool = False
+    fmt: str = "table"
+    as_json: bool = False
+    svg: str | None = None
+    precision: int = 4
+    show_all: bool = False
+    no_nodes: bool = False
+    no_color: bool = False
+    step: float | None = None
+    steps: int | None = None
+    descend: bool = False
+    freeze: str | None = None
+    every: int | None = None
+    tol: float | None = None
+    output: str | None = None
+    plot: bool = False
+    explain: bool = False
+    paths: bool = False
+    emit: str | None = None
+    verify: bool = False
+    check: bool = False
+    h: float = 1e-5
+    dot: bool = False
+    tree: bool = False
+
+    @property
+    def format(self) -> str:
+        return "json" if self.as_json else self.fmt
+
+    @property
+    def max_rows(self) -> int | None:
+        return None if self.show_all else 60
+
+
+class Handler(Generic[R]):
+    """One mode: compute a result, then show it: text for programs (`text`), or else
+    blocks of rich renderables for people (`blocks`, also what --svg saves)."""
+
+    def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> R:
+        raise NotImplementedError
+
+    def blocks(self, result: R, opts: Options) -> Blocks:
+        return []
+
+    def text(self, result: R, opts: Options) -> Writer | None:
+        return None
+
+    def code(self, result: R) -> int:
+        return 0
+
+    def run(self, source: Source | None, bindings: dict[str, float], opts: Options) -> int:
+        """Compute, save the picture, show; the exit code. Raises GradcliError."""
+        assert source is not None
+        result = self.compute(source, bindings, opts)
+        write = self.text(result, opts)
+        blocks = self.blocks(result, opts) if write is None or opts.svg else []
+        if opts.svg:
+            save_svg(blocks, opts.svg)
+        if write is not None:
+            write(sys.stdout)
+        else:
+            out = console(opts.no_color)
+            for k, block in enumerate(blocks):
+                if k:
+                    out.print()
+                for part in block:
+                    out.print(part)
+        return self.code(result)
+
+
+def save_svg(blocks: Blocks, path: str) -> None:
+    from .formats import save_picture
+    try:
+        save_picture(blocks, path)
+    except OSError as e:
+        raise InputError("cannot write %s: %s" % (path, e.strerror or e),
+                         hint="check that the folder exists and can be written") from None
+
+
+def evaluate(source: Source, bindings: dict[str, float], opts: Options) -> "list[Result]":
+    """Every output's result, or only --output's."""
+    from .api import evaluate as run
+    results = run(source, bindings)
+    if opts.output is not None:
+        from .steps import output_node
+        _, node = output_node(results[0].graph, opts.output)
+        results = [r for r in results if r.output == node]
+    return results
+
+
+class Evaluated(Handler["list[Result]"]):
+    def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "list[Result]":
+        return evaluate(source, bindings, opts)
+
+
+class Table(Evaluated):
+    """The table of every output, or the same numbers as JSON, CSV, TSV or Markdown."""
+
+    def blocks(self, results: "list[Result]", opts: Options) -> Blocks:
+        from .render import table
+        return [[table(r, opts.precision, opts.max_rows, FLAGS)] for r in results]
+
+    def text(self, results: "list[Result]", opts: Options) -> Writer | None:
+        fmt = opts.format
+        if fmt == "json":
+            from .render import write_json
+
+            def write(out: TextIO) -> None:
+                for r in results:  # a result at a time: a million nodes are never one string
+                    write_json(r, out, nodes=not opts.no_nodes, words=FLAGS)
+            return write
+        if fmt in ("csv", "tsv"):
+            from .formats import delimited
+            return lambda out: out.write(delimited(results, "," if fmt == "csv" else "\t"))
+        if fmt == "markdown":
+            from .formats import markdown
+            return lambda out: out.write(markdown(results, opts.precision, FLAGS))
+        return None
+
+
+class Explain(Evaluated):
+    """The table, then the backward pass line by line (--explain) and each
+    gradient as a sum over paths (--paths)."""
+
+    def blocks(self, results: "list[Result]", opts: Options) -> Blocks:
+        from .explain import explanation, path_listing
+        from .render import table
+        blocks = []
+        for r in results:
+            block: list[RenderableType] = [table(r, opts.precision, opts.max_rows, FLAGS)]
+            if opts.explain:
+                block.append(explanation(r, opts.precision))
+            if opts.paths:
+                block.append(path_listing(r, opts.precision, forward=not opts.explain))
+            blocks.append(block)
+        return blocks
+
+
+class Emit(Handler["Graph"]):
+    """The forward and backward pass as Python or JavaScript."""
+
+    def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "Graph":
+        from .api import evaluate as run
+        return run(source, bindings)[0].graph  # evaluated, so that a math error says so here
+
+    def text(self, graph: "Graph", opts: Options) -> Writer:
+        from .emit import emit
+        assert opts.emit is not None
+        code = emit(graph, opts.emit)
+        return lambda out: out.write(code)
+
+
+class Verify(Handler["VerifyReport"]):
+    """The program's hand-written backward pass, checked line by line."""
+
+    def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "VerifyReport":
+        from .verify import verify
+        return verify(source, bindings, precision=opts.precision)
+
+    def blocks(self, report: "VerifyReport", opts: Options) -> Blocks:
+        from .verify import verify_view
+        return [[verify_view(report, opts.precision)]]
+
+    def text(self, report: "VerifyReport", opts: Options) -> Writer | None:
+        if opts.format != "json":
+            return None
+        from .render import json_line
+        from .verify import to_json
+        return lambda out: out.write(json_line(to_json(report)) + "\n")
+
+    def code(self, report: "VerifyReport") -> int:
+        return 0 if report.ok else 1
+
+
+class Check(Handler["list[CheckReport]"]):
+    """Each gradient against central differences."""
+
+    def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "list[CheckReport]":
+        from .check import check
+        return check(evaluate(source, bindings, opts), opts.h)
+
+    def blocks(self, reports: "list[CheckReport]", opts: Options) -> Blocks:
+        from .check import check_table
+        return [[check_table(r, opts.precision, FLAGS)] for r in reports]
+
+    def text(self, reports: "list[CheckReport]", opts: Options) -> Writer | None:
+        if opts.format != "json":
+            return None
+        from .check import to_json
+        from .render import json_line
+        return lambda out: out.write("".join(json_line(to_json(r, FLAGS)) + "\n" for r in reports))
+
+    def code(self, reports: "list[CheckReport]") -> int:
+        return 0 if all(r.ok for r in reports) else 1
+
+
+class Dot(Evaluated):
+    """Graphviz text, one digraph per output."""
+
+    def text(self, results: "list[Result]", opts: Options) -> Writer:
+        from .draw import dot
+        text = dot(results, opts.precision)
+        return lambda out: out.write(text)
+
+
+class Tree(Evaluated):
+    """The graph of each output as a tree rooted at it."""
+
+    def blocks(self, results: "list[Result]", opts: Options) -> Blocks:
+        from .draw import tree
+        return [[tree(r, opts.precision) for r in results]]  # one block: no blank lines between
+
+
+class Steps(Handler[Any]):
+    """Gradient ascent, printed as it runs: stepcli.py."""
+
+    def run(self, source: Source | None, bindings: dict[str, float], opts: Options) -> int:
+        from .stepcli import run_steps
+        assert source is not None
+        return run_steps(source, source.name, bindings, as_json=opts.format == "json", precision=opts.precision,
+                         no_nodes=opts.no_nodes, no_color=opts.no_color, step=opts.step, steps=opts.steps,
+                         descend=opts.descend, freeze=opts.freeze, every=opts.every, tol=opts.tol,
+                         output=opts.output, plot=opts.plot)
+
+
+class Session(Handler[Any]):
+    """The interactive session: repl.py. The program, if any, runs first."""
+
+    def run(self, source: Source | None, bindings: dict[str, float], opts: Options) -> int:
+        from .repl import session
+        return session(source, bindings, no_color=opts.no_color, precision=opts.precision)
+
+
+HANDLERS: dict[str, Handler[Any]] = {
+    "table": Table(), "explain": Explain(), "emit": Emit(), "verify": Verify(), "check": Check(),
+    "dot": Dot(), "tree": Tree(), "steps": Steps(), "session": Session(),
+}
