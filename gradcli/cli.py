@@ -15,7 +15,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from . import __version__
+from . import __version__, syntax
 from .console import FLAGS
 from .errors import GradcliError, InputError, Source
 from .formats import FORMATS
@@ -44,9 +44,10 @@ Shell completion (bash, zsh, fish), e.g. in ~/.bashrc:
   eval "$(_GRADCLI_COMPLETE=bash_source gradcli)"
 """
 
-_NUMBER = r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?"
-_BINDING = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(%s)\s*\Z" % _NUMBER)
-_BINDING_NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)")
+# A binding is NAME=VALUE: a name and a signed number as the language writes them.
+_NUMBER = r"[-+]?%s" % syntax.NUMBER
+_BINDING = re.compile(r"\s*(%s)\s*=\s*(%s)\s*\Z" % (syntax.NAME, _NUMBER))
+_BINDING_NAME = re.compile(r"\s*(%s)\s*=(?!=)" % syntax.NAME)
 
 
 def parse_binding(word: str) -> tuple[str, float]:
@@ -68,7 +69,7 @@ def parse_binding(word: str) -> tuple[str, float]:
                      hint="write bindings without spaces around '=', as in x=3")
 
 
-_TIGHT_BINDING = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=%s\Z" % _NUMBER)
+_TIGHT_BINDING = re.compile(r"%s=%s\Z" % (syntax.NAME, _NUMBER))
 
 
 def looks_like_binding(word: str) -> bool:

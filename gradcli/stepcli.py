@@ -14,7 +14,7 @@ from .console import FLAGS, console
 from .errors import GradcliError, InputError, Source, say
 
 if TYPE_CHECKING:
-    from rich.console import Group
+    from rich.console import Group, RenderableType
     from .steps import Ascent, Step
 
 PLOT_WIDTH = 64
@@ -90,7 +90,7 @@ def summary(asc: "Ascent", precision: int, status: str) -> "Group":
         t.add_row(label, _g(start.inputs[name], precision), _g(last.inputs[name], precision),
                   _signed(last.inputs[name] - start.inputs[name], precision),
                   _g(last.gradients[name], precision))
-    parts = [title, t]
+    parts: list[RenderableType] = [title, t]
     if status:
         parts.append(Text(status, style="yellow"))
     return Group(*parts)
@@ -122,8 +122,9 @@ def chart(points: list[tuple[int, float]], width: int = PLOT_WIDTH, height: int 
         return k0 + -(-c * span // (cols - 1)) if cols > 1 else k0
 
     def cover(c: int, v: float) -> None:
-        low[c] = v if low[c] is None else min(low[c], v)
-        high[c] = v if high[c] is None else max(high[c], v)
+        lo, hi = low[c], high[c]
+        low[c] = v if lo is None else min(lo, v)
+        high[c] = v if hi is None else max(hi, v)
 
     cover(column(points[0][0]), points[0][1])
     for (ka, va), (kb, vb) in zip(points, points[1:]):
@@ -140,8 +141,9 @@ def chart(points: list[tuple[int, float]], width: int = PLOT_WIDTH, height: int 
         return round((hi - v) / (hi - lo) * (height - 1))
 
     for c in range(cols):
-        if low[c] is not None:
-            for r in range(row(high[c]), row(low[c]) + 1):
+        bottom_, top_ = low[c], high[c]
+        if bottom_ is not None and top_ is not None:
+            for r in range(row(top_), row(bottom_) + 1):
                 grid[r][c] = mark
     top, bottom = "%.6g" % hi, "%.6g" % lo
     pad = max(len(top), len(bottom))

@@ -279,9 +279,6 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
     report = VerifyReport(r.label)
     forward_env = {n: values[i] for n, i in env.items()}
 
-    def true_of(var: str) -> float | None:
-        return true[of[var]] if var in of else None
-
     for s in range(len(backward)):
         dn, aug = backward.name[s], backward.aug[s]
         target = gradient_of(dn, env, (out_name,))
@@ -299,11 +296,7 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
                                    hint="the backward pass may read the forward pass's names and the "
                                         "d<name> it has assigned")
         mine = dict(forward_env, **claimed)
-        ideal = dict(mine)
-        for var in claimed:
-            t = true_of(var)
-            if t is not None:
-                ideal[var] = t
+        ideal = dict(mine, **{var: true[of[var]] for var in claimed if var in of})
         code = None
         same = _accumulation(backward, s, dn) if dn in claimed else None
         if same is not None:  # `dx = dx + e`: judged as `dx += e`
@@ -365,19 +358,18 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
         elif close(rhs, rhs_true):
             report.lines.append(LineVerdict(line, stmt_text, dn, rhs, after, "ok", "ok: " + via, expected))
         else:
-            bad = [u for u in dict.fromkeys(name for name, _ in read)
-                   if true_of(u) is not None and not close(mine[u], true_of(u))]  # type: ignore[arg-type]
+            truths = {u: true[of[u]] for u in dict.fromkeys(name for name, _ in read) if u in of}
+            bad = [(u, t) for u, t in truths.items() if not close(mine[u], t)]
             causes = []
             cause_line = None
-            for u in bad:
-                t = true_of(u)
+            for u, t in bad:
                 if u in first_bad:
                     cause_line = cause_line or first_bad[u]
                     causes.append("%s = %s, which should be %s (wrong since line %d)"
-                                  % (u, num(mine[u]), num(t), first_bad[u]))  # type: ignore[arg-type]
+                                  % (u, num(mine[u]), num(t), first_bad[u]))
                 else:
                     causes.append("%s = %s is not complete yet: its true value is %s, so some of its "
-                                  "wires come after this line" % (u, num(mine[u]), num(t)))  # type: ignore[arg-type]
+                                  "wires come after this line" % (u, num(mine[u]), num(t)))
             first_bad.setdefault(dn, cause_line or line)
             report.lines.append(LineVerdict(
                 line, stmt_text, dn, rhs, after, "inherited",
