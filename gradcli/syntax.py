@@ -13,11 +13,10 @@ its op) and one `Binary` line here; the op itself is an entry of ops.OPS.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Binary:
+class Binary(NamedTuple):
     op: str                     # the op table's name, and the grammar's alias
     symbols: tuple[str, ...]    # how it is written: ("^", "**"), ("&&", "and")
     precedence: int             # higher binds tighter
@@ -26,8 +25,7 @@ class Binary:
     logic: bool = False         # a comparison or a logical operator (see fastparse.py)
 
 
-@dataclass(frozen=True)
-class Unary:
+class Unary(NamedTuple):
     alias: str                  # the grammar's alias
     symbol: str
     op: str | None              # the op it applies; None: none (+x is x)
@@ -35,8 +33,7 @@ class Unary:
     logic: bool = False
 
 
-@dataclass(frozen=True)
-class Conditional:
+class Conditional(NamedTuple):
     alias: str                  # the grammar's alias
     words: tuple[str, str]      # c ? a : b, a if c else b
     order: tuple[int, int, int] # where the condition, the true and the false value are written
