@@ -240,7 +240,7 @@ def _backward(g: Graph, values: list, output: int, fns: dict) -> list:
 
 
 def _notes(g: Graph, values: list, grads: list, kinks: list[int]) -> list[str]:
-    notes = []
+    notes = list(g.notes)
     for i in kinks:
         if grads[i] is not None:
             op = g.op[i]

@@ -72,9 +72,14 @@ def build(source: Source, bindings: Mapping[str, float] | None = None, *,
     builder = Builder(source, bindings, open_inputs)
     if keep_scope or _ASSIGNS_D_NAME(source.text):
         program = read(source)
-        forward, backward = program.split(backward_start(program))
+        start = backward_start(program)
+        forward, backward = program.split(start)
         g = without_gc(builder.program)(forward)
         g.backward = backward
+        if None not in forward.name:  # no bare expression: the output is the last name assigned
+            why = unread_backward(forward, source)
+            if why is not None:
+                g.notes.append(why)
     else:
         g = without_gc(_build_pieces)(builder, source)
     if keep_scope:
@@ -153,6 +158,39 @@ def backward_start(p: Program) -> int:
         name = names[bad]
         k = k + 1 if gradient_of(name, prefix[bad - start]) is not None and name not in forward else bad + 1
     return n
+
+
+def unread_backward(p: Program, source: Source) -> str | None:
+    """Why the d-named lines at the end of p are not its hand-written
+    backward pass (None if it does not end in any): the first of them whose
+    name is no gradient gradcli knows."""
+    names = p.name
+    start = len(p)
+    while start > 0 and names[start - 1] is not None and len(names[start - 1]) > 1 \
+            and names[start - 1][0] == "d":
+        start -= 1
+    if start == len(p):
+        return None
+    known: set[str] = set()
+    for k in range(start):
+        known.update(name for name, _ in p.names_read(k))
+        if names[k] is not None:
+            known.add(names[k])
+    first, last = source.line_col(p.nstart[start])[0], source.line_col(p.nstart[len(p) - 1])[0]
+    lines = "line %d is" % first if first == last else "lines %d to %d are" % (first, last)
+    for k in range(start, len(p)):
+        var = names[k]
+        if gradient_of(var, known) is None:
+            line = source.line_col(p.nstart[k])[0]
+            if var in known:
+                why = "%s is a name of the forward pass" % var
+            else:
+                why = "%s names no gradient: %s is not a name of the forward pass" % (var, var[1:])
+            return ("%s not read as a hand-written backward pass, since %s (line %d), so the output "
+                    "is %s; name each gradient after its forward name (dx for x, or dfdx for the output "
+                    "f's gradient in x)" % (lines, why, line, names[-1]))
+        known.add(var)
+    return None
 
 
 def gradient_of(var: str, forward, outputs=None) -> str | None:

@@ -123,6 +123,7 @@ class Graph:
         self.scope: dict[str, int] = {}
         self.computed: dict[str, ast.Span] = {}
         self.program: Program = Program()
+        self.notes: list[str] = []  # what the front door noticed, for every result's notes
         self._fns: list | None = None
 
     def __len__(self) -> int:

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
     from rich.console import Group
 
 RULE = ("the backward pass starts at the first statement from which every statement assigns "
-        "d<name> (=, +=, ...), where <name> is a name of the forward pass and d<name> is not")
+        "d<name> (=, +=, ...), where <name> is a name of the forward pass and d<name> is not "
+        "(CS231n's dfdx and df_dx, for the output f, name the same gradient as dx)")
 
 
 def close(a: float, b: float) -> bool:
@@ -199,8 +200,8 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
     backward = g.backward
     if not backward:
         raise ProgramError("the program has no hand-written backward pass to verify", source=source,
-                           hint="after the forward pass, write lines such as dq = z * df and "
-                                "dx += 1.0 * dq; " + RULE)
+                           hint=g.notes[0] if g.notes else
+                           "after the forward pass, write lines such as dq = z * df and dx += 1.0 * dq; " + RULE)
     results = run(g)
     if len(results) > 1:
         raise ProgramError(Phrase("{verify} needs a forward pass with one output, and this one has %d",

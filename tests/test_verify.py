@@ -236,3 +236,18 @@ def test_a_node_with_a_thousand_uses_verifies_wire_by_wire():
     text = "f = " + " + ".join(["x"] * n) + "\ndx = 1.0 * df\n" + "dx += 3.0 * df\n" + "dx += 996 * df\n"
     report = verify(text, {"x": 2.0})
     assert report.ok and report.lines[2].message.endswith("uses 5 to 1000 of 1000")
+
+
+def test_d_lines_that_are_no_backward_pass_are_not_taken_silently_for_the_output():
+    # dfoo names no gradient (foo is no forward name): gradcli says why it is the output.
+    r = gradcli.grad("x = 3\nf = x*x\ndfoo = 2*x\n")
+    assert r.label == "dfoo" and r.notes == [
+        "line 3 is not read as a hand-written backward pass, since dfoo names no gradient: foo is not a "
+        "name of the forward pass (line 3), so the output is dfoo; name each gradient after its forward "
+        "name (dx for x, or dfdx for the output f's gradient in x)"]
+    with pytest.raises(ProgramError) as e:
+        verify("x = 3\nf = x*x\ndfoo = 2*x\n")
+    assert e.value.hint.startswith("line 3 is not read as a hand-written backward pass")
+    # A forward program that ends in an ordinary name, or a real backward pass: no such note.
+    assert gradcli.grad("x = 3\nf = x*x\ndx = 2*x\n").notes[0].startswith("line 3 on is a hand-written")
+    assert gradcli.grad("x = 3\nf = x*x\n").notes == []
