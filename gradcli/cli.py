@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 from click.core import ParameterSource
@@ -183,8 +182,7 @@ STEPPING = ("steps", "descend", "freeze", "every", "tol", "plot")
 FORMATTED = ("json", "csv", "tsv", "markdown")
 
 
-@dataclass(frozen=True)
-class Mode:
+class Mode(NamedTuple):
     name: str                 # its handler in modes.HANDLERS
     flags: tuple[str, ...]    # the options that choose it
     options: tuple[str, ...]  # the options that go with it

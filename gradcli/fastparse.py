@@ -73,15 +73,19 @@ _LOGIC_SYMBOLS = sorted({s for s in _LOGIC if not s.isalpha()}, key=len)
 _LOGIC_WORDS = sorted({s for s in _LOGIC if s.isalpha()})
 # ... outside comments: a line's code is what comes before its first # or //.
 _CODE = r"(?m)^(?:[^#/\n]|/(?!/))*?"
-_KEYWORD = re.compile(_CODE + r"(?<![\w.])(?:%s)(?![\w.])" % "|".join(_LOGIC_WORDS)).search
-_SYMBOL = re.compile(_CODE + "(?:%s)" % "|".join(re.escape(s) for s in _LOGIC_SYMBOLS)).search
+_SEARCHES: list = []  # compiled on first need: most start-ups never need them
 
 
 def _logic(text: str) -> bool:
     """Whether text may hold a conditional, a comparison or a logical operator."""
-    if any(s in text for s in _LOGIC_SYMBOLS) and _SYMBOL(text) is not None:
-        return True
-    return any(w in text for w in _LOGIC_WORDS) and _KEYWORD(text) is not None
+    symbol = any(s in text for s in _LOGIC_SYMBOLS)
+    word = any(w in text for w in _LOGIC_WORDS)
+    if not (symbol or word):
+        return False
+    if not _SEARCHES:
+        _SEARCHES.append(re.compile(_CODE + "(?:%s)" % "|".join(re.escape(s) for s in _LOGIC_SYMBOLS)).search)
+        _SEARCHES.append(re.compile(_CODE + r"(?<![\w.])(?:%s)(?![\w.])" % "|".join(_LOGIC_WORDS)).search)
+    return (symbol and _SEARCHES[0](text) is not None) or (word and _SEARCHES[1](text) is not None)
 
 
 def parse(text: str) -> Program | None:

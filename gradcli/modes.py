@@ -19,13 +19,14 @@ the same blocks as a picture.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Generic, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .console import FLAGS, console
 from .errors import InputError, Source
 
 if TYPE_CHECKING:
+    from typing import Callable, TextIO
+
     from rich.console import RenderableType
 
     from .check import CheckReport
@@ -33,13 +34,11 @@ if TYPE_CHECKING:
     from .graph import Graph
     from .verify import VerifyReport
 
-R = TypeVar("R")
-Blocks = list[list["RenderableType"]]
-Writer = Callable[[TextIO], object]
+    Blocks = list[list[RenderableType]]
+    Writer = Callable[[TextIO], object]
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     """The command line's options, by click's parameter names."""
     words: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
@@ -77,20 +76,20 @@ class Options:
         return None if self.show_all else 60
 
 
-class Handler(Generic[R]):
+class Handler:
     """One mode: compute a result, then show it: text for programs (`text`), or else
     blocks of rich renderables for people (`blocks`, also what --svg saves)."""
 
-    def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> R:
+    def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> Any:
         raise NotImplementedError
 
-    def blocks(self, result: R, opts: Options) -> Blocks:
+    def blocks(self, result: Any, opts: Options) -> Blocks:
         return []
 
-    def text(self, result: R, opts: Options) -> Writer | None:
+    def text(self, result: Any, opts: Options) -> Writer | None:
         return None
 
-    def code(self, result: R) -> int:
+    def code(self, result: Any) -> int:
         return 0
 
     def run(self, source: Source | None, bindings: dict[str, float], opts: Options) -> int:
@@ -133,7 +132,7 @@ def evaluate(source: Source, bindings: dict[str, float], opts: Options) -> "list
     return results
 
 
-class Evaluated(Handler["list[Result]"]):
+class Evaluated(Handler):
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "list[Result]":
         return evaluate(source, bindings, opts)
 
@@ -181,7 +180,7 @@ class Explain(Evaluated):
         return blocks
 
 
-class Emit(Handler["Graph"]):
+class Emit(Handler):
     """The forward and backward pass as Python or JavaScript."""
 
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "Graph":
@@ -195,7 +194,7 @@ class Emit(Handler["Graph"]):
         return lambda out: out.write(code)
 
 
-class Verify(Handler["VerifyReport"]):
+class Verify(Handler):
     """The program's hand-written backward pass, checked line by line."""
 
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "VerifyReport":
@@ -217,7 +216,7 @@ class Verify(Handler["VerifyReport"]):
         return 0 if report.ok else 1
 
 
-class Check(Handler["list[CheckReport]"]):
+class Check(Handler):
     """Each gradient against central differences."""
 
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "list[CheckReport]":
@@ -256,7 +255,7 @@ class Tree(Evaluated):
         return [[tree(r, opts.precision) for r in results]]  # one block: no blank lines between
 
 
-class Steps(Handler[Any]):
+class Steps(Handler):
     """Gradient ascent, printed as it runs: stepcli.py."""
 
     def run(self, source: Source | None, bindings: dict[str, float], opts: Options) -> int:
@@ -268,7 +267,7 @@ class Steps(Handler[Any]):
                          output=opts.output, plot=opts.plot)
 
 
-class Session(Handler[Any]):
+class Session(Handler):
     """The interactive session: repl.py. The program, if any, runs first."""
 
     def run(self, source: Source | None, bindings: dict[str, float], opts: Options) -> int:
@@ -276,7 +275,7 @@ class Session(Handler[Any]):
         return session(source, bindings, no_color=opts.no_color, precision=opts.precision)
 
 
-HANDLERS: dict[str, Handler[Any]] = {
+HANDLERS: dict[str, Handler] = {
     "table": Table(), "explain": Explain(), "emit": Emit(), "verify": Verify(), "check": Check(),
     "dot": Dot(), "tree": Tree(), "steps": Steps(), "session": Session(),
 }
