@@ -249,7 +249,7 @@ def _notes(g: Graph, values: list, grads: list, kinks: list[int]) -> list[str]:
                          % (g.label(i), op.name, _args_text(g, g.args[i], values) or "here",
                             op.convention))
     if g.backward:
-        first = g.source.line_col(g.backward.nstart[0])[0]
+        first = g.source.where(g.backward.nstart[0])[1]
         notes.append(Phrase("line %d on is a hand-written backward pass (%d statement%s), not part of "
                             "the output; {verify} checks it",
                             first, len(g.backward), "" if len(g.backward) == 1 else "s"))

@@ -176,12 +176,12 @@ def unread_backward(p: Program, source: Source) -> str | None:
         known.update(name for name, _ in p.names_read(k))
         if names[k] is not None:
             known.add(names[k])
-    first, last = source.line_col(p.nstart[start])[0], source.line_col(p.nstart[len(p) - 1])[0]
+    first, last = source.where(p.nstart[start])[1], source.where(p.nstart[len(p) - 1])[1]
     lines = "line %d is" % first if first == last else "lines %d to %d are" % (first, last)
     for k in range(start, len(p)):
         var = names[k]
         if gradient_of(var, known) is None:
-            line = source.line_col(p.nstart[k])[0]
+            line = source.where(p.nstart[k])[1]
             if var in known:
                 why = "%s is a name of the forward pass" % var
             else:

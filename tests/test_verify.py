@@ -251,3 +251,33 @@ def test_d_lines_that_are_no_backward_pass_are_not_taken_silently_for_the_output
     # A forward program that ends in an ordinary name, or a real backward pass: no such note.
     assert gradcli.grad("x = 3\nf = x*x\ndx = 2*x\n").notes[0].startswith("line 3 on is a hand-written")
     assert gradcli.grad("x = 3\nf = x*x\n").notes == []
+
+
+def test_lines_at_a_kink_are_not_judged():
+    # ReLU at 0 and a tie of max: no derivative exists, so the tutorial's choice is not wrong.
+    report = verify("var x = Math.max(a, 0)\nvar da = a > 0 ? 1.0 * dx : 0.0;\n", {"a": 0.0})
+    assert report.ok and report.lines[0].status == "kink"
+    assert report.lines[0].message == (
+        "at a kink: Math.max(a, 0) has no derivative at a = 0, so no line can be right or wrong here; "
+        "gradcli's convention (tied arguments share the gradient evenly) gives 0.5, and this line gives 0")
+    assert report.gradients[0].kink and not report.gradients[0].ok
+    # Away from the kink the same line is judged, and the wrong way round is wrong.
+    assert verify("var x = Math.max(a, 0)\nvar da = a > 0 ? 1.0 * dx : 0.0;\n", {"a": 1.0}).ok
+    wrong = verify("var x = Math.max(a, 0)\nvar da = a < 0 ? 1.0 * dx : 0.0;\n", {"a": 1.0})
+    assert not wrong.ok and wrong.lines[0].status == "wrong"
+
+
+def test_equals_twice_at_a_fork_of_equal_shares_is_the_fork_bug():
+    report = verify("var x = a * a;\nvar da = a * dx;\nda = a * dx;\n", {"a": 1.5})
+    assert [v.status for v in report.lines] == ["ok", "fork"] and not report.ok
+    assert report.lines[1].message.startswith(
+        "fork bug: `=` where the fork needs `+=`. a feeds x = a * a more than once, so da must add up")
+
+
+def test_lines_are_numbered_in_their_own_file(tmp_path):
+    first, second = tmp_path / "forward.py", tmp_path / "backward.py"
+    first.write_text("x = 3\ny = -4\nf = x * y\n")
+    second.write_text("# the backward pass\ndx = y\ndy = 2 * x\n")
+    res = CliRunner().invoke(main, ["--verify", "--json", "-f", str(first), "-f", str(second)])
+    d = json.loads(res.output)
+    assert [(l["line"], l["status"]) for l in d["lines"]] == [(2, "ok"), (3, "wrong")]
