@@ -330,7 +330,7 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
         if pick is None and aug == "":
             pool = contributions[target]
             pick = _match(pool, sign * rhs_true)
-        elif aug == "":
+        elif pick is not None and aug == "":
             picked_ids = {id(pool[k]) for k in pick}
             pool = contributions[target]
             pick = [k for k, w in enumerate(pool) if id(w) in picked_ids]
@@ -338,6 +338,7 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
         if kinks:
             w = kinks[0]
             op = g.op[w.op]
+            assert op is not None
             msg = ("at a kink: %s has no derivative at %s, so no line can be right or wrong here; "
                    "gradcli's convention (%s) gives %s, and this line gives %s"
                    % (g.label(w.op, named=False), _args_at(g, r.values, w.op, num), op.convention,

@@ -5,6 +5,7 @@ not depend on the draw; anywhere else each run searches afresh."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, settings
@@ -22,4 +23,31 @@ settings.load_profile("gradcli")
 
 
 def examples() -> list[Path]:
-    return sorted(p for p in EXAMPLES_DIR.iterdir() if p.is_file() and not p.name.startswith("."))
+    """Every program in examples/, the tutorials' blocks (examples/tutorials/) included."""
+    return sorted(p for p in EXAMPLES_DIR.rglob("*")
+                  if p.is_file() and p.suffix in (".py", ".js") and not p.name.startswith("."))
+
+
+# An example's header says how to run it: `# Run: gradcli --verify -f examples/x.py a=1`.
+_RUN = re.compile(r"^(?:#|//) Run: gradcli (.*)$", re.M)
+
+
+def run_args(path: Path) -> list[str]:
+    """The files and bindings an example runs with, from its header's `Run:`
+    line (the mode, such as --verify, left out; paths made absolute): a
+    tutorial's block may need the block before it, or inputs the tutorial
+    leaves unset. With no `Run:` line, the file alone."""
+    found = _RUN.search(path.read_text("utf-8"))
+    if found is None:
+        return ["-f", str(path)]
+    words, args = found.group(1).split(), []
+    while words:
+        word = words.pop(0)
+        if word == "-f":
+            args += ["-f", str(ROOT / words.pop(0))]
+        elif re.fullmatch(r"\w+=\S+", word):
+            args.append(word)
+        elif not word.startswith("--"):
+            break  # the rest is prose: `(or: cat examples/cs231n.py | gradcli)`
+    assert str(path) in args, "%s: its Run line does not read it" % path
+    return args

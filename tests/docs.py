@@ -1,6 +1,7 @@
 """The documentation's pages and their fenced samples, for the tests that
-check them: README.md and every docs/*.md, so a new page is checked as soon
-as it exists."""
+check them: README.md, every docs/*.md and every page under examples/ (the
+tutorials' folder has its own README), so a new page is checked as soon as
+it exists."""
 from __future__ import annotations
 
 import re
@@ -24,7 +25,7 @@ class Block(NamedTuple):
 
 
 def pages() -> list[Path]:
-    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "examples").rglob("*.md"))]
 
 
 def name(page: Path) -> str:

@@ -1,8 +1,8 @@
-"""The documentation as a whole: README.md and every docs/*.md page. Each
-kind of sample is checked where the code it shows is tested (console and sh
-samples in test_cli.py, Python in test_api.py, sessions in test_repl.py);
-here, that no sample escapes those checks and that every link leads
-somewhere."""
+"""The documentation as a whole: README.md, every docs/*.md page and the pages
+under examples/ (the tutorials' README). Each kind of sample is checked where
+the code it shows is tested (console and sh samples in test_cli.py, Python in
+test_api.py, sessions in test_repl.py); here, that no sample escapes those
+checks and that every link leads somewhere."""
 from __future__ import annotations
 
 import re

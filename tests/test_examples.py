@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from gradcli.cli import main
 
-from .conftest import EXAMPLES_DIR, examples
+from .conftest import EXAMPLES_DIR, examples, run_args
 from .test_cli import gradcli_command, summary_rows, table_rows
 
 
@@ -37,16 +37,18 @@ def by_label(out: dict) -> dict:
     return {n["label"]: n for n in out["nodes"]}
 
 
-@pytest.mark.parametrize("path", examples(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", examples(), ids=lambda p: p.relative_to(EXAMPLES_DIR).as_posix())
 def test_every_example_runs_through_the_installed_command(path, tmp_path):
-    # From a directory outside the source tree, the way users run it.
-    proc = subprocess.run([*gradcli_command(), "-f", str(path)], cwd=tmp_path,
+    # From a directory outside the source tree, the way users run it; with the
+    # blocks before it and the inputs the tutorial leaves unset, as its header says.
+    args = run_args(path)
+    proc = subprocess.run([*gradcli_command(), *args], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     assert "forward and backward pass of" in proc.stdout
     assert "\x1b[" not in proc.stdout
-    outs = run_json("-f", str(path))
+    outs = run_json(*args)
     assert outs and all(math.isfinite(o["value"]) for o in outs)
 
 

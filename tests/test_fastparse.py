@@ -8,21 +8,22 @@ token soups hit the edges (`**=`, `//`, `1.e5`, `math.x`, `var a b = 1`).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradcli import GradcliError, fastparse, flat
+from gradcli import GradcliError, fastparse, flat, syntax
 from gradcli.errors import Source
 from gradcli.frontend import parse, read
 from gradcli.parse import parse_lark
 
+from .conftest import EXAMPLES_DIR, examples
+
 EXAMPLES = int(os.environ.get("GRADCLI_FUZZ_EXAMPLES", "300"))
 fuzz = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("GRADCLI_FUZZ_EXAMPLES"),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-EXAMPLE_FILES = sorted(p for p in (Path(__file__).parent.parent / "examples").iterdir() if p.is_file())
+EXAMPLE_FILES = examples()
 
 
 def arrays(program: flat.Program) -> tuple:
@@ -50,9 +51,22 @@ def check_same(text: str) -> bool:
     return fast is not None
 
 
-@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.relative_to(EXAMPLES_DIR).as_posix())
 def test_examples_take_the_fast_road_and_agree(path):
-    assert check_same(path.read_text("utf-8"))
+    # Conditionals, comparisons and logic go to lark on purpose (the max gate's
+    # and ReLU's `a === x ? 1.0 * dx : 0.0` in examples/tutorials/): those
+    # files must still agree, and must not take the fast road.
+    text = path.read_text("utf-8")
+    assert check_same(text) != uses_logic(text)
+
+
+_LOGIC_OPS = {b.op for b in syntax.BINARY if b.logic} | {u.op for u in syntax.UNARY if u.logic} | {syntax.WHERE}
+
+
+def uses_logic(text: str) -> bool:
+    """Whether lark's program for the text applies a conditional, a comparison or logic."""
+    program = flat.from_ast(parse_lark(text))
+    return any(tag > 0 and arg in _LOGIC_OPS for tag, arg in zip(program.tag, program.arg))
 
 
 @pytest.mark.parametrize("text", [

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -25,10 +24,12 @@ import gradcli
 from gradcli.cli import main
 from gradcli.ops import FUNCTIONS, OPS
 
+from .conftest import EXAMPLES_DIR, examples, run_args
+
 EXAMPLES = int(os.environ.get("GRADCLI_FUZZ_EXAMPLES", "120"))
 fuzz = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("GRADCLI_FUZZ_EXAMPLES"),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-EXAMPLE_FILES = sorted(p for p in (Path(__file__).parent.parent / "examples").iterdir() if p.is_file())
+EXAMPLE_FILES = examples()
 
 
 def run(args: list[str], stdin: bytes | str | None = None):
@@ -155,6 +156,6 @@ def central_difference(expr, bindings, name, h):
     return (up - down) / (2 * h)
 
 
-@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.relative_to(EXAMPLES_DIR).as_posix())
 def test_examples_run_clean(path):
-    assert run(["-f", str(path), "--json"]).exit_code == 0
+    assert run([*run_args(path), "--json"]).exit_code == 0

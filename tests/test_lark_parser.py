@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from gradcli import GradcliError, parse as parse_mod
 from gradcli.parse import parse_lark
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.is_file())
+from .conftest import examples
+
+EXAMPLES = examples()
 PROGRAMS = [p.read_text("utf-8") for p in EXAMPLES] + [
     "sig(a*x+b*y+c)", "-x^2; 2^3^2", "var q = (a); q += 1", "a b", "x = ", "(x", "f()", "foo(x)",
     "2(3)", "a == b", "math.foo", "é", "sig(a, b)", "x)", "let a b = 1", "1e999", "a +\n",
