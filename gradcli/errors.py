@@ -108,7 +108,7 @@ Words = Mapping[str, str]
 # Each key names a parameter ({step}); a key ending in "=" is a format for a
 # setting ({step=0.01}). The library's: its functions' keyword arguments.
 LIBRARY_WORDS: Words = {
-    "step": "step", "step=": "step={}",
+    "step": "step", "step=": "step={}", "descend=": "step={}, descend=True",
     "every": "every",
     "tol": "tol", "tol=": "tol={}",
     "h": "h",
@@ -252,3 +252,38 @@ class MathError(GradcliError):
     """Evaluation left a function's domain or overflowed."""
     kind = "math error"
     exit_code = 1
+
+
+class StepByHand(ParseError):
+    """A line that takes a step of gradient ascent by hand, as the tutorials
+    do (`a.value += step_size * a.grad`): gradcli takes the steps itself.
+
+    The error carries the step: `size`, the step size as written (None when
+    the line names one, `name`, that the program does not bind), and
+    `descend`, when the line steps against the gradient. Its hint names the
+    parameter (see Phrase), so each layer tells it in its own words; a layer
+    that has bindings of its own gives them to `bound`.
+    """
+
+    def __init__(self, message: str, *, size: str | None, name: str | None = None,
+                 descend: bool = False, span: tuple[int, int] | None = None,
+                 source: Source | None = None):
+        self.size, self.name, self.descend = size, name, descend
+        super().__init__(message, hint=self.advice(), span=span, source=source)
+
+    def advice(self) -> Phrase:
+        setting = "{descend=%s}" if self.descend else "{step=%s}"
+        if self.size is not None:
+            return Phrase("leave the line out and give the step size as " + setting, self.size)
+        if self.name is not None:
+            return Phrase("leave the line out and give the value of %s as the step size, as in "
+                          + setting, self.name, "0.01")
+        return Phrase("leave the line out and give the step size, as in " + setting, "0.01")
+
+    def bound(self, bindings: Mapping[str, float]) -> "StepByHand":
+        """This error, with the step size its line names read from `bindings`."""
+        if self.size is None and self.name is not None and self.name in bindings:
+            value = bindings[self.name]
+            self.size, self.descend = repr(abs(value)), self.descend != (value < 0)
+            self.hint = self.advice()
+        return self
