@@ -598,20 +598,14 @@ def _gate(op: str, args: list[str]) -> str | None:
     return "%s(%s)" % (op, args[0]) if len(args) == 1 else None
 
 
-def _constructor(text: str, name: str) -> str | None:
-    """The class a program makes `name` from (`var sg0 = new sigmoidGate();`), if it does."""
-    m = re.search(r"(?m)(?:^|;)[ \t]*%s%s[ \t]*=[ \t]*(?:new[ \t]+)?(%s)[ \t]*\(" % (_DECL, re.escape(name), _N),
-                  text)
-    return m.group(1) if m else None
-
-
-def _bound_number(text: str, before: int, name: str) -> str | None:
-    """The number the program assigns `name` before `before` (`step_size = 0.01`), if any."""
+def _bound_number(text: str, before: int, name: str) -> tuple[str, str] | None:
+    """The number the program last assigns `name` before `before`, and the
+    statement that does (`step_size = 0.01`), if it does."""
     found = None
-    pattern = re.compile(r"(?m)(?:^|;)[ \t]*%s%s[ \t]*=[ \t]*(%s)[ \t]*(?=;|#|//|\r?$)"
+    pattern = re.compile(r"(?m)(?:^|;)[ \t]*(%s%s[ \t]*=[ \t]*(%s))[ \t]*(?=;|#|//|\r?$)"
                          % (_DECL, re.escape(name), _NUM))
     for m in pattern.finditer(text, 0, before):
-        found = m.group(1)
+        found = m.group(2), m.group(1)
     return found
 
 
@@ -711,7 +705,7 @@ def _pasted(error: GradcliError, source: Source) -> GradcliError | None:
         if m.group(3) == "backward":
             return fail("%s.backward() is not needed: gradcli does the backward pass itself" % m.group(2),
                         "leave the line out")
-        return fail(_EXPRESSIONS % "gate objects", _gate_hint(m.group(1), m.group(2), _split_args(m.group(4)), text),
+        return fail(_EXPRESSIONS % "gate objects", _gate_hint(m.group(1), m.group(2), _split_args(m.group(4))),
                     (start + m.start(2), end))
     # forwardMultiplyGate(a, b), x(y+1), forwardNeuron()
     if isinstance(error, UnknownFunction):
@@ -742,7 +736,7 @@ def _step(m: "re.Match[str]", s: str, text: str, before: int, span: ast.Span, so
     descend = (m.group(3) or m.group(4)) == "-"
     k = re.fullmatch(r"([-+]?(?:%s|%s))\s*\*\s*%s\.grad|%s\.grad\s*\*\s*([-+]?(?:%s|%s))"
                      % (syntax.NUMBER, _N, _N, _N, syntax.NUMBER, _N), m.group(5))
-    size = name = None
+    size = name = assigned = None
     if k:
         factor = k.group(1) or k.group(2)
         if factor[0] in "+-":
@@ -750,26 +744,35 @@ def _step(m: "re.Match[str]", s: str, text: str, before: int, span: ast.Span, so
         if re.fullmatch(syntax.NUMBER, factor):
             size = factor
         else:
-            name, size = factor, _bound_number(text, before, factor)
-            if size is not None and size[0] in "+-":
-                descend, size = descend != (size[0] == "-"), size[1:]
+            name, bound = factor, _bound_number(text, before, factor)
+            if bound is not None:
+                size, assigned = bound
+                if size[0] in "+-":
+                    descend, size = descend != (size[0] == "-"), size[1:]
+    others = len(_STEPS.findall(text)) - 1  # the tutorials step every input, a line each
     return StepByHand("%s is a step of gradient %s, which gradcli takes itself"
-                      % (s, "descent" if descend else "ascent"),
-                      size=size, name=name, descend=descend, span=span, source=source)
+                      % (s, "descent" if descend else "ascent"), size=size, name=name, assigned=assigned,
+                      others=max(others, 0), descend=descend, span=span, source=source)
 
 
-def _gate_hint(out: str | None, gate: str, args: list[str], text: str) -> str:
-    """How to write `out = gate.forward(args)`: from the gate's kind, told by its
-    name (mulg0) or its class (`sg0 = new sigmoidGate()`)."""
-    made = _constructor(text, gate)
-    kind = _kind(gate) or (_kind(made) if made else None)
+_STEPS = re.compile(r"(?m)(?:^|;)[ \t]*(%s)\.(?:value|data)[ \t]*(?:[-+]=|=[ \t]*\1\.(?:value|data)[ \t]*[-+])"
+                    r"[^\n;#]*\.grad\b" % _N)
+
+
+def _gate_hint(out: str | None, gate: str, args: list[str]) -> str:
+    """How to write `out = gate.forward(args)`, when the gate's name tells
+    its kind (mulg0, addg1); if not, what each kind would be. (The line that
+    made the gate, `var sg0 = new sigmoidGate()`, is an error of its own and
+    comes first, so it is not there to ask.)"""
+    kind = _kind(gate)
     lead = "%s = " % out if out else ""
     written = _gate(kind[1], args) if kind else None
     if written:
         return "write the gate as its operator: %s%s" % (lead, written)
     if len(args) == 2:
         a, b = (_operand(_values(x)) for x in args)
-        return "write the gate as its operator: %s%s * %s if it multiplies, %s + %s if it adds" % (lead, a, b, a, b)
+        return "write the gate as its operator: %s%s * %s if it multiplies, %s%s + %s if it adds" % (
+            lead, a, b, lead, a, b)
     if len(args) == 1:
         return "write the gate as its function: %ssig(%s) if it is a sigmoid" % (lead, _values(args[0]))
     return _ANY_GATE
