@@ -48,7 +48,7 @@ Shell completion (bash, zsh, fish), e.g. in ~/.bashrc:
 _NUMBER = r"[-+]?%s" % syntax.NUMBER
 _BINDING = re.compile(r"\s*(%s)\s*=\s*(%s)\s*\Z" % (syntax.NAME, _NUMBER))
 _BINDING_NAME = re.compile(r"\s*(%s)\s*=(?!=)" % syntax.NAME)
-_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
+_DECIMAL_COMMA = r"[-+]?\d+,\d+"  # 1,5: compiled only for a binding that fails
 
 
 def parse_binding(word: str) -> tuple[str, float]:
@@ -65,7 +65,7 @@ def parse_binding(word: str) -> tuple[str, float]:
         raw = word[named.end():].strip()
         hint = ("write a decimal number, as in %s=3, %s=-1.5 or %s=2e-3 "
                 "(no hex, no underscores, no inf or nan)" % ((named.group(1),) * 3))
-        if _DECIMAL_COMMA.fullmatch(raw):  # 1,5: a decimal comma
+        if re.fullmatch(_DECIMAL_COMMA, raw):  # 1,5: a decimal comma
             hint = "write the decimal point as '.': %s=%s" % (named.group(1), raw.replace(",", "."))
         raise InputError("the value of %s is not a number: %r" % (named.group(1), raw), hint=hint)
     raise InputError("expected NAME=VALUE, got %r" % word,

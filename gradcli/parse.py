@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import replace
 from typing import Any
 
@@ -303,10 +302,10 @@ def _syntax_error(e, source: Source) -> ParseError:
         what = "unexpected character %s" % (repr(ch) if ch.isprintable() else "U+%04X" % ord(ch))
         expected = set()  # every terminal: listing them would not help
         if ch in _LOOKALIKES or ch in _SUPERSCRIPTS:  # pasted from a page: x², a − b, 2 × 3
-            what = "unexpected character %s (U+%04X %s)" % (repr(ch) if ch.isprintable() else "U+%04X" % ord(ch),
-                                                           ord(ch), unicodedata.name(ch, "?").lower())
-            if not ch.isprintable():
-                what = "unexpected character U+%04X (%s)" % (ord(ch), unicodedata.name(ch, "?").lower())
+            import unicodedata
+            called = unicodedata.name(ch, "?").lower()
+            what = ("unexpected character %r (U+%04X %s)" % (ch, ord(ch), called) if ch.isprintable() else
+                    "unexpected character U+%04X (%s)" % (ord(ch), called))  # a blank: no quotes around it
             hint = _ascii_hint(source.text, pos)
         elif ch in "\"'":
             hint = "gradcli has no strings; write numbers and names"
@@ -372,9 +371,11 @@ def _syntax_error(e, source: Source) -> ParseError:
 
 # --- Helpers for hints in the user's own text ---------------------------------
 
-_NUMBER_END = re.compile(r"(?:%s)\Z" % syntax.NUMBER)
-_NAME_END = re.compile(r"%s(?:\.%s)?\Z" % (syntax.NAME, syntax.NAME))
-_ATOM = re.compile(r"%s|%s(?:\.%s)?" % (syntax.NUMBER, syntax.NAME, syntax.NAME))
+# Patterns of the error path, compiled (and cached by re) when first used,
+# so that valid programs that take this road do not pay for them.
+_NUMBER_END = r"(?:%s)\Z" % syntax.NUMBER
+_NAME_END = r"%s(?:\.%s)?\Z" % (syntax.NAME, syntax.NAME)
+_ATOM = r"%s|%s(?:\.%s)?" % (syntax.NUMBER, syntax.NAME, syntax.NAME)
 
 
 def _statement(text: str, pos: int) -> tuple[int, int]:
@@ -437,9 +438,10 @@ def _operand_before(text: str, end: int, start: int) -> str:
         j = _opening(text, i - 1, start)
         if j is None:
             return ""
-        called = _NAME_END.search(text, start, j)  # sig(x) as a whole
+        called = re.compile(_NAME_END).search(text, start, j)  # sig(x) as a whole
         return text[called.start() if called else j:i]
-    found = [m.group() for m in (_NUMBER_END.search(text, start, i), _NAME_END.search(text, start, i)) if m]
+    ends = (re.compile(_NUMBER_END).search(text, start, i), re.compile(_NAME_END).search(text, start, i))
+    found = [m.group() for m in ends if m]
     return max(found, key=len, default="")
 
 
@@ -447,7 +449,7 @@ def _operand_after(text: str, pos: int, end: int) -> str:
     """The operand that starts at `pos`: a number, a name, a call or a group."""
     if text.startswith("(", pos):
         return text[pos:_closing(text, pos, end)]
-    m = _ATOM.match(text, pos, end)
+    m = re.compile(_ATOM).match(text, pos, end)
     if m is None:
         return ""
     k = m.end()
@@ -536,8 +538,8 @@ def _ascii_hint(text: str, pos: int) -> str:
 _N = syntax.NAME
 _NUM = r"[-+]?%s" % syntax.NUMBER
 _DECL = r"(?:(?:%s)\s+)?" % "|".join(DECLARATIONS)
-_ATTR = re.compile(r"\b(%s)\.(value|data|grad)\b" % _N)  # Karpathy's a.value, micrograd's a.data
-_VALUE = re.compile(r"\b(%s)\.(?:value|data)\b" % _N)
+_ATTR = r"\b(%s)\.(value|data|grad)\b" % _N  # Karpathy's a.value, micrograd's a.data
+_VALUE = r"\b(%s)\.(?:value|data)\b" % _N
 _EXPRESSIONS = "gradcli reads circuits written as expressions, not %s"
 
 # What a gate's or a class's name says it computes: a word in the name, the
@@ -568,7 +570,7 @@ def _about(name: str) -> str:
 
 def _values(text: str) -> str:
     """`a.value * x.value` -> `a * x`."""
-    return _VALUE.sub(r"\1", text)
+    return re.sub(_VALUE, r"\1", text)
 
 
 def _split_args(text: str) -> list[str]:
@@ -585,7 +587,8 @@ def _split_args(text: str) -> list[str]:
 
 def _operand(text: str) -> str:
     """An argument as the operand of * or +: in parentheses unless it is one atom."""
-    if re.fullmatch(r"[-+]?(?:%s)" % _ATOM.pattern, text) or (text.startswith("(") and _closing(text, 0, len(text)) == len(text)):
+    grouped = text.startswith("(") and _closing(text, 0, len(text)) == len(text)
+    if grouped or re.fullmatch(r"[-+]?(?:%s)" % _ATOM, text):
         return text
     return "(%s)" % text
 
@@ -632,7 +635,7 @@ def _pasted(error: GradcliError, source: Source) -> GradcliError | None:
         return fail("%s is not needed: gradcli has math's functions built in" % " ".join(s.split()),
                     "leave the line out; exp(x), math.exp(x) and the other functions work without it")
     # console.log(...), print(...)
-    m = re.match(r"(console\.(?:log|info|error)|print|alert)\s*\(|(print)\s", s)
+    m = re.match(r"(console\.(?:log|info|error)|print|alert)\s*\(|(print)\s+(?![-+*/^=<>!&|?:,)])", s)
     if m:
         return fail("%s is not needed: gradcli prints the values and gradients itself" % (m.group(1) or m.group(2)),
                     "leave the line out")
@@ -644,7 +647,7 @@ def _pasted(error: GradcliError, source: Source) -> GradcliError | None:
         return fail(_EXPRESSIONS % "classes", "leave the class out: " + about if about else
                     "leave the class out and write what it computes, as in q = a*x + b*y + c; s = sig(q)", at(m))
     m = (re.match(r"(?:def|function)\s+(%s)\s*\(" % _N, s)
-         or re.match(r"%s(%s(?:\.%s)?)\s*[=:]\s*function\b" % (_DECL, _N, _N), s))
+         or re.match(r"%s(%s(?:\.%s)?)\s*[=:]\s*function\s*\(" % (_DECL, _N, _N), s))
     if m:
         name = m.group(1).rpartition(".")[2]
         returned = re.search(r"\breturn\s+([^;{}]+?)\s*\}?\s*\Z", s)
@@ -711,20 +714,20 @@ def _pasted(error: GradcliError, source: Source) -> GradcliError | None:
     if isinstance(error, UnknownFunction):
         return _unknown_function(error, text)
     # return ax: a function's
-    m = re.match(r"return\b\s*(.*)", s)
+    m = re.fullmatch(r"return(?:\s+(.+))?", s)
     if m:
         return fail(_EXPRESSIONS % "functions",
                     "a program's output is its last line: write it alone%s" % (
                         ", as in %s" % _values(m.group(1)) if m.group(1) else ""))
     # a.value, a.grad
-    m = _ATTR.search(s)
+    m = re.search(_ATTR, s)
     if m and m.group(1) not in PREFIXES:
         grad = re.search(r"\b(%s)\.grad\b" % _N, s)
         if grad:
             return fail("%s; it computes the gradient %s itself and prints it" % (_EXPRESSIONS % "objects",
                                                                                   grad.group()),
                         "leave the line out", at(grad))
-        attr = _VALUE.search(s)
+        attr = re.search(_VALUE, s)
         assert attr is not None
         return fail("%s: %s is %s" % (_EXPRESSIONS % "objects", attr.group(), attr.group(1)),
                     "write: %s" % _values(s), at(attr))
@@ -749,14 +752,14 @@ def _step(m: "re.Match[str]", s: str, text: str, before: int, span: ast.Span, so
                 size, assigned = bound
                 if size[0] in "+-":
                     descend, size = descend != (size[0] == "-"), size[1:]
-    others = len(_STEPS.findall(text)) - 1  # the tutorials step every input, a line each
+    others = len(re.findall(_STEPS, text)) - 1  # the tutorials step every input, a line each
     return StepByHand("%s is a step of gradient %s, which gradcli takes itself"
                       % (s, "descent" if descend else "ascent"), size=size, name=name, assigned=assigned,
                       others=max(others, 0), descend=descend, span=span, source=source)
 
 
-_STEPS = re.compile(r"(?m)(?:^|;)[ \t]*(%s)\.(?:value|data)[ \t]*(?:[-+]=|=[ \t]*\1\.(?:value|data)[ \t]*[-+])"
-                    r"[^\n;#]*\.grad\b" % _N)
+_STEPS = (r"(?m)(?:^|;)[ \t]*(%s)\.(?:value|data)[ \t]*(?:[-+]=|=[ \t]*\1\.(?:value|data)[ \t]*[-+])"
+          r"[^\n;#]*\.grad\b" % _N)
 
 
 def _gate_hint(out: str | None, gate: str, args: list[str]) -> str:
