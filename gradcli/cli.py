@@ -169,7 +169,9 @@ def leading_minus(command: click.Command, args: list[str]) -> str | None:
         k += option(k)
     if k == len(args) or not args[k].startswith("-") or args[k].startswith("--") or args[k] == "-":
         return None
-    before, after, words = args[:k], [], []  # type: tuple[list[str], list[str], list[str]]
+    before = args[:k]
+    after: list[str] = []  # the options after the expression go before --, the words after it
+    words: list[str] = []
     j = k + 1
     while j < len(args):
         if args[j] == "--":

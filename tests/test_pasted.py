@@ -9,6 +9,7 @@ Every case goes through the real command, as the user sees it.
 """
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 
@@ -372,7 +373,7 @@ def test_following_the_hints_turns_the_tutorial_into_its_numbers(name):
     program, options = follow_the_hints((PASTED / name).read_text("utf-8"))
     assert options == ["--step", "0.01"]
     r = CliRunner().invoke(main, ["-f", "-", "--json", "--no-nodes"], input=program)
-    out = __import__("json").loads(r.stdout.splitlines()[0])
+    out = json.loads(r.stdout.splitlines()[0])
     assert round(out["value"], 4) == 0.8808
     grads = {k: round(v, 3) for k, v in out["gradients"].items()}
     assert grads == {"a": -0.105, "b": 0.315, "c": 0.105, "x": 0.105, "y": 0.21}
