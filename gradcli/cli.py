@@ -16,7 +16,7 @@ from click.core import ParameterSource
 
 from . import __version__, syntax
 from .console import FLAGS
-from .errors import GradcliError, InputError, Source
+from .errors import GradcliError, InputError, Source, StepByHand
 from .formats import FORMATS
 from .modes import HANDLERS, Options
 
@@ -47,6 +47,7 @@ Shell completion (bash, zsh, fish), e.g. in ~/.bashrc:
 _NUMBER = r"[-+]?%s" % syntax.NUMBER
 _BINDING = re.compile(r"\s*(%s)\s*=\s*(%s)\s*\Z" % (syntax.NAME, _NUMBER))
 _BINDING_NAME = re.compile(r"\s*(%s)\s*=(?!=)" % syntax.NAME)
+_DECIMAL_COMMA = r"[-+]?\d+,\d+"  # 1,5: compiled only for a binding that fails
 
 
 def parse_binding(word: str) -> tuple[str, float]:
@@ -61,9 +62,11 @@ def parse_binding(word: str) -> tuple[str, float]:
     named = _BINDING_NAME.match(word)
     if named:
         raw = word[named.end():].strip()
-        raise InputError("the value of %s is not a number: %r" % (named.group(1), raw),
-                         hint="write a decimal number, as in %s=3, %s=-1.5 or %s=2e-3 "
-                              "(no hex, no underscores, no inf or nan)" % ((named.group(1),) * 3))
+        hint = ("write a decimal number, as in %s=3, %s=-1.5 or %s=2e-3 "
+                "(no hex, no underscores, no inf or nan)" % ((named.group(1),) * 3))
+        if re.fullmatch(_DECIMAL_COMMA, raw):  # 1,5: a decimal comma
+            hint = "write the decimal point as '.': %s=%s" % (named.group(1), raw.replace(",", "."))
+        raise InputError("the value of %s is not a number: %r" % (named.group(1), raw), hint=hint)
     raise InputError("expected NAME=VALUE, got %r" % word,
                      hint="write bindings without spaces around '=', as in x=3")
 
@@ -144,6 +147,56 @@ def wants_session(words: tuple[str, ...], files: tuple[str, ...]) -> bool:
     return not has_program and sys.stdin is not None and sys.stdin.isatty()
 
 
+def leading_minus(command: click.Command, args: list[str]) -> str | None:
+    """The message for an expression that starts with '-' (`gradcli "-x^2" x=3`),
+    which click reads as an option, or None if no such word comes before any
+    other: the same command, with -- before the expression."""
+    takes = {opt: not (p.is_flag or p.count) for p in command.params if isinstance(p, click.Option)
+             for opt in p.opts + p.secondary_opts}
+
+    def option(k: int) -> int:
+        """How many words the option at args[k] spans (0: it is not an option)."""
+        word = args[k]
+        if word in takes:
+            return 2 if takes[word] and k + 1 < len(args) else 1
+        if word.startswith("--") and word.partition("=")[0] in takes:
+            return 1
+        return 1 if takes.get(word[:2]) and not word.startswith("--") else 0  # -fFILE
+
+    k = 0
+    while k < len(args) and option(k):
+        k += option(k)
+    if k == len(args) or not args[k].startswith("-") or args[k].startswith("--") or args[k] == "-":
+        return None
+    before = args[:k]
+    after: list[str] = []  # the options after the expression go before --, the words after it
+    words: list[str] = []
+    j = k + 1
+    while j < len(args):
+        if args[j] == "--":
+            words += args[j + 1:]
+            break
+        n = option(j)
+        (after if n else words).extend(args[j:j + max(n, 1)])
+        j += max(n, 1)
+    word = args[k]
+    fixed = " ".join(_shell_word(w) for w in ["gradcli"] + before + after + ["--", word] + words)
+    if word[1:].isalpha():  # -x: an expression, or an option mistyped
+        return "no such option: %s; if %s is the expression, put -- before it: %s" % (word, word, fixed)
+    return ("%s starts with '-', so it reads as an option; to start the expression with a minus sign, "
+            "put -- before it: %s" % (word, fixed))
+
+
+def _shell_word(word: str) -> str:
+    """`word` as typed in a shell: bare, in double quotes, or in single quotes."""
+    if re.fullmatch(r"[\w@%+=:,./-]+", word):
+        return word
+    if not any(c in word for c in '"$`\\!'):
+        return '"%s"' % word
+    import shlex
+    return shlex.quote(word)
+
+
 # --help lists options in these sections, in this order (by parameter name).
 SECTIONS = {
     "Input": ["files", "interactive"],
@@ -154,7 +207,18 @@ SECTIONS = {
 
 
 class SectionedCommand(click.Command):
-    """click's help, with the options grouped under headings."""
+    """click's help, with the options grouped under headings, and a word for
+    an expression that starts with '-', which click takes for an option."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # click's parser consumes the list
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption:
+            message = leading_minus(self, given)
+            if message is None:
+                raise
+            raise click.UsageError(message, ctx) from None
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         records: dict[str, tuple[str, str]] = {}
@@ -338,10 +402,13 @@ def main(ctx: click.Context, **params: Any) -> None:
     an interactive session.
     """
     mode = choose_mode(ctx, params)
+    bindings: dict[str, float] = {}
     try:
         source, bindings = gather(params["words"], params["files"], interactive=mode.name == "session")
         code = HANDLERS[mode.name].run(source, bindings, Options(**params))
     except GradcliError as e:
+        if isinstance(e, StepByHand):  # its step size may be bound here: step_size=0.01
+            e = e.bound(bindings)
         click.echo(e.render(FLAGS), err=True)
         sys.exit(e.exit_code)
     sys.exit(code)

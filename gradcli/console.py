@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # How the command line names what library messages call {step}, {tol=1e-9}, ...
 # (see errors.Phrase; the session has its own words in repl.py).
 FLAGS: Words = {
-    "step": "--step", "step=": "--step {}",
+    "step": "--step", "step=": "--step {}", "descend=": "--step {} --descend",
     "every": "--every",
     "tol": "--tol", "tol=": "--tol {}",
     "h": "--h",

@@ -108,7 +108,7 @@ Words = Mapping[str, str]
 # Each key names a parameter ({step}); a key ending in "=" is a format for a
 # setting ({step=0.01}). The library's: its functions' keyword arguments.
 LIBRARY_WORDS: Words = {
-    "step": "step", "step=": "step={}",
+    "step": "step", "step=": "step={}", "descend=": "step={}, descend=True",
     "every": "every",
     "tol": "tol", "tol=": "tol={}",
     "h": "h",
@@ -252,3 +252,47 @@ class MathError(GradcliError):
     """Evaluation left a function's domain or overflowed."""
     kind = "math error"
     exit_code = 1
+
+
+class StepByHand(ParseError):
+    """A line that takes a step of gradient ascent by hand, as the tutorials
+    do (`a.value += step_size * a.grad`): gradcli takes the steps itself.
+
+    The error carries the step: `size`, the step size as written (None when
+    the line names one, `name`, that the program does not bind), `assigned`,
+    the program's statement that binds that name (`step_size = 0.01`, which
+    goes too), `others`, how many more such lines the program has (the
+    tutorials step each input in a line of its own), and `descend`, when
+    the line steps against the gradient. Its
+    hint names the parameter (see Phrase), so each layer tells it in its own
+    words; a layer that has bindings of its own gives them to `bound`.
+    """
+
+    def __init__(self, message: str, *, size: str | None, name: str | None = None,
+                 assigned: str | None = None, others: int = 0, descend: bool = False,
+                 span: tuple[int, int] | None = None, source: Source | None = None):
+        self.size, self.name, self.assigned, self.others, self.descend = size, name, assigned, others, descend
+        super().__init__(message, hint=self.advice(), span=span, source=source)
+
+    def advice(self) -> Phrase:
+        setting = "{descend=%s}" if self.descend else "{step=%s}"
+        gone = ["this line"]
+        if self.others:
+            gone.append("the line like it" if self.others == 1 else "the %d like it" % self.others)
+        if self.size is not None and self.assigned is not None:
+            gone.append(self.assigned)
+        lead = ("leave the line out and" if len(gone) == 1 else
+                "leave out %s, and" % (", ".join(gone[:-1]) + " and " + gone[-1]).replace("%", "%%"))
+        if self.size is not None:
+            return Phrase(lead + " give the step size as " + setting, self.size)
+        if self.name is not None:
+            return Phrase(lead + " give the value of %s as the step size, as in " + setting, self.name, "0.01")
+        return Phrase(lead + " give the step size, as in " + setting, "0.01")
+
+    def bound(self, bindings: Mapping[str, float]) -> "StepByHand":
+        """This error, with the step size its line names read from `bindings`."""
+        if self.size is None and self.name is not None and self.name in bindings:
+            value = bindings[self.name]
+            self.size, self.descend = repr(abs(value)), self.descend != (value < 0)
+            self.hint = self.advice()
+        return self

@@ -7,6 +7,7 @@ built with loops and explicit stacks, so depth is never a problem.
 """
 from __future__ import annotations
 
+import re
 from array import array
 from typing import TYPE_CHECKING, Iterable, Mapping
 
@@ -428,10 +429,32 @@ def check_bound(g: Graph, open_inputs: bool = False) -> None:
     if unbound and not open_inputs:
         first = g.span[g.inputs[unbound[0]]]
         example = " ".join("%s=1" % n for n in unbound[:4])
+        hint = Phrase("bind %s {bind=%s} or in the program (%s = 1)",
+                      "it" if len(unbound) == 1 else "them", example, unbound[0])
+        if "e" in unbound:  # e^x, written for Euler's number
+            others = [n for n in unbound if n != "e"]
+            if others:
+                hint = Phrase("%s, and bind %s {bind=%s} or in the program (%s = 1)", _euler(g), ", ".join(others),
+                              " ".join("%s=1" % n for n in others[:4]), others[0])
+            else:
+                hint = Phrase("%s; for an input named e, bind it {bind=e=1} or in the program (e = 1)", _euler(g))
         raise ProgramError(
             "no value for %s %s" % ("input" if len(unbound) == 1 else "inputs", ", ".join(unbound)),
-            span=first, source=g.source,
-            hint=Phrase("bind %s {bind=%s} or in the program (%s = 1)",
-                        "it" if len(unbound) == 1 else "them", example, unbound[0]))
+            span=first, source=g.source, hint=hint)
     for n in [n for n, i in g.inputs.items() if g.value[i] is None and not used[i]]:
         del g.inputs[n]  # unbound and unused: not an input of any output
+
+
+def _euler(g: Graph) -> str:
+    """How to write Euler's number where a program's unbound `e` is used:
+    e^x is exp(x), or math.e^x."""
+    e = g.inputs["e"]
+    for i, op in enumerate(g.op):
+        if op is not None and op.name == "pow" and g.args[i][0] == e:
+            power = g.text(g.args[i][1])
+            if power.startswith("(") and power.endswith(")"):
+                inner = power[1:-1]
+            else:
+                inner, power = power, power if re.fullmatch(r"[\w.]+(?:\(.*\))?", power) else "(%s)" % power
+            return "for Euler's number write exp(%s) or math.e^%s" % (inner, power)
+    return "for Euler's number write math.e (or exp(1))"

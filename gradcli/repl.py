@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from .errors import GradcliError, MathError, Source, Words, say
+from .errors import GradcliError, MathError, Source, StepByHand, Words, say
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -38,7 +38,7 @@ PROMPT = "gradcli> "
 # How the session names what library messages call {step}, {bind=...}, ...
 # (see errors.Phrase); what it has no command for, the command line does.
 WORDS: Words = {
-    "step": ":step", "step=": ":step {}",
+    "step": ":step", "step=": ":step {}", "descend=": ":descend {}",
     "all": "gradcli --all",
     "verify": "gradcli --verify",
     "bindings": "at the prompt",
@@ -196,6 +196,8 @@ class Session:
             return None
 
     def show_error(self, e: GradcliError, words: Words = WORDS) -> None:
+        if isinstance(e, StepByHand):  # its step size may be bound here
+            e = e.bound(self.bindings)
         self.error(e.render(words))
 
     def error(self, text: str) -> None:

@@ -102,6 +102,46 @@ def test_mutated_examples(text):
     run([], stdin=text)  # the table too
 
 
+# (e) Tutorial code pasted in: the neurons of tests/cases/pasted broken by
+# one mutation, and soups of the tutorials' own words, with the look-alike
+# characters of web pages.
+PASTED_FILES = sorted((Path(__file__).parent / "cases" / "pasted").iterdir())
+PASTED_WORDS = ["var ", "new ", "Unit(", "1.0, 0.0)", "class ", "MultGate", "(object):", "{", "}", "this.", "self.",
+                "u0", ".value", ".grad", ".data", "mulg0.forward(", "sg0.backward()", "console.log(", "print(",
+                "import math", "from math import exp", "step_size", "a", "x", "s", "=", "+=", "-=", "*", "(", ")", ",",
+                ";", "\n", "    ", "'", "\u2212", "\u00d7", "\u00b7", "\u00b2", "\u207b\u00b9", "\u00a0", "e^", "2",
+                "SIG(", "Math.Exp(", "1,5", "return ", "def ", "function", ":", "# c\n", "// c\n", "-0.01"]
+
+
+@st.composite
+def mutated_paste(draw):
+    text = draw(st.sampled_from(PASTED_FILES)).read_text("utf-8")
+    lines = text.split("\n")
+    start = draw(st.integers(0, len(lines) - 1))
+    text = "\n".join(lines[start:start + draw(st.integers(1, 12))])  # a piece, as people copy it
+    i = draw(st.integers(0, max(0, len(text) - 2)))
+    kind = draw(st.sampled_from(["drop", "dup", "keep"]))
+    if kind == "drop":
+        return text[:i] + text[i + 1:]
+    if kind == "dup":
+        return text[:i] + text[i:i + 1] + text[i:]
+    return text
+
+
+@fuzz
+@given(mutated_paste())
+def test_pasted_tutorial_pieces(text):
+    run(["x=1", "step_size=0.01"], stdin=text)
+
+
+@fuzz
+@given(st.lists(st.sampled_from(PASTED_WORDS), max_size=20))
+def test_pasted_word_soup(words):
+    text = "".join(words)
+    run(["-f", "-", "x=0.5", "a=2", "--json"], stdin=text)
+    run([text or "x", "x=0.5"])  # as the expression: one starting with '-' is a usage error
+
+
 # (d) Valid random programs: exit 0 and gradients that match central differences,
 # or a math error (exit 1) for points outside a domain.
 NAMES = ["x", "y", "z"]
