@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
