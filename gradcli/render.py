@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from .flat import without_gc
 from .graph import CONST, INPUT
+from .wires import shares
 
 if TYPE_CHECKING:
     from rich.console import Group, RenderableType
@@ -142,17 +143,40 @@ def _gradients(result: "Result"):
         yield name, (d if -_INF < d < _INF else j(d))  # only nan and inf need _j
 
 
+def _uses(result: "Result") -> list:
+    """For every node id, a JSON record of each wire leaving it that carries
+    a gradient back: the gate it goes into, which argument of that gate, and
+    its share of the node's gradient, in the order the backward pass adds
+    them (wires.py); None where there is none."""
+    uses: list = [None] * len(result.values)
+    j = _j
+    for source, node, arg, share in shares(result):
+        record = {"node": node, "arg": arg, "share": share if -_INF < share < _INF else j(share)}
+        mine = uses[source]
+        if mine is None:
+            uses[source] = [record]
+        else:
+            mine.append(record)
+    return uses
+
+
 def _nodes(result: "Result"):
     """One JSON record per node of the output, in forward order."""
     g = result.graph
-    values, grads, kind, ops, args, label = result.values, result.grads, g.kind, g.op, g.args, g.label
+    values, grads, kind, ops, label = result.values, result.grads, g.kind, g.op, g.label
+    ids, first = g.args.ids, g.args.first
+    j = _j
+    uses = _uses(result)
     for i, u in enumerate(_used(result)):
         if not u:
             continue
         k = kind[i]
+        v, d = values[i], grads[i]
         yield {"id": i, "label": label(i), "op": "input" if k == INPUT else
                "const" if k == CONST else ops[i].name,  # type: ignore[union-attr]
-               "value": _j(values[i]), "grad": _j(grads[i]), "args": list(args[i])}
+               "value": v if -_INF < v < _INF else j(v),
+               "grad": d if d is not None and -_INF < d < _INF else j(d),  # only nan and inf need _j
+               "args": ids[first[i]:first[i + 1]].tolist(), "uses": uses[i] or []}
 
 
 JSON_LABEL_WIDTH = 10_000
@@ -192,7 +216,8 @@ def write_json(result: "Result", out, nodes: bool = True) -> None:
     out.write("}")
     if nodes:
         out.write(', "nodes": [')
-        _write_batches(out, (", ".join(map(json_line, batch)) for batch in _batches(_nodes(result))))
+        # One encoding per batch, not per node: the same text ("[a, b]" is "[" + a + ", " + b + "]").
+        _write_batches(out, (_encode_tree(batch)[1:-1] for batch in _batches(_nodes(result))))
         out.write("]")
     if result.notes:
         out.write(', "notes": ' + json_line(list(result.notes)))
@@ -219,3 +244,8 @@ def _write_batches(out, texts) -> None:
 
 def json_line(obj: object) -> str:
     return json.dumps(obj, allow_nan=False, ensure_ascii=False)
+
+
+# json_line for data known to hold no container twice (the node records):
+# the same text, without the encoder's check for cycles.
+_encode_tree = json.JSONEncoder(allow_nan=False, ensure_ascii=False, check_circular=False).encode

@@ -1,0 +1,129 @@
+"""The wires of an evaluated graph, each with its own share of the gradient.
+
+A wire is one use of a node by a gate: one argument position. In `a*a` two
+wires leave `a`. A wire carries its node's value forward and, backward, its
+own share of the gradient:
+
+    share(a -> gate i, argument k) = d op_i / d argument_k * grad[i]
+
+A node's gradient is the sum of the shares of the wires leaving it, which is
+the engine's `+=` at a fork. The shares are computed here once, for every
+renderer, with the engine's compiled partials and the engine's float
+operations, in the order engine.backward adds them (gates from the output
+down, each gate's arguments left to right). So, for every node `a` but the
+output (whose gradient is the seed 1):
+
+    grads[a] == ((s0 + s1) + s2) + ...      bit for bit, s = the shares of a's wires in order
+
+Constants, and nodes that depend on no input, carry no share: they have no
+wires here.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
+
+from .engine import _compiled
+
+if TYPE_CHECKING:
+    from .engine import Result
+    from .graph import Graph
+
+
+class Wire(NamedTuple):
+    """One use of node `source` as argument `arg` (0 = the first) of gate `node`."""
+    source: int
+    node: int
+    arg: int
+    share: float  # d op_node / d argument_arg * grad[node]: this wire's part of grad[source]
+
+
+def shares(result: "Result") -> Iterator[tuple[int, int, int, float]]:
+    """(source, gate, argument position, share) of every wire that carries a
+    gradient back, in the order the backward pass adds the shares. The one
+    place that computes them; plain tuples, for a million wires."""
+    g, values, grads = result.graph, result.values, result.grads
+    fns = _compiled(g)
+    needs, ops = g.needs, g.op
+    ids, first = g.args.ids, g.args.first
+    for i in range(result.output, -1, -1):
+        gi = grads[i]
+        op = ops[i]
+        if gi is None or op is None or not needs[i]:
+            continue
+        f = first[i]
+        e = first[i + 1]
+        if op.routes_gradient:  # as the engine does: gi itself, not 1.0 * gi
+            k = 0
+            for j in ids[f:e]:
+                if needs[j]:
+                    yield j, i, k, gi
+                k += 1
+            continue
+        partials = fns[op.name, e - f][1]
+        out = values[i]
+        xs = [values[j] for j in ids[f:e]]
+        for k in range(e - f):
+            j = ids[f + k]
+            if needs[j]:
+                yield j, i, k, partials[k](out, *xs) * gi
+
+
+def wires(result: "Result") -> list[Wire]:
+    """Every wire that carries a gradient back, in the order the backward
+    pass adds the shares."""
+    return list(map(Wire._make, shares(result)))
+
+
+def uses(result: "Result") -> list[Sequence[tuple[int, int, float]]]:
+    """For every node id, (gate, argument position, share) of each wire
+    leaving it, in the order the backward pass adds the shares; empty for a
+    node that carries no share."""
+    out: list = [()] * len(result.values)
+    for j, i, k, s in shares(result):
+        mine = out[j]
+        if mine:
+            mine.append((i, k, s))
+        else:
+            out[j] = [(i, k, s)]
+    return out
+
+
+def leaving(result: "Result") -> list[list[Wire]]:
+    """For every node id, the wires leaving it, in the order the backward
+    pass adds their shares; empty for a node that carries no share."""
+    out: list[list[Wire]] = [[] for _ in result.values]
+    for w in wires(result):
+        out[w.source].append(w)
+    return out
+
+
+def into(result: "Result") -> dict[tuple[int, int], Wire]:
+    """(gate, argument position) -> the wire, for the wires that carry a gradient."""
+    return {(w.node, w.arg): w for w in wires(result)}
+
+
+def _ordinal(k: int) -> str:
+    if 10 <= k % 100 <= 20:
+        return "%dth" % k
+    return "%d%s" % (k, {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th"))
+
+
+def which(g: "Graph", w: Wire) -> str:
+    """The wire among those from its source into the same gate: "" when it
+    is the only one, else "1st", "2nd", ... (a*a has two)."""
+    args = g.args[w.node]
+    if args.count(w.source) == 1:
+        return ""
+    return _ordinal(args[:w.arg + 1].count(w.source))
+
+
+def name(g: "Graph", w: Wire) -> str:
+    """The wire as people say it: `the wire from x into x*y`, `the 2nd wire from a into a*a`."""
+    nth = which(g, w)
+    return "the %swire from %s into %s" % (nth + " " if nth else "", g.label(w.source), g.label(w.node))
+
+
+def short_name(g: "Graph", w: Wire) -> str:
+    """The wire among its source's: `wire into x*y`, `2nd wire into a*a`."""
+    nth = which(g, w)
+    return "%swire into %s" % (nth + " " if nth else "", g.label(w.node))
