@@ -46,7 +46,7 @@ def dot(results: list["Result"], precision: int = DEFAULT_PRECISION) -> str:
         share = into(r)
         lines = ["digraph %s {" % ("circuit" if n == 0 else "circuit_%d" % (n + 1)),
                  '  label=<%s<br/><font color="#2e7d32">value</font> / <font color="#c62828">gradient</font>'
-                 ' (on a wire its own share, on a node the sum of its wires)>;' % _html(r.label),
+                 ' (each wire carries its own share; a node\'s grad is their sum)>;' % _html(r.label),
                  "  labelloc=t; rankdir=LR;",
                  '  node [fontname="Helvetica"]; edge [fontname="Helvetica", fontsize=10];']
         for i in range(r.output + 1):
