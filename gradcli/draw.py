@@ -111,8 +111,8 @@ def tree(result: "Result", precision: int = DEFAULT_PRECISION) -> "Tree":
     while stack:
         i, k, parent, node = stack.pop()
         again = i in shown and g.kind[i] != CONST
-        w = share.get((parent, k))
-        branch = node.add(label(i, again, None if w is None else w.share))
+        wire = share.get((parent, k))
+        branch = node.add(label(i, again, None if wire is None else wire.share))
         if again:
             continue
         shown.add(i)
