@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from itertools import islice
 from typing import TYPE_CHECKING
 
 from .flat import without_gc
 from .graph import CONST, INPUT
-from .wires import shares
+from .wires import Uses
 
 if TYPE_CHECKING:
     from rich.console import Group, RenderableType
@@ -143,40 +144,96 @@ def _gradients(result: "Result"):
         yield name, (d if -_INF < d < _INF else j(d))  # only nan and inf need _j
 
 
-def _uses(result: "Result") -> list:
-    """For every node id, a JSON record of each wire leaving it that carries
-    a gradient back: the gate it goes into, which argument of that gate, and
-    its share of the node's gradient, in the order the backward pass adds
-    them (wires.py); None where there is none."""
-    uses: list = [None] * len(result.values)
-    j = _j
-    for source, node, arg, share in shares(result):
-        record = {"node": node, "arg": arg, "share": share if -_INF < share < _INF else j(share)}
-        mine = uses[source]
-        if mine is None:
-            uses[source] = [record]
-        else:
-            mine.append(record)
-    return uses
-
-
 def _nodes(result: "Result"):
-    """One JSON record per node of the output, in forward order."""
+    """One JSON record per node of the output, in forward order. `uses` has a
+    record per wire leaving the node that brings it a share of the gradient:
+    the gate it goes into, which argument of that gate it is, and the share,
+    in the order the backward pass adds them (wires.py)."""
     g = result.graph
     values, grads, kind, ops, label = result.values, result.grads, g.kind, g.op, g.label
     ids, first = g.args.ids, g.args.first
     j = _j
-    uses = _uses(result)
+    uses = Uses(result)
+    wire, chain, into, arg, share = uses.first, uses.next, uses.node, uses.arg, uses.share
     for i, u in enumerate(_used(result)):
         if not u:
             continue
         k = kind[i]
-        v, d = values[i], grads[i]
+        records = []
+        w = wire[i]
+        while w >= 0:
+            s = share[w]
+            records.append({"node": into[w], "arg": arg[w], "share": s if -_INF < s < _INF else j(s)})
+            w = chain[w]
         yield {"id": i, "label": label(i), "op": "input" if k == INPUT else
                "const" if k == CONST else ops[i].name,  # type: ignore[union-attr]
-               "value": v if -_INF < v < _INF else j(v),
-               "grad": d if d is not None and -_INF < d < _INF else j(d),  # only nan and inf need _j
-               "args": ids[first[i]:first[i + 1]].tolist(), "uses": uses[i] or []}
+               "value": j(values[i]), "grad": j(grads[i]), "args": ids[first[i]:first[i + 1]].tolist(),
+               "uses": records}
+
+
+def _number(x: object) -> str:
+    return json_line(_j(x))  # type: ignore[arg-type]
+
+
+def _write_nodes(out, result: "Result") -> None:
+    """Write json_line(list(_nodes(result)))[1:-1], the same text, without
+    making the records: each is formatted as json.dumps writes it (repr for
+    a finite float, the encoder's own string escaping; tests/test_scale.py
+    holds the two to the same text), a batch of nodes at a time, and the
+    uses of a node with more than a batch of them (x in x+x+...+x), a batch
+    of uses at a time. Formatting the text is what keeps a big node list,
+    uses and all, as fast to write as it was without them."""
+    g = result.graph
+    values, grads, kind, ops, label = result.values, result.grads, g.kind, g.op, g.label
+    ids, first = g.args.ids, g.args.first
+    uses = Uses(result)
+    wire, count, chain, into, arg, share = uses.first, uses.count, uses.next, uses.node, uses.arg, uses.share
+    text, number, size, FLOAT = encode_basestring, _number, _BATCH, float
+    op_text = {"input": text("input"), "const": text("const")}
+    sep = ""
+    batch: list[str] = []
+    for i, u in enumerate(_used(result)):
+        if not u:
+            continue
+        k = kind[i]
+        name = "input" if k == INPUT else "const" if k == CONST else ops[i].name  # type: ignore[union-attr]
+        v, d = values[i], grads[i]
+        head = '{"id": %d, "label": %s, "op": %s, "value": %s, "grad": %s, "args": %r, "uses": [' % (
+            i, text(label(i)), op_text.get(name) or op_text.setdefault(name, text(name)),
+            repr(v) if v.__class__ is FLOAT and -_INF < v < _INF else number(v),
+            repr(d) if d.__class__ is FLOAT and -_INF < d < _INF else number(d),
+            ids[first[i]:first[i + 1]].tolist())
+        w = wire[i]
+        if count[i] <= size:
+            parts = []
+            while w >= 0:
+                s = share[w]
+                parts.append('{"node": %d, "arg": %d, "share": %s}'
+                             % (into[w], arg[w], repr(s) if -_INF < s < _INF else number(s)))
+                w = chain[w]
+            batch.append(head + ", ".join(parts) + "]}")
+            if len(batch) == size:
+                out.write(sep + ", ".join(batch))
+                sep, batch = ", ", []
+            continue
+        if batch:
+            out.write(sep + ", ".join(batch))
+            sep, batch = ", ", []
+        out.write(sep + head)
+        inner = ""
+        while w >= 0:
+            parts = []
+            while w >= 0 and len(parts) < size:
+                s = share[w]
+                parts.append('{"node": %d, "arg": %d, "share": %s}'
+                             % (into[w], arg[w], repr(s) if -_INF < s < _INF else number(s)))
+                w = chain[w]
+            out.write(inner + ", ".join(parts))
+            inner = ", "
+        out.write("]}")
+        sep = ", "
+    if batch:
+        out.write(sep + ", ".join(batch))
 
 
 JSON_LABEL_WIDTH = 10_000
@@ -216,15 +273,17 @@ def write_json(result: "Result", out, nodes: bool = True) -> None:
     out.write("}")
     if nodes:
         out.write(', "nodes": [')
-        # One encoding per batch, not per node: the same text ("[a, b]" is "[" + a + ", " + b + "]").
-        _write_batches(out, (_encode_tree(batch)[1:-1] for batch in _batches(_nodes(result))))
+        _write_nodes(out, result)
         out.write("]")
     if result.notes:
         out.write(', "notes": ' + json_line(list(result.notes)))
     out.write("}\n")
 
 
-def _batches(items, size: int = 10_000):
+_BATCH = 10_000
+
+
+def _batches(items, size: int = _BATCH):
     batch = []
     for item in items:
         batch.append(item)
@@ -245,7 +304,3 @@ def _write_batches(out, texts) -> None:
 def json_line(obj: object) -> str:
     return json.dumps(obj, allow_nan=False, ensure_ascii=False)
 
-
-# json_line for data known to hold no container twice (the node records):
-# the same text, without the encoder's check for cycles.
-_encode_tree = json.JSONEncoder(allow_nan=False, ensure_ascii=False, check_circular=False).encode

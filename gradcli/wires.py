@@ -20,7 +20,8 @@ wires here.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
+from array import array
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from .engine import _compiled
 
@@ -74,18 +75,62 @@ def wires(result: "Result") -> list[Wire]:
     return list(map(Wire._make, shares(result)))
 
 
-def uses(result: "Result") -> list[Sequence[tuple[int, int, float]]]:
+class Uses:
+    """The wires leaving each node, in the order the backward pass adds
+    their shares, kept in flat arrays as graph.Args keeps arguments (a
+    million wires as Python objects would take hundreds of MB):
+
+    first[i]   node i's first wire, or -1 when no wire brings it a share
+    next[w]    the next wire leaving the same node as wire w, or -1
+    node[w], arg[w], share[w]   the gate wire w goes into, which argument
+               of that gate it is (0 = the first), and its share
+    count[i]   how many wires leave node i with a share
+    """
+    __slots__ = ("first", "next", "node", "arg", "share", "count")
+
+    def __init__(self, result: "Result"):
+        n = len(result.values)
+        most = len(result.graph.args.ids)  # no more wires than arguments
+        self.first = first = array("i", [-1]) * n
+        self.count = count = array("i", [0]) * n
+        self.next = chain = array("i", [-1]) * most
+        self.node = node = array("i", [0]) * most
+        self.arg = arg = array("i", [0]) * most
+        self.share = share = array("d", [0.0]) * most
+        last = array("i", [-1]) * n
+        w = 0
+        for j, i, k, s in shares(result):
+            node[w] = i
+            arg[w] = k
+            share[w] = s
+            t = last[j]
+            if t < 0:
+                first[j] = w
+            else:
+                chain[t] = w
+            last[j] = w
+            count[j] += 1
+            w += 1
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    def __getitem__(self, i: int) -> list[tuple[int, int, float]]:
+        """(gate, argument position, share) of each wire leaving node i, in order."""
+        return list(self.each(i))
+
+    def each(self, i: int) -> Iterator[tuple[int, int, float]]:
+        w, chain, node, arg, share = self.first[i], self.next, self.node, self.arg, self.share
+        while w >= 0:
+            yield node[w], arg[w], share[w]
+            w = chain[w]
+
+
+def uses(result: "Result") -> Uses:
     """For every node id, (gate, argument position, share) of each wire
     leaving it, in the order the backward pass adds the shares; empty for a
     node that carries no share."""
-    out: list = [()] * len(result.values)
-    for j, i, k, s in shares(result):
-        mine = out[j]
-        if mine:
-            mine.append((i, k, s))
-        else:
-            out[j] = [(i, k, s)]
-    return out
+    return Uses(result)
 
 
 def leaving(result: "Result") -> list[list[Wire]]:
