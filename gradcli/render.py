@@ -175,6 +175,9 @@ def _number(x: object) -> str:
     return json_line(_j(x))  # type: ignore[arg-type]
 
 
+_USE = '{"node": %d, "arg": %d, "share": %s}'
+
+
 def _write_nodes(out, result: "Result") -> None:
     """Write json_line(list(_nodes(result)))[1:-1], the same text, without
     making the records: each is formatted as json.dumps writes it (repr for
@@ -198,40 +201,40 @@ def _write_nodes(out, result: "Result") -> None:
         k = kind[i]
         name = "input" if k == INPUT else "const" if k == CONST else ops[i].name  # type: ignore[union-attr]
         v, d = values[i], grads[i]
+        grad = repr(d) if d.__class__ is FLOAT and -_INF < d < _INF else number(d)
         head = '{"id": %d, "label": %s, "op": %s, "value": %s, "grad": %s, "args": %r, "uses": [' % (
             i, text(label(i)), op_text.get(name) or op_text.setdefault(name, text(name)),
-            repr(v) if v.__class__ is FLOAT and -_INF < v < _INF else number(v),
-            repr(d) if d.__class__ is FLOAT and -_INF < d < _INF else number(d),
+            repr(v) if v.__class__ is FLOAT and -_INF < v < _INF else number(v), grad,
             ids[first[i]:first[i + 1]].tolist())
-        w = wire[i]
-        if count[i] <= size:
+        w, n = wire[i], count[i]
+        if n == 1:  # the one wire's share is the gradient itself, to the bit (wires.py)
+            batch.append(head + _USE % (into[w], arg[w], grad) + "]}")
+        elif n <= size:
             parts = []
             while w >= 0:
                 s = share[w]
-                parts.append('{"node": %d, "arg": %d, "share": %s}'
-                             % (into[w], arg[w], repr(s) if -_INF < s < _INF else number(s)))
+                parts.append(_USE % (into[w], arg[w], repr(s) if -_INF < s < _INF else number(s)))
                 w = chain[w]
             batch.append(head + ", ".join(parts) + "]}")
-            if len(batch) == size:
+        else:  # more uses than a batch: the record in pieces, between the batches around it
+            if batch:
                 out.write(sep + ", ".join(batch))
                 sep, batch = ", ", []
-            continue
-        if batch:
+            out.write(sep + head)
+            inner = ""
+            while w >= 0:
+                parts = []
+                while w >= 0 and len(parts) < size:
+                    s = share[w]
+                    parts.append(_USE % (into[w], arg[w], repr(s) if -_INF < s < _INF else number(s)))
+                    w = chain[w]
+                out.write(inner + ", ".join(parts))
+                inner = ", "
+            out.write("]}")
+            sep = ", "
+        if len(batch) == size:
             out.write(sep + ", ".join(batch))
             sep, batch = ", ", []
-        out.write(sep + head)
-        inner = ""
-        while w >= 0:
-            parts = []
-            while w >= 0 and len(parts) < size:
-                s = share[w]
-                parts.append('{"node": %d, "arg": %d, "share": %s}'
-                             % (into[w], arg[w], repr(s) if -_INF < s < _INF else number(s)))
-                w = chain[w]
-            out.write(inner + ", ".join(parts))
-            inner = ", "
-        out.write("]}")
-        sep = ", "
     if batch:
         out.write(sep + ", ".join(batch))
 

@@ -41,32 +41,46 @@ class Wire(NamedTuple):
 def shares(result: "Result") -> Iterator[tuple[int, int, int, float]]:
     """(source, gate, argument position, share) of every wire that carries a
     gradient back, in the order the backward pass adds the shares. The one
-    place that computes them; plain tuples, for a million wires."""
+    place that computes them, as engine._backward does: the same loop, the
+    same compiled partials, the same products."""
     g, values, grads = result.graph, result.values, result.grads
     fns = _compiled(g)
     needs, ops = g.needs, g.op
     ids, first = g.args.ids, g.args.first
     for i in range(result.output, -1, -1):
         gi = grads[i]
+        if gi is None:
+            continue
         op = ops[i]
-        if gi is None or op is None or not needs[i]:
+        if op is None or not needs[i]:
             continue
         f = first[i]
-        e = first[i + 1]
-        if op.routes_gradient:  # as the engine does: gi itself, not 1.0 * gi
-            k = 0
-            for j in ids[f:e]:
+        n = first[i + 1] - f
+        if op.routes_gradient:  # +: each argument gets gi itself, not 1.0 * gi
+            for k in range(n):
+                j = ids[f + k]
                 if needs[j]:
                     yield j, i, k, gi
-                k += 1
-            continue
-        partials = fns[op.name, e - f][1]
-        out = values[i]
-        xs = [values[j] for j in ids[f:e]]
-        for k in range(e - f):
-            j = ids[f + k]
-            if needs[j]:
-                yield j, i, k, partials[k](out, *xs) * gi
+        elif n == 2:
+            partials = fns[op.name, 2][1]
+            a0, a1 = ids[f], ids[f + 1]
+            out, x0, x1 = values[i], values[a0], values[a1]
+            if needs[a0]:
+                yield a0, i, 0, partials[0](out, x0, x1) * gi
+            if needs[a1]:
+                yield a1, i, 1, partials[1](out, x0, x1) * gi
+        elif n == 1:
+            a0 = ids[f]
+            if needs[a0]:
+                yield a0, i, 0, fns[op.name, 1][1][0](values[i], values[a0]) * gi
+        else:
+            partials = fns[op.name, n][1]
+            out = values[i]
+            xs = [values[j] for j in ids[f:f + n]]
+            for k in range(n):
+                j = ids[f + k]
+                if needs[j]:
+                    yield j, i, k, partials[k](out, *xs) * gi
 
 
 def wires(result: "Result") -> list[Wire]:
