@@ -261,9 +261,9 @@ def path_listing(result: "Result", precision: int = DEFAULT_PRECISION, limit: in
         if item.count > 1:
             parts.append(Text("    d%s = %s = %s" % (item.name, " + ".join(ex.num(p.product) for p in item.paths),
                                                      grad), style="bold"))
+        else:
+            parts.append(Text("    d%s = %s" % (item.name, grad), style="bold"))
         if len(item.wires) > 1:  # a fork at the input: its paths grouped by the wire they start on
             shares = " + ".join("%s (%s)" % (ex.num(w.share), short_name(ex.g, w)) for w in item.wires)
             parts.append(Text("    by wire: d%s = %s = %s" % (item.name, shares, grad), style="bold"))
-        else:
-            parts.append(Text("    d%s = %s" % (item.name, grad), style="bold"))
     return Group(*parts)

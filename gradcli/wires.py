@@ -134,17 +134,11 @@ class Uses:
         return list(self.each(i))
 
     def each(self, i: int) -> Iterator[tuple[int, int, float]]:
+        """The same, one at a time."""
         w, chain, node, arg, share = self.first[i], self.next, self.node, self.arg, self.share
         while w >= 0:
             yield node[w], arg[w], share[w]
             w = chain[w]
-
-
-def uses(result: "Result") -> Uses:
-    """For every node id, (gate, argument position, share) of each wire
-    leaving it, in the order the backward pass adds the shares; empty for a
-    node that carries no share."""
-    return Uses(result)
 
 
 def leaving(result: "Result") -> list[list[Wire]]:

@@ -153,3 +153,11 @@ def test_paths_add_up_wire_by_wire_at_a_fork():
     assert [w.share for w in item.wires] == [2.25, 2.25, 2.25] and item.gradient == 6.75
     assert ("by wire: da = 2.25 (wire into a*a*a) + 2.25 (1st wire into a*a) + 2.25 (2nd wire into a*a) = 6.75"
             in text(path_listing(r)))
+
+
+def test_paths_of_an_input_that_forks_later_have_no_wire_line():
+    # x has one wire (into y = x*2); the fork is at y, used twice by y*y.
+    out = text(path_listing(gradcli.grad("y = x*2; y*y", x=1.5)))
+    lines = [l.strip() for l in out.splitlines()]
+    x = lines.index("x: 2 paths")
+    assert lines[x + 1:] == ["x -> y -> t1:  2 * 3 = 6", "x -> y -> t1:  2 * 3 = 6", "dx = 6 + 6 = 12"]

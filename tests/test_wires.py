@@ -8,7 +8,7 @@ from hypothesis import assume, given, note, strategies as st
 import gradcli
 from gradcli import MathError
 from gradcli.graph import CONST
-from gradcli.wires import Wire, into, leaving, name, shares, short_name, uses, wires
+from gradcli.wires import Uses, Wire, into, leaving, name, shares, short_name, wires
 
 from .test_properties import points, programs, to_text, trees
 
@@ -42,7 +42,10 @@ def check(r) -> None:
         assert g.args[w.node][w.arg] == w.source and grads[w.node] is not None
     # The other views are the same wires.
     assert list(map(Wire._make, shares(r))) == wires(r)
-    assert [[(w.node, w.arg, w.share) for w in ws] for ws in out] == [list(u) for u in uses(r)]
+    table = Uses(r)
+    assert len(table) == len(out) and [[(w.node, w.arg, w.share) for w in ws] for ws in out] == [
+        table[i] for i in range(len(table))]
+    assert list(table.count) == [len(ws) for ws in out]
     assert into(r) == {(w.node, w.arg): w for w in wires(r)}
 
 
