@@ -106,7 +106,8 @@ def test_constants_and_constant_gates_have_no_wires():
 def test_every_op_of_the_table():
     from gradcli.ops import FUNCTIONS
     for fn, op in FUNCTIONS.items():
-        args = ", ".join(["x*y", "x"][:op.arity]) if not op.variadic else "x*y, x, y"
+        pool = ["x*y", "x", "y - 0.5", "x + y"]
+        args = ", ".join(pool if op.variadic else pool[:op.arity])
         try:
             r = gradcli.grad("%s(%s) * x" % (fn, args), x=0.3, y=0.7)
         except MathError:
