@@ -165,3 +165,15 @@ def test_cli_dot_and_tree():
     assert "x  input  value 3  grad 6  (this wire: 3; shown above)" in res.output
     res = CliRunner().invoke(main, ["x", "x=1", "--tree", "--dot"])
     assert res.exit_code == 2 and "choose one of --dot, --tree" in res.output
+
+
+def test_graphviz_reads_it_where_installed():
+    import shutil
+    import subprocess
+
+    import pytest
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz is not installed; tests/dotlang.py checks the structure instead")
+    out = dot(gradcli.evaluate("x*y + x; a*a", dict(x=2, y=3, a=1.5)))
+    done = subprocess.run(["dot", "-Tsvg"], input=out, capture_output=True, text=True)
+    assert done.returncode == 0 and "<svg" in done.stdout, done.stderr
