@@ -1,5 +1,4 @@
 """--dot and --tree: the circuit with values and gradients on its wires."""
-import re
 from io import StringIO
 
 from click.testing import CliRunner
@@ -177,3 +176,16 @@ def test_graphviz_reads_it_where_installed():
     out = dot(gradcli.evaluate("x*y + x; a*a", dict(x=2, y=3, a=1.5)))
     done = subprocess.run(["dot", "-Tsvg"], input=out, capture_output=True, text=True)
     assert done.returncode == 0 and "<svg" in done.stdout, done.stderr
+
+
+def test_the_dot_reader_refuses_what_graphviz_would():
+    import pytest
+    good = 'digraph g {\n  n0 [label="x"];\n  n1 [label=<<b>*</b>>];\n  n0 -> n1 [label=<1<br/>2>];\n}\n'
+    assert len(dotlang.parse(good)[0].edges) == 1
+    for bad in (good.replace("<b>*</b>", "<b>*"),          # an HTML label that is not well-formed
+                good.replace("n0 -> n1", "n0 -> n7"),      # an edge to a node never declared
+                good.rstrip().rstrip("}"),                 # no closing brace
+                good.replace("[label=<1", "[label <1"),    # an attribute without =
+                good.replace("digraph", "graph")):
+        with pytest.raises(ValueError):
+            dotlang.parse(bad)
