@@ -4,9 +4,12 @@ it, one chain-rule line per local gradient, with its numbers.
     dq = s * (1 - s) * ds = 0.8808 * (1 - 0.8808) * 1 = 0.105
 
 The rule text is the op table's (Op.rule_templates), the numbers are the
-evaluator's, and the names are the ones --emit uses (codegen.generate), so the
-explanation, the emitted code and the computation cannot disagree. Steps are
-data (Step, Path); the renderers at the bottom turn them into rich text.
+evaluator's, each wire's share is wires.py's, and the names are the ones
+--emit uses (codegen.generate), so the explanation, the emitted code and the
+computation cannot disagree. Where a node forks, each line names its wire
+(`the wire from x into x*y`) and the sum line lists every wire's share.
+Steps are data (Step, Path); the renderers at the bottom turn them into rich
+text.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING
 from .codegen import _top_level, gate_text, generate
 from .graph import CONST, OP
 from .render import DEFAULT_PRECISION, number
+from .wires import Wire, leaving, name as wire_name, short_name
 
 if TYPE_CHECKING:
     from rich.console import Group
@@ -30,7 +34,8 @@ class Step:
 
     kind: "seed" (the output's gradient, 1), "gate" (a comment naming the gate
     being backpropped), "local" (one local gradient times the upstream one) or
-    "sum" (a node that forks: its gradient is the sum of its uses)."""
+    "sum" (a node that forks: its gradient is the sum of its wires' shares).
+    A local step carries its wire; a sum step its parts, (share, wire name)."""
     kind: str
     text: str
     node: int
@@ -38,6 +43,7 @@ class Step:
     add: bool = False
     total: float = 0.0
     parts: list[tuple[float, str]] = field(default_factory=list)
+    wire: Wire | None = None
 
 
 class Explainer:
@@ -115,21 +121,18 @@ def backward_steps(result: "Result", precision: int = DEFAULT_PRECISION) -> list
     if out not in gname:
         return steps
     steps.append(Step("seed", "%s = 1" % gname[out], out, 1.0, total=1.0))
-    # Who uses each node, so a fork can be summed up once its gradient is complete.
-    uses = [0] * len(g)
-    for i in range(out + 1):
-        if g.kind[i] == OP and grads[i] is not None and g.needs[i]:
-            for a in g.args[i]:
-                if g.needs[a]:
-                    uses[a] += 1
+    # The wires leaving each node, so a fork can name them and be summed up
+    # once its gradient is complete.
+    wires = leaving(result)
+    share = {(w.node, w.arg): w for ws in wires for w in ws}
     parts: dict[int, list[tuple[float, str]]] = {}
     total: dict[int, float] = {}
     for i in range(out, -1, -1):
         gi = grads[i]
         if gi is None or not g.needs[i]:
             continue
-        if uses[i] > 1:
-            shown = " + ".join("%s (from %s)" % (ex.num(v), label) for v, label in parts[i])
+        if len(wires[i]) > 1:
+            shown = " + ".join("%s (%s)" % (ex.num(v), label) for v, label in parts[i])
             steps.append(Step("sum", "%s = %s = %s" % (gname[i], shown, number(gi, precision)),
                               i, gi, total=gi, parts=parts[i]))
         if g.kind[i] != OP:
@@ -137,18 +140,22 @@ def backward_steps(result: "Result", precision: int = DEFAULT_PRECISION) -> list
         kink = ex.kink(i)
         steps.append(Step("gate", "backprop %s%s" % (gate_text(code, i), "  (%s)" % kink if kink else ""), i))
         for k, a in enumerate(g.args[i]):
-            if not g.needs[a]:
+            w = share.get((i, k))
+            if w is None:  # a constant, or a node that depends on no input
                 continue
-            d = ex.local(i, k) * gi
+            d = w.share
             add = a in total
             total[a] = total[a] + d if add else d
-            parts.setdefault(a, []).append((d, g.label(i)))
+            parts.setdefault(a, []).append((d, short_name(g, w)))
             names, nums = ex.rule(i, k)
             text = "%s %s= %s * %s = %s * %s = %s" % (
                 gname[a], "+" if add else "", names, gname[i], nums, ex.num(gi), number(d, precision))
+            notes = [wire_name(g, w)] if len(wires[a]) > 1 else []
             if add:
-                text += "   (%s is %s so far)" % (gname[a], number(total[a], precision))
-            steps.append(Step("local", text, a, d, add, total[a]))
+                notes.append("%s is %s so far" % (gname[a], number(total[a], precision)))
+            if notes:
+                text += "   (%s)" % "; ".join(notes)
+            steps.append(Step("local", text, a, d, add, total[a], wire=w))
     return steps
 
 
@@ -165,6 +172,7 @@ class InputPaths:
     count: int            # how many paths lead from the input to the output
     paths: list[Path]     # all of them, or none when there are more than the limit
     gradient: float
+    wires: list[Wire] = field(default_factory=list)  # the wires leaving the input, each the sum of its paths
 
 
 def input_paths(result: "Result", limit: int = PATH_LIMIT) -> list[InputPaths]:
@@ -173,6 +181,7 @@ def input_paths(result: "Result", limit: int = PATH_LIMIT) -> list[InputPaths]:
     (one sweep per input), and listed only when there are at most `limit`."""
     g, out = result.graph, result.output
     ex = Explainer(result)
+    wires = leaving(result)
     report = []
     for name, x in g.inputs.items():
         count = [0] * (out + 1)
@@ -197,7 +206,7 @@ def input_paths(result: "Result", limit: int = PATH_LIMIT) -> list[InputPaths]:
                     a = g.args[i][k]
                     if count[a]:
                         stack.append((a, nodes + [a], factors + [ex.local(i, k)]))
-        report.append(InputPaths(name, n, listed, result.grads[x] or 0.0))
+        report.append(InputPaths(name, n, listed, result.grads[x] or 0.0, wires[x]))
     return report
 
 
@@ -254,4 +263,7 @@ def path_listing(result: "Result", precision: int = DEFAULT_PRECISION, limit: in
                                                      grad), style="bold"))
         else:
             parts.append(Text("    d%s = %s" % (item.name, grad), style="bold"))
+        if len(item.wires) > 1:  # a fork at the input: its paths grouped by the wire they start on
+            shares = " + ".join("%s (%s)" % (ex.num(w.share), short_name(ex.g, w)) for w in item.wires)
+            parts.append(Text("    by wire: d%s = %s = %s" % (item.name, shares, grad), style="bold"))
     return Group(*parts)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from itertools import islice
 from typing import TYPE_CHECKING
 
 from .errors import Words, fill, say
 from .flat import without_gc
 from .graph import CONST, INPUT
+from .wires import Uses
 
 if TYPE_CHECKING:
     from rich.console import Group, RenderableType
@@ -146,16 +148,98 @@ def _gradients(result: "Result"):
 
 
 def _nodes(result: "Result"):
-    """One JSON record per node of the output, in forward order."""
+    """One JSON record per node of the output, in forward order. `uses` has a
+    record per wire leaving the node that brings it a share of the gradient:
+    the gate it goes into, which argument of that gate it is, and the share,
+    in the order the backward pass adds them (wires.py)."""
     g = result.graph
-    values, grads, kind, ops, args, label = result.values, result.grads, g.kind, g.op, g.args, g.label
+    values, grads, kind, ops, label = result.values, result.grads, g.kind, g.op, g.label
+    ids, first = g.args.ids, g.args.first
+    j = _j
+    uses = Uses(result)
+    wire, chain, into, arg, share = uses.first, uses.next, uses.node, uses.arg, uses.share
     for i, u in enumerate(_used(result)):
         if not u:
             continue
         k = kind[i]
+        records = []
+        w = wire[i]
+        while w >= 0:
+            s = share[w]
+            records.append({"node": into[w], "arg": arg[w], "share": s if -_INF < s < _INF else j(s)})
+            w = chain[w]
         yield {"id": i, "label": label(i), "op": "input" if k == INPUT else
                "const" if k == CONST else ops[i].name,  # type: ignore[union-attr]
-               "value": _j(values[i]), "grad": _j(grads[i]), "args": list(args[i])}
+               "value": j(values[i]), "grad": j(grads[i]), "args": ids[first[i]:first[i + 1]].tolist(),
+               "uses": records}
+
+
+def _number(x: object) -> str:
+    return json_line(_j(x))  # type: ignore[arg-type]
+
+
+_USE = '{"node": %d, "arg": %d, "share": %s}'
+
+
+def _write_nodes(out, result: "Result") -> None:
+    """Write json_line(list(_nodes(result)))[1:-1], the same text, without
+    making the records: each is formatted as json.dumps writes it (repr for
+    a finite float, the encoder's own string escaping; tests/test_scale.py
+    holds the two to the same text), a batch of nodes at a time, and the
+    uses of a node with more than a batch of them (x in x+x+...+x), a batch
+    of uses at a time. Formatting the text is what keeps a big node list,
+    uses and all, as fast to write as it was without them."""
+    g = result.graph
+    values, grads, kind, ops, label = result.values, result.grads, g.kind, g.op, g.label
+    ids, first = g.args.ids, g.args.first
+    uses = Uses(result)
+    wire, count, chain, into, arg, share = uses.first, uses.count, uses.next, uses.node, uses.arg, uses.share
+    text, number, size, FLOAT = encode_basestring, _number, _BATCH, float
+    op_text = {"input": text("input"), "const": text("const")}
+    sep = ""
+    batch: list[str] = []
+    for i, u in enumerate(_used(result)):
+        if not u:
+            continue
+        k = kind[i]
+        name = "input" if k == INPUT else "const" if k == CONST else ops[i].name  # type: ignore[union-attr]
+        v, d = values[i], grads[i]
+        grad = repr(d) if d.__class__ is FLOAT and -_INF < d < _INF else number(d)
+        head = '{"id": %d, "label": %s, "op": %s, "value": %s, "grad": %s, "args": %r, "uses": [' % (
+            i, text(label(i)), op_text.get(name) or op_text.setdefault(name, text(name)),
+            repr(v) if v.__class__ is FLOAT and -_INF < v < _INF else number(v), grad,
+            ids[first[i]:first[i + 1]].tolist())
+        w, n = wire[i], count[i]
+        if n == 1:  # the one wire's share is the gradient itself, to the bit (wires.py)
+            batch.append(head + _USE % (into[w], arg[w], grad) + "]}")
+        elif n <= size:
+            parts = []
+            while w >= 0:
+                s = share[w]
+                parts.append(_USE % (into[w], arg[w], repr(s) if -_INF < s < _INF else number(s)))
+                w = chain[w]
+            batch.append(head + ", ".join(parts) + "]}")
+        else:  # more uses than a batch: the record in pieces, between the batches around it
+            if batch:
+                out.write(sep + ", ".join(batch))
+                sep, batch = ", ", []
+            out.write(sep + head)
+            inner = ""
+            while w >= 0:
+                parts = []
+                while w >= 0 and len(parts) < size:
+                    s = share[w]
+                    parts.append(_USE % (into[w], arg[w], repr(s) if -_INF < s < _INF else number(s)))
+                    w = chain[w]
+                out.write(inner + ", ".join(parts))
+                inner = ", "
+            out.write("]}")
+            sep = ", "
+        if len(batch) == size:
+            out.write(sep + ", ".join(batch))
+            sep, batch = ", ", []
+    if batch:
+        out.write(sep + ", ".join(batch))
 
 
 JSON_LABEL_WIDTH = 10_000
@@ -195,14 +279,17 @@ def write_json(result: "Result", out, nodes: bool = True, words: Words | None = 
     out.write("}")
     if nodes:
         out.write(', "nodes": [')
-        _write_batches(out, (", ".join(map(json_line, batch)) for batch in _batches(_nodes(result))))
+        _write_nodes(out, result)
         out.write("]")
     if result.notes:
         out.write(', "notes": ' + json_line([say(n, words) for n in result.notes]))
     out.write("}\n")
 
 
-def _batches(items, size: int = 10_000):
+_BATCH = 10_000
+
+
+def _batches(items, size: int = _BATCH):
     batch = []
     for item in items:
         batch.append(item)
@@ -222,3 +309,4 @@ def _write_batches(out, texts) -> None:
 
 def json_line(obj: object) -> str:
     return json.dumps(obj, allow_nan=False, ensure_ascii=False)
+

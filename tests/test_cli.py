@@ -178,12 +178,44 @@ def test_json_line_shape():
     assert out["gradients"]["a"] == pytest.approx(-0.1049935854035065, rel=1e-14)
     ids = set()
     for n in out["nodes"]:
-        assert set(n) == {"id", "label", "op", "value", "grad", "args"}
+        assert list(n) == ["id", "label", "op", "value", "grad", "args", "uses"]
         assert all(a in ids for a in n["args"])  # forward order
         ids.add(n["id"])
     assert [n["op"] for n in out["nodes"]] == ["input", "input", "mul", "input", "input", "mul", "add", "input",
                                                 "add", "sig"]
     assert "notes" not in out
+
+
+def test_json_uses_are_each_wires_share():
+    [out] = jsonl("x*y + x", "x=2", "y=3")
+    x, y, xy, top = out["nodes"]
+    assert (x["label"], x["grad"], xy["label"], top["label"]) == ("x", 4.0, "x*y", "x*y + x")
+    # in the order the backward pass adds them: + x first, then x*y
+    assert x["uses"] == [{"node": top["id"], "arg": 1, "share": 1.0}, {"node": xy["id"], "arg": 0, "share": 3.0}]
+    assert y["uses"] == [{"node": xy["id"], "arg": 1, "share": 2.0}]
+    assert xy["uses"] == [{"node": top["id"], "arg": 0, "share": 1.0}]
+    assert top["uses"] == []  # the output: its gradient is the seed
+
+
+def test_json_uses_add_up_to_grad_in_their_order():
+    # 0.3 + 0.2 + 0.1 is 0.6 only in this order; 0.1 + 0.2 + 0.3 is 0.6000000000000001.
+    [out] = jsonl("0.1*x + 0.2*x + 0.3*x", "x=1")
+    [x] = [n for n in out["nodes"] if n["label"] == "x"]
+    assert [u["share"] for u in x["uses"]] == [0.3, 0.2, 0.1]
+    total = 0.0
+    for k, u in enumerate(x["uses"]):
+        total = u["share"] if k == 0 else total + u["share"]
+    assert total == x["grad"] == out["gradients"]["x"] == 0.6
+    consts = [n for n in out["nodes"] if n["op"] == "const"]
+    assert consts and all(c["uses"] == [] for c in consts)
+
+
+def test_json_uses_of_a_times_a_and_an_overflowing_share():
+    [out] = jsonl("a*a", "a=1.5")
+    assert out["nodes"][0]["uses"] == [{"node": 1, "arg": 0, "share": 1.5}, {"node": 1, "arg": 1, "share": 1.5}]
+    [out] = jsonl("sin(1e300 * sin(1e300*x))", "x=0")
+    [x] = [n for n in out["nodes"] if n["label"] == "x"]
+    assert x["grad"] == "inf" and x["uses"] == [{"node": x["id"] + 1, "arg": 1, "share": "inf"}]
 
 
 def test_json_full_precision_and_constants():

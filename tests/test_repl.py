@@ -281,8 +281,9 @@ def test_explain_shows_the_backward_pass_of_the_last_expression(session):
     # an expression given to :explain; x is where the step left it
     x = neuron_step(1, 2, -3, -1, 3, 0.01)["x"]
     out = lines(send(session, ":explain x*x"))
-    assert "  dx = x * dt1 = (%.4g) * 1 = %.4g" % (x, x) in out
-    assert "  dx += x * dt1 = (%.4g) * 1 = %.4g   (dx is %.4g so far)" % (x, x, 2 * x) in out
+    assert "  dx = x * dt1 = (%.4g) * 1 = %.4g   (the 1st wire from x into x*x)" % (x, x) in out
+    assert "  dx += x * dt1 = (%.4g) * 1 = %.4g   (the 2nd wire from x into x*x; dx is %.4g so far)" % (
+        x, x, 2 * x) in out
 
 
 def test_step_and_explain_errors_keep_the_session_going(session):
