@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from .errors import GradcliError, InputError, MathError, ParseError, ProgramError, Source
 
 if TYPE_CHECKING:  # imported on first use, so `gradcli --version` stays fast
-    from .api import Node, Program, compile, evaluate, grad, nodes
+    from .api import Program, compile, evaluate, grad
+    from .records import Node, nodes
     from .engine import Result
 
 __version__ = "0.1.0"
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
     from .api import ascend
     from .steps import Ascent, Step
 
-_LAZY = {"grad": "api", "evaluate": "api", "compile": "api", "Program": "api", "Node": "api",
-         "nodes": "api", "Result": "engine"}
+_LAZY = {"grad": "api", "evaluate": "api", "compile": "api", "Program": "api", "Node": "records",
+         "nodes": "records", "Result": "engine"}
 _LAZY.update(ascend="api", Ascent="steps", Step="steps")
 
 

@@ -39,15 +39,23 @@ import copy
 import math
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from .engine import Node, nodes
 from .errors import InputError, ProgramError, Source
 
 if TYPE_CHECKING:
     from .engine import Result
+    from .records import Node, nodes
     from .graph import Graph
     from .steps import Ascent
 
 __all__ = ["Node", "Program", "ascend", "compile", "evaluate", "grad", "nodes"]
+
+
+def __getattr__(name: str) -> object:
+    # Node and nodes live in gradcli/records.py, loaded only when asked for.
+    if name in ("Node", "nodes"):
+        from . import records as module
+        return getattr(module, name)
+    raise AttributeError("module 'gradcli.api' has no attribute %r" % name)
 
 
 def _source(text: str | Source, name: str) -> Source:

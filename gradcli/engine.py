@@ -11,10 +11,14 @@ from __future__ import annotations
 import math
 from itertools import islice
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import MathError, Phrase
 from .flat import without_gc
-from .graph import CONST, INPUT, OP, Graph
+from .graph import OP, Graph
+
+if TYPE_CHECKING:
+    from .records import Node
 
 
 @dataclass
@@ -41,43 +45,8 @@ class Result:
     @property
     def nodes(self) -> "list[Node]":
         """Every node the output depends on, in forward order, as Node records."""
+        from .records import nodes
         return nodes(self)
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    """One node of an evaluated graph: a row of gradcli's table.
-
-    `op` is the op table's name (`"add"`, `"mul"`, `"sig"`, ...) or `"input"`
-    or `"const"`; `grad` is d output / d node, None where no gradient flows
-    (constants); `args` are the ids of the node's arguments.
-    """
-    id: int
-    label: str
-    op: str
-    value: float
-    grad: float | None
-    args: tuple[int, ...]
-
-
-def nodes(result: Result) -> list[Node]:
-    """Every node the result's output depends on, in forward order.
-
-    >>> from gradcli import grad
-    >>> [(n.label, n.value, n.grad) for n in nodes(grad("x*x", x=3))]
-    [('x', 3.0, 6.0), ('x*x', 9.0, 1.0)]
-    """
-    g = result.graph
-    values, grads = result.values, result.grads
-    used = g.reachable([result.output])
-    out = []
-    for i, u in enumerate(used):
-        if not u:
-            continue
-        op = g.op[i]
-        name = "input" if g.kind[i] == INPUT else "const" if g.kind[i] == CONST or op is None else op.name
-        out.append(Node(i, g.label(i), name, values[i], grads[i], g.args[i]))
-    return out
 
 
 def _fmt(x: float) -> str:

@@ -41,7 +41,7 @@ _NUMBER = syntax.NUMBER
 # comment, 2 QNAME, 3 NAME, 4 NUMBER, 5 symbol, 6 anything else.
 _TOKENS = re.compile(r"%s*(?:((?:%s)[^\n]*)|(%s\.%s)|(%s)|(%s)|(%s)|([^ \t\f\r]))"
                      % (_WS, "|".join(re.escape(c) for c in syntax.COMMENTS), _NAME, _NAME, _NAME,
-                        _NUMBER, syntax.symbol_pattern())).finditer
+                        _NUMBER, syntax.symbol_pattern(logic=False))).finditer
 # `name = 3` or `name = -0.5`, a whole statement: the bulk of generated programs.
 _BIND = re.compile(r"%s*(%s)%s*=%s*(?:(-)%s*)?(%s)%s*(?:[\n;]|\Z)"
                    % (_WS, _NAME, _WS, _WS, _WS, _NUMBER, _WS)).match

@@ -112,10 +112,16 @@ def keywords() -> list[str]:
     return sorted(s for s in _all_symbols() if s.isalpha())
 
 
-def symbol_pattern() -> str:
-    """A regular expression matching one token of `symbols()`."""
-    multi = [re.escape(s) for s in symbols() if len(s) > 1]
-    single = "".join(re.escape(s) for s in symbols() if len(s) == 1)
+def symbol_pattern(logic: bool = True) -> str:
+    """A regular expression matching one token of `symbols()` (without the
+    comparisons', logic's and the conditional's, unless `logic`)."""
+    tokens = symbols()
+    if not logic:
+        skip = {s for b in BINARY if b.logic for s in b.symbols} | {u.symbol for u in UNARY if u.logic}
+        skip |= {w for c in CONDITIONALS for w in c.words}
+        tokens = [s for s in tokens if s not in skip]
+    multi = [re.escape(s) for s in tokens if len(s) > 1]
+    single = "".join(re.escape(s) for s in tokens if len(s) == 1)
     return "|".join(multi + ["[%s]" % single])
 
 
