@@ -201,15 +201,59 @@ def _functions() -> str:
 _parser = None
 
 
+_OPTIONS: dict[str, Any] = dict(parser="lalr", lexer="basic", maybe_placeholders=True)
+
+
 def _lark():
-    """Lark's LALR parser, built from the grammar on first use."""
+    """Lark's LALR parser: loaded from the table made when gradcli was built
+    (gradcli/_table.py, written by setup.py into the wheel) when it fits this
+    grammar and this lark, else built from the grammar, in memory."""
     global _parser
     if _parser is None:
         from lark import Lark
-        _parser = Lark(_grammar_text(), parser="lalr", lexer="basic", transformer=_Build(),
-                       maybe_placeholders=True)
+        grammar = _grammar_text()
+        table = _table_for(grammar)
+        if table is not None:
+            _parser = Lark._load_from_dict(table.DATA, table.MEMO, transformer=_Build())
+        else:
+            _parser = Lark(grammar, transformer=_Build(), **_OPTIONS)
         _describe_terminals(_parser)
     return _parser
+
+
+def _table_for(grammar: str):
+    """The built table, if there is one and it was made from this grammar by this lark."""
+    from importlib import import_module
+
+    import lark
+    try:
+        _table = import_module("gradcli._table")  # made at build time; absent in a checkout
+    except ImportError:
+        return None
+    if (_table.LARK_VERSION, _table.GRAMMAR_SHA256) != (lark.__version__, _sha256(grammar)):
+        return None
+    return _table
+
+
+def _sha256(text: str) -> str:
+    import hashlib
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def table_source(grammar: str) -> str:
+    """The text of gradcli/_table.py: lark's LALR table for this grammar, for
+    the lark that runs this (setup.py calls it while building the wheel)."""
+    import pprint
+
+    import lark
+    from lark import Lark
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+    data, memo = Lark(grammar, **_OPTIONS).memo_serialize([TerminalDef, Rule])
+    return ('"""lark %s\'s LALR table of grammar/gradcli.lark, made when gradcli was built."""\n'
+            "GRAMMAR_SHA256 = %r\nLARK_VERSION = %r\nDATA = %s\nMEMO = %s\n"
+            % (lark.__version__, _sha256(grammar), lark.__version__, pprint.pformat(data, width=100),
+               pprint.pformat(memo, width=100)))
 
 
 def parse_lark(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:

@@ -3,6 +3,7 @@ explain an error), in memory: it never touches a cache directory, so a
 read-only one is no problem."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -78,3 +79,35 @@ def test_command_runs_with_a_read_only_temp_dir(tmp_path):
                            "--json", "--no-nodes"], capture_output=True, text=True, env=env)
     assert good.returncode == 0, good.stderr
     assert '"value": 0.8807970779778823' in good.stdout
+
+
+TABLE_CHECK = """
+import lark, gradcli, gradcli.parse as p
+try:
+    from gradcli import _table
+except ImportError:
+    print("no table in", gradcli.__file__)
+    raise SystemExit(3)
+same = _table.LARK_VERSION == lark.__version__
+if same:  # the table fits: building a parser from the grammar is not allowed
+    def refuse(*args, **kwargs):
+        raise AssertionError("the grammar was compiled")
+    lark.Lark.__init__ = refuse
+try:
+    p.parse_lark("a b")
+except gradcli.ParseError as e:
+    print("table" if same else "grammar", e.message)
+"""
+
+
+def test_the_installed_package_explains_errors_from_the_table_built_with_it(tmp_path):
+    # pip builds the wheel with lark's LALR table for the grammar (setup.py), so
+    # a syntax error is explained without compiling the grammar; with another
+    # lark than the one it was built with, gradcli builds the parser instead.
+    # In a fresh interpreter outside the source tree: the installed package.
+    done = subprocess.run([sys.executable, "-c", TABLE_CHECK], capture_output=True, text=True, cwd=tmp_path)
+    if done.returncode == 3:
+        assert not os.environ.get("CI"), "CI installs gradcli from its wheel, which has the table: " + done.stdout
+        pytest.skip("an editable install has no built table: " + done.stdout.strip())
+    assert done.returncode == 0, done.stderr  # where the table fits, nothing was compiled
+    assert done.stdout.strip() in ("table two names in a row", "grammar two names in a row")

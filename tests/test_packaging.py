@@ -65,7 +65,7 @@ def test_sdist_has_the_grammar_examples_docs_tests_and_license(dist):
         names = {n.split("/", 1)[1] for n in t.getnames() if "/" in n}
     for path in ("grammar/gradcli.lark", "examples/neuron.js", "examples/cs231n.py", "docs/neuron.svg",
                  "LICENSE", "CHANGELOG.md", "README.md", "tests/test_api.py", "gradcli/py.typed",
-                 "pyproject.toml"):
+                 "pyproject.toml", "setup.py", "docs/architecture.md"):
         assert path in names, path
 
 
@@ -77,6 +77,7 @@ def test_wheel_metadata_and_files(dist):
         names = set(z.namelist())
         meta = Parser().parsestr(z.read("gradcli-%s.dist-info/METADATA" % gradcli.__version__).decode())
     assert "gradcli/grammar/gradcli.lark" in names and "gradcli/py.typed" in names
+    assert "gradcli/_table.py" in names  # lark's LALR table, made by setup.py while building
     assert "gradcli-%s.dist-info/licenses/LICENSE" % gradcli.__version__ in names
     assert meta["License-Expression"] == "MIT"
     assert meta["Description-Content-Type"] == "text/markdown"
