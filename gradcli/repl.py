@@ -133,8 +133,7 @@ class Session:
         if len(program) != 1 or program.name[0] is not None:
             self.error("%s acts on one expression; define names on lines of their own" % usage.split()[0])
             return None
-        self.last = (part, arg)
-        return self.last
+        return (part, arg)  # it becomes the last expression only once it works
 
     def define(self, name: str, stmt: str, part: str) -> None:
         self.bindings.pop(name, None)  # an input no more: the program computes it
@@ -161,12 +160,12 @@ class Session:
 
     def show(self, expr: str, part: str) -> None:
         from .render import table
-        self.last = (part, expr)
         try:
             results = self.evaluate(expr, part)
         except GradcliError as e:
-            self.show_error(e)
+            self.show_error(e)  # a failed expression is not one :step could act on
             return
+        self.last = (part, expr)
         for k, r in enumerate(results):
             if k:
                 self.out.print()
@@ -285,6 +284,7 @@ def _steps(s: Session, arg: str, descend: bool) -> bool:
         if error is not None:
             s.show_error(error, words)
         return True
+    s.last = target
     status = ""
     if interrupted:
         status = "interrupted: the state reached after %d updates" % last.k
@@ -325,6 +325,7 @@ def _explain(s: Session, arg: str) -> bool:
     except GradcliError as e:
         s.show_error(e)
         return True
+    s.last = target
     for r in results:
         s.out.print(explanation(r, s.precision))
     return True

@@ -425,3 +425,28 @@ def test_step_on_a_constant_moves_nothing_and_reset_forgets_the_last_expression(
     s.handle(":reset")
     s.handle(":explain")
     assert "no expression yet" in err.getvalue()
+
+
+def test_a_failed_expression_does_not_become_the_last_one():
+    s, out, err = make()
+    s.handle("q = 3")
+    s.handle("q*q")
+    s.handle("log(q - 5)")
+    assert "log needs an argument above 0" in err.getvalue()
+    before = err.getvalue()
+    s.handle(":step 0.1")
+    s.handle(":explain")
+    assert err.getvalue() == before  # both act on q*q, the last expression shown
+    assert "gradient ascent of q*q, step size 0.1: 1 update" in out.getvalue()
+    # nor does one given to :explain or :step that fails
+    s.handle(":explain sqrt(q - 9)")
+    s.handle(":step 0.1 1 log(-q)")
+    s.handle(":explain")
+    assert s.last is not None and s.last[1] == "q*q"
+
+
+def test_after_an_error_first_there_is_still_no_expression():
+    s, out, err = make()
+    s.handle("log(0 - 1)")
+    s.handle(":step 0.1")
+    assert "no expression yet" in err.getvalue()
