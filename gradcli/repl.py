@@ -249,6 +249,11 @@ def _steps(s: Session, arg: str, descend: bool) -> bool:
     except ValueError:
         s.error("the step size must be a number, not %r (%s, as in %s 0.01 10)" % (m.group(1), usage, name))
         return True
+    from .stepcli import negative_step
+    refused = negative_step(size, descend, lambda t, d: "%s %s" % (":descend" if d else ":step", t))
+    if refused is not None:
+        s.error(refused)
+        return True
     n = int(m.group(2)) if m.group(2) else 1
     if n < 0:
         s.error("the number of steps must be a whole number of 0 or more, not %d (%s)" % (n, usage))

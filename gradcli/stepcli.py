@@ -8,7 +8,7 @@ and returns the exit code: 0, 1 for a math error at some step, 130 for Ctrl-C.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .console import FLAGS, console
 from .errors import GradcliError, InputError, Source, say
@@ -167,6 +167,25 @@ def freeze_names(text: str | None) -> list[str]:
     return names
 
 
+def negative_step(size: float, descend: bool, spell: "Callable[[str, bool], str]") -> str | None:
+    """The message that refuses a negative step size, or None. A negative step
+    turns the loop around without saying so (ascent would go downhill, descent
+    uphill), so the direction is said by --descend (:descend) alone.
+    `spell(size, descend)` writes a run the way the user types it."""
+    if not size < 0:
+        return None
+    given, fixed = step_text(size), step_text(-size)
+    if descend:
+        return ("the step size must not be negative: %s would climb; drop the minus to go downhill (%s), "
+                "or drop the descend to climb (%s)" % (spell(given, True), spell(fixed, True), spell(fixed, False)))
+    return ("the step size must not be negative: %s would go downhill; drop the minus to climb (%s), "
+            "or descend (%s)" % (spell(given, False), spell(fixed, False), spell(fixed, True)))
+
+
+def _spell(size: str, descend: bool) -> str:
+    return "--step %s%s" % (size, " --descend" if descend else "")
+
+
 def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool, precision: int,
               no_nodes: bool, no_color: bool, step, steps, descend, freeze, every, tol,
               output, plot) -> int:
@@ -174,6 +193,9 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
     before (cli.MODES); errors of the program itself are raised."""
     from .api import compile as compile_program
     from .steps import Ascent
+    refused = negative_step(step, descend, _spell)
+    if refused is not None:
+        raise InputError(refused)
     g = compile_program(text, bindings, name)
     n = 1 if steps is None else steps
     asc = Ascent(g, step, n, output=output, descend=descend, freeze=freeze_names(freeze),
