@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
@@ -350,10 +351,21 @@ def _quit(s: Session, arg: str) -> bool:
 
 
 def _history_file() -> str | None:
+    """Where the history is kept: a regular file, or one not made yet. Anything
+    else (a fifo, a device, a directory) is left alone, since reading a fifo
+    waits for a writer and the session would hang before its first prompt."""
     path = os.environ.get("GRADCLI_HISTORY")
     if path is None:
-        return os.path.join(os.path.expanduser("~"), ".gradcli_history")
-    return path or None  # GRADCLI_HISTORY= (empty) keeps no history
+        path = os.path.join(os.path.expanduser("~"), ".gradcli_history")
+    if not path:  # GRADCLI_HISTORY= (empty) keeps no history
+        return None
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return path
+    except OSError:
+        return None
+    return path if stat.S_ISREG(mode) else None
 
 
 def _setup_readline(s: Session) -> Callable[[], None]:
@@ -373,7 +385,7 @@ def _setup_readline(s: Session) -> Callable[[], None]:
     readline.set_completer_delims(" \t\n()+-*/^,;=")
     readline.parse_and_bind("tab: complete")
     path = _history_file()
-    if path and os.path.exists(path):
+    if path and os.path.isfile(path):
         try:
             readline.read_history_file(path)
         except OSError:
@@ -381,7 +393,7 @@ def _setup_readline(s: Session) -> Callable[[], None]:
     readline.set_history_length(1000)
 
     def save() -> None:
-        if path:
+        if path and (os.path.isfile(path) or not os.path.lexists(path)):  # it may have changed since
             try:
                 readline.write_history_file(path)
             except OSError:

@@ -128,6 +128,24 @@ def test_ctrl_d_ends_the_session_and_history_is_kept(tmp_path):
     child.close(force=True)
 
 
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_history_that_is_not_a_regular_file_is_left_alone(tmp_path, kind):
+    where = tmp_path / "history"
+    if kind == "fifo":
+        os.mkfifo(where)  # reading it would wait for a writer forever
+    else:
+        where.mkdir()
+    child = spawn(tmp_path=tmp_path)
+    child.timeout = 10
+    prompt(child)
+    assert "output 2*3 = 6" in send(child, "2*3")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert where.is_fifo() if kind == "fifo" else where.is_dir()
+
+
 def test_tab_completes_commands_functions_and_names(session):
     send(session, "weight = 2")
     session.send("softp\t(weig\t)\r")
