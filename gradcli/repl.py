@@ -7,11 +7,24 @@
     gradcli> :step 0.01 10         ten steps of gradient ascent on sig(q)
     gradcli> :explain              the backward pass of sig(q), line by line
 
-The session keeps its input values apart from its definitions, and each
-expression is evaluated as the program "definitions, then the expression"
-with the inputs bound as on the command line. Each definition keeps the
-number of the line that typed it, so an error points into that line.
-Errors are printed and the session goes on.
+What a name is follows its latest assignment, which replaces the earlier one:
+
+- `NAME = NUMBER` makes NAME an input with that value (whatever it was
+  before); typing it again, or `NAME += 1`, changes the value.
+- `NAME = EXPR` makes NAME computed from EXPR (an input no more). A
+  definition written in terms of the name itself (`q = q + 1`, `q *= 2`)
+  builds on the one before instead of replacing it; on an input it just
+  changes the value, as `+=` does. A definition that would make a name read
+  itself through others (`y = x*2` while `x = y + 1`) is refused.
+
+The session keeps the inputs apart from the definitions, one definition per
+name, ordered so that each comes after the names it reads; each expression
+is evaluated as the program "definitions, then the expression" with the
+inputs bound as on the command line. So the table, `:vars`, `:step` and
+`:explain` all see the same program. Each definition keeps the number of
+the line that typed it, so an error points into that line. Errors are
+printed and the session goes on; an expression that fails does not become
+the last expression.
 
 `:step` runs the step loop (gradcli.ascend) on the last expression shown
 and leaves the inputs at the values it reached, so the next table shows
@@ -79,7 +92,10 @@ class Session:
                  bindings: dict[str, float] | None = None):
         self.out, self.err, self.precision = out, err, precision
         self.bindings: dict[str, float] = dict(bindings or {})
-        self.defs: list[tuple[str, str, str]] = []  # (line name, statement, name defined)
+        # (line name, statement, name defined): one name's statements together, and
+        # the names in an order where each comes after the names it reads
+        self.defs: list[tuple[str, str, str]] = []
+        self.deps: dict[str, set[str]] = {}  # the names each definition reads
         self.last: tuple[str, str] | None = None      # (line name, expression) last shown
         self.count = 0
 
@@ -102,7 +118,6 @@ class Session:
         program = self.parse(line, part)
         if program is None:
             return True
-        computed = {name for _, _, name in self.defs}
         for k in range(len(program)):
             name, aug = program.name[k], program.aug[k]
             start, end = program.nstart[k], program.value_span(k)[1]
@@ -110,14 +125,15 @@ class Session:
                 self.show(line[start:end], part)
                 continue
             value = program.number(k)
-            if not aug and value is not None and name not in computed:
+            reads = {n for n, _ in program.names_read(k)} | ({name} if aug else set())
+            rhs = line[slice(*program.value_span(k))]
+            if not aug and value is not None:
+                self.undefine(name)  # a number makes an input, whatever the name was
                 self.bindings[name] = value
-            elif aug and name in self.bindings:
-                rhs = line[slice(*program.value_span(k))]
-                self.rebind(name, "%s %s (%s)" % (name, aug, rhs), part)
+            elif name in reads and name in self.bindings:
+                self.rebind(name, "%s %s (%s)" % (name, aug, rhs) if aug else rhs, part)
             else:
-                self.define(name, line[start:end], part)
-                computed.add(name)
+                self.define(name, line[start:end], part, reads)
         return True
 
     def target(self, arg: str, usage: str) -> tuple[str, str] | None:
@@ -136,9 +152,29 @@ class Session:
             return None
         return (part, arg)  # it becomes the last expression only once it works
 
-    def define(self, name: str, stmt: str, part: str) -> None:
+    def define(self, name: str, stmt: str, part: str, reads: set[str]) -> None:
+        """`name = EXPR`: the latest definition replaces the earlier one, unless
+        it is written in terms of it (`q = q + 1`, `q *= 2`), which extends it."""
+        groups: dict[str, list[tuple[str, str, str]]] = {}
+        for d in self.defs:
+            groups.setdefault(d[2], []).append(d)
+        deps = dict(self.deps)
+        if name in reads and name in groups:
+            groups[name].append((part, stmt, name))
+            deps[name] = deps[name] | (reads - {name})
+        else:
+            groups.pop(name, None)
+            groups[name] = [(part, stmt, name)]
+            deps[name] = reads - {name}
+        order = _ordered(list(groups), deps)
+        if order is None:
+            loop = _loop(name, deps)
+            self.error("%s would make %s depend on itself (%s); the definition is not kept: "
+                       "give one of them a number first" % (stmt, name, " -> ".join(loop)))
+            return
         self.bindings.pop(name, None)  # an input no more: the program computes it
-        self.defs.append((part, stmt, name))
+        self.defs = [d for n in order for d in groups[n]]
+        self.deps = {n: deps[n] for n in order}
         try:
             value = self.evaluate(name, part)[0].value
         except MathError as e:
@@ -148,6 +184,10 @@ class Session:
                            markup=False, highlight=False)
         else:
             self.out.print("%s = %s" % (name, self.number(value)), markup=False, highlight=False)
+
+    def undefine(self, name: str) -> None:
+        self.defs = [d for d in self.defs if d[2] != name]
+        self.deps.pop(name, None)
 
     def rebind(self, name: str, expr: str, part: str) -> None:
         """`a += 0.1` on an input changes its value, as on a calculator."""
@@ -205,6 +245,39 @@ class Session:
 
     def names(self) -> list[str]:
         return list(self.bindings) + [name for _, _, name in self.defs]
+
+
+def _ordered(names: list[str], deps: dict[str, set[str]]) -> list[str] | None:
+    """names, each after the defined names it reads, otherwise as given; None
+    when they read each other in a circle."""
+    done: list[str] = []
+    placed: set[str] = set()
+    pending = list(names)
+    while pending:
+        for n in pending:
+            if all(d in placed or d not in deps for d in deps[n]):
+                break
+        else:
+            return None
+        pending.remove(n)
+        placed.add(n)
+        done.append(n)
+    return done
+
+
+def _loop(name: str, deps: dict[str, set[str]]) -> list[str]:
+    """A path of reads from name back to itself (there is one)."""
+    stack = [(name, [name])]
+    seen: set[str] = set()
+    while stack:
+        n, path = stack.pop()
+        for d in sorted(deps.get(n, ())):
+            if d == name:
+                return path + [name]
+            if d in deps and d not in seen:
+                seen.add(d)
+                stack.append((d, path + [d]))
+    return [name, name]
 
 
 @command("help", ":help", "this list", aliases=("h", "?"))
@@ -341,6 +414,7 @@ def _explain(s: Session, arg: str) -> bool:
 def _reset(s: Session, arg: str) -> bool:
     s.bindings.clear()
     s.defs.clear()
+    s.deps.clear()
     s.last = None
     return True
 

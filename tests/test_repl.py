@@ -422,13 +422,58 @@ def test_an_error_in_an_earlier_definition_points_at_its_own_line():
     assert "output r*r = 4" in out.getvalue()
 
 
-def test_binding_a_computed_name_makes_a_constant_not_an_input():
+def test_binding_a_computed_name_to_a_number_makes_it_an_input():
     s, out, err = make()
     s.handle("x = 2")
     s.handle("y = x*3")
     s.handle("y = 7")
     s.handle("y + x")
     assert "output y + x = 9" in out.getvalue() and err.getvalue() == ""
+    assert re.search(r"^y +input +7 +1$", out.getvalue(), re.M)
+    assert s.bindings == {"x": 2.0, "y": 7.0} and s.defs == []
+
+
+def test_the_latest_definition_of_a_name_replaces_the_earlier_one():
+    s, out, err = make()
+    for line in ("x = 2", "y = x*x", "y = 3", "x = y + 1"):
+        s.handle(line)
+    # y is an input now, x is computed from it
+    start = len(out.getvalue())
+    s.handle(":vars")
+    assert out.getvalue()[start:].splitlines() == ["y = 3", "x = y + 1"]
+    s.handle("x*y")
+    table = out.getvalue()
+    assert re.search(r"^y +input +3 +7$", table, re.M)   # d(x*y)/dy = y + x = 7
+    assert re.search(r"^x +\+ +4 +3$", table, re.M)
+    s.handle(":explain")
+    assert "dy = 4 (wire into x*y) + 3 (wire into x) = 7" in out.getvalue()
+    s.handle(":descend 0.1 5 (x-3)^2")
+    shown = out.getvalue()
+    assert "nothing moved" not in shown and re.search(r"^y +3 +2\.328 ", shown, re.M)
+    assert err.getvalue() == ""
+
+
+def test_a_definition_follows_the_latest_definition_of_the_names_it_reads():
+    s, out, err = make()
+    s.handle("a = 2")
+    s.handle("r = q + 1")       # q is not defined yet: for now r reads an input q
+    s.handle("q = a*a")
+    s.handle("r")
+    assert "output r = 5" in out.getvalue()
+    s.handle("q = a*10")        # replaces q = a*a, and r follows
+    s.handle("r")
+    assert "output r = 21" in out.getvalue()
+    start = len(out.getvalue())
+    s.handle(":vars")
+    assert out.getvalue()[start:].splitlines() == ["a = 2", "q = a*10", "r = q + 1"]
+    # a definition that would read itself in a circle is refused and the old one kept
+    s.handle("q = r*2")
+    assert "q = r*2 would make q depend on itself (q -> r -> q)" in err.getvalue()
+    s.handle("r + 0")
+    assert "output r + 0 = 21" in out.getvalue()
+    # an input redefined in terms of itself changes its value, as a += would
+    s.handle("a = a + 1")
+    assert s.bindings == {"a": 3.0}
 
 
 def test_step_on_a_constant_moves_nothing_and_reset_forgets_the_last_expression():
