@@ -363,7 +363,7 @@ def _stray(ctx: click.Context, mode: Mode, stray: list[str], given: dict[str, st
               help="table (the default), json, csv, tsv or markdown.")
 @click.option("--json", "as_json", is_flag=True,
               help="Same as --format json: one JSON object per output, one per line, full precision.")
-@click.option("--svg", metavar="FILE", type=click.Path(dir_okay=False),
+@click.option("--svg", metavar="FILE", type=click.Path(),  # modes.save_svg checks the name
               help="Also save what is shown as an SVG picture in FILE: the table, or the output of "
                    "--explain, --paths, --verify, --check or --tree.")
 @click.option("--precision", type=click.IntRange(1, 17), default=4, show_default=True, metavar="N",

@@ -18,6 +18,7 @@ the same blocks as a picture.
 """
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -97,9 +98,9 @@ class Handler:
         assert source is not None
         result = self.compute(source, bindings, opts)
         write = self.text(result, opts)
-        blocks = self.blocks(result, opts) if write is None or opts.svg else []
-        if opts.svg:
-            save_svg(blocks, opts.svg)
+        blocks = self.blocks(result, opts) if write is None or opts.svg is not None else []
+        if opts.svg is not None:  # --svg '' too: save_svg refuses it
+            save_svg(blocks, opts.svg, opts.files)
         if write is not None:
             write(sys.stdout)
         else:
@@ -112,13 +113,40 @@ class Handler:
         return self.code(result)
 
 
-def save_svg(blocks: Blocks, path: str) -> None:
+def save_svg(blocks: Blocks, path: str, inputs: tuple[str, ...] = ()) -> None:
+    """The picture saved in `path`, which must name a file that is not one of
+    the program's own files (`inputs`, the -f FILEs). `-` is refused rather
+    than meaning standard output, which the table or text already goes to."""
+    example = "as in --svg table.svg"
+    if not path.strip():
+        raise InputError("--svg needs a file name", hint=example)
+    if path == "-":
+        raise InputError("--svg - would mix the picture into what gradcli prints on standard output",
+                         hint="give a file name, %s" % example)
+    if os.path.isdir(path):
+        raise InputError("--svg %s is a folder, not a file" % path,
+                         hint="give a file name in it, as in --svg %s" % os.path.join(path, "table.svg"))
+    for f in inputs:
+        if f != "-" and _same_file(f, path):
+            stem = os.path.splitext(os.path.basename(path))[0] or "table"
+            raise InputError("--svg %s is the program's own file (-f %s): the picture would replace the program"
+                             % (path, f), hint="give another name, as in --svg %s.svg" % stem)
     from .formats import save_picture
     try:
         save_picture(blocks, path)
     except OSError as e:
         raise InputError("cannot write %s: %s" % (path, e.strerror or e),
                          hint="check that the folder exists and can be written") from None
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two names reach the same file (through links, `..`, hard links)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return False
 
 
 def evaluate(source: Source, bindings: dict[str, float], opts: Options) -> "list[Result]":
