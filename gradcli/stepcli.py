@@ -168,18 +168,16 @@ def freeze_names(text: str | None) -> list[str]:
 
 
 def negative_step(size: float, descend: bool, spell: "Callable[[str, bool], str]") -> str | None:
-    """The message that refuses a negative step size, or None. A negative step
-    turns the loop around without saying so (ascent would go downhill, descent
-    uphill), so the direction is said by --descend (:descend) alone.
+    """The message that refuses a negative step size in a descent, or None.
+    Descent with a negative step climbs, the opposite of what was asked, so it
+    is refused; a negative step without --descend is left alone (it is how
+    one writes a step downhill by hand, and it says so: it is negative).
     `spell(size, descend)` writes a run the way the user types it."""
-    if not size < 0:
+    if not (descend and size < 0):
         return None
     given, fixed = step_text(size), step_text(-size)
-    if descend:
-        return ("the step size must not be negative: %s would climb; drop the minus to go downhill (%s), "
-                "or drop the descend to climb (%s)" % (spell(given, True), spell(fixed, True), spell(fixed, False)))
-    return ("the step size must not be negative: %s would go downhill; drop the minus to climb (%s), "
-            "or descend (%s)" % (spell(given, False), spell(fixed, False), spell(fixed, True)))
+    return ("the step size must not be negative: %s would climb; drop the minus to go downhill (%s), "
+            "or drop the descend to climb (%s)" % (spell(given, True), spell(fixed, True), spell(fixed, False)))
 
 
 def _spell(size: str, descend: bool) -> str:
