@@ -30,7 +30,9 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z|[0-9.]+\Z|\(-?[0-9.e+-]+\)\Z")
 
 PYTHON_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(NAMESPACE) | {
-    "math", "float", "int", "print", "range", "len", "sum", "forward_backward", "grads", "inputs"}
+    "math", "float", "int", "print", "range", "len", "sum", "forward_backward", "grads", "inputs",
+    # Python refuses to assign to __debug__; __builtins__ is where exec finds the builtins.
+    "__debug__", "__builtins__"}
 JS_RESERVED = frozenset((
     "break case catch class const continue debugger default delete do else enum export extends "
     "false finally for function if import in instanceof new null return super switch this throw "

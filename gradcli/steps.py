@@ -385,7 +385,7 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
             return <updates done>, <status>, <output>, (<inputs>), (<gradients>)
     """
     from .codegen import PYTHON_RESERVED, generate, literal
-    from .ops import NAMESPACE
+    from .ops import HELPERS
 
     g, out = asc.graph, asc.output
     code = generate(g, out, PYTHON_RESERVED | _LOOP_NAMES)
@@ -474,7 +474,8 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     body = _inline(body, [l.target for l in code.forward if g.needs[l.node] and l.node != out])
     text = "\n".join(hoisted + body)
     # The op table's functions as parameters with defaults: local names are the fastest.
-    used = sorted(set(_WORDS.findall(text)) & set(NAMESPACE))
+    # (HELPERS, not NAMESPACE: eval puts __builtins__ into NAMESPACE.)
+    used = sorted(set(_WORDS.findall(text)) & set(HELPERS))
     params = ["_n", "_p"] + names + [d for _, d in moving] + ["%s=%s" % (f, f) for f in used]
     src = ["def _chunk(%s):" % ", ".join(params)]
     src += ["    " + l for l in hoisted]

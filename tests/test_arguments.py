@@ -1,11 +1,32 @@
 """Every bad argument is a clear error: a gradcli error class, or a TypeError
 that names the parameter and what it accepts. Never a silent wrong answer."""
 import pytest
+from click.testing import CliRunner
 
 import gradcli
+from gradcli.cli import main
 from gradcli.errors import GradcliError, InputError
 
 BIG = 10**400
+
+
+def run_cli(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def cli_ok(*args):
+    r = run_cli(*args)
+    assert r.exit_code == 0, (r.stdout, r.stderr)
+    assert r.stderr == ""
+    return r.stdout
+
+
+def cli_fails(*args):
+    """The command's error message; usage errors exit with 2, others with 1 or more."""
+    r = run_cli(*args)
+    assert r.exit_code != 0 and r.stdout == "", (r.exit_code, r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr, r.stderr
+    return r.stderr
 
 
 # -- the Python API ---------------------------------------------------------
@@ -67,3 +88,37 @@ def test_freeze_still_takes_a_string_a_list_or_a_tuple():
     for freeze in ("y", ["y"], ("y",), {"y"}):
         last = gradcli.ascend("x*y", 0.5, 1, bindings={"x": 1, "y": 2}, freeze=freeze).run()
         assert last.inputs == {"x": 2.0, "y": 2.0}
+
+
+# -- input names the step loop's Python must not clash with --------------------
+
+def _dunders():
+    import builtins
+    names = {n for n in dir(builtins) if n.startswith("__")}
+    names |= {"__debug__", "__builtins__", "__class__", "__name__", "__file__", "__dict__",
+              "__doc__", "__module__", "__qualname__", "__annotations__", "__spec__",
+              "__proto__", "__x"}
+    return sorted(names)
+
+
+@pytest.mark.parametrize("name", _dunders())
+def test_a_dunder_input_steps_like_any_other(name):
+    last = gradcli.ascend("%s*%s + 1" % (name, name), 0.1, 3, bindings={name: 1}).run()
+    assert last.inputs[name] == pytest.approx(1.728)
+
+
+def test_python_refuses_only_debug_as_a_target_and_it_is_reserved():
+    from gradcli.codegen import PYTHON_RESERVED
+    refused = []
+    for name in _dunders():
+        try:
+            compile("def f(%s):\n    %s = 1\n" % (name, name), "<test>", "exec")
+        except SyntaxError:
+            refused.append(name)
+    assert refused == ["__debug__"]
+    assert {"__debug__", "__builtins__"} <= PYTHON_RESERVED
+
+
+def test_the_command_line_steps_debug_and_builtins():
+    out = cli_ok("__debug__*__builtins__", "__debug__=1", "__builtins__=2", "--step", "0.1", "--steps", "5")
+    assert "__builtins__" in out
