@@ -95,6 +95,8 @@ class Ascent:
                  progress: Callable[[int], None] | None = None):
         if not math.isfinite(step):
             raise InputError("the step size must be a finite number", hint=Phrase("as in {step=0.01}"))
+        if step == 0.0:
+            raise InputError("a step of 0 moves nothing", hint=Phrase("give a step size, as in {step=0.01}"))
         if steps < 0:
             raise InputError("the number of steps must be 0 or more")
         if every < 1:

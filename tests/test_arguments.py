@@ -122,3 +122,85 @@ def test_python_refuses_only_debug_as_a_target_and_it_is_reserved():
 def test_the_command_line_steps_debug_and_builtins():
     out = cli_ok("__debug__*__builtins__", "__debug__=1", "__builtins__=2", "--step", "0.1", "--steps", "5")
     assert "__builtins__" in out
+
+
+# -- the step loop's options: one rule ------------------------------------------
+
+@pytest.mark.parametrize("option", [
+    ["--steps", "5"], ["--steps", "0"], ["--tol", "0"], ["--tol", "1e-9"], ["--every", "1"],
+    ["--descend"], ["--freeze", "x"], ["--plot"],
+])
+def test_a_step_option_given_without_step_is_an_error(option):
+    err = cli_fails("x*x", "x=1", *option)
+    assert "only makes sense with --step" in err
+
+
+@pytest.mark.parametrize("size", ["0", "-0.0", "+0", "0e5", ".0", "1e-400", "-1e-999"])
+def test_a_step_of_zero_is_refused(size):
+    err = cli_fails("x*x", "x=1", "--step", size)
+    assert "a step of 0 moves nothing" in err
+
+
+def test_a_step_of_zero_is_refused_by_the_library_too():
+    with pytest.raises(InputError, match="a step of 0 moves nothing"):
+        gradcli.ascend("x*x", 0.0, bindings={"x": 1})
+    with pytest.raises(InputError, match="a step of 0 moves nothing"):
+        gradcli.Program("x*x").ascend(-0.0, bindings={"x": 1})
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--tol", "inf"), ("--tol", "-inf"), ("--tol", "nan"), ("--tol", "1e400"), ("--tol", "-1"),
+    ("--step", "inf"), ("--step", "nan"), ("--step", "1e400"), ("--step", "-1e400"),
+])
+def test_a_step_option_that_is_not_finite_or_out_of_range_is_refused(option, value):
+    err = cli_fails("x*x", "x=1", "--step", "0.1", option, value)
+    assert option in err
+
+
+def test_the_tolerance_still_stops_the_loop():
+    out = cli_ok("(x-3)^2", "x=0", "--step", "0.1", "--steps", "1000", "--descend", "--tol", "1e-9")
+    assert "1000" not in out.splitlines()[-1]
+
+
+# -- one number syntax ---------------------------------------------------------
+
+NOT_NUMBERS = ["1_0", "1_000", "١", "１２", "0x10", "inf", "nan", "1e", ".", "1,5", "- 1", "--1", "½", "٣.٥"]
+
+
+@pytest.mark.parametrize("text", NOT_NUMBERS)
+@pytest.mark.parametrize("option", [["--step"], ["--tol"], ["--h"]])
+def test_number_options_take_only_the_languages_numbers(option, text):
+    mode = {"--step": [], "--tol": ["--step", "0.1"], "--h": ["--check"]}[option[0]]
+    err = cli_fails("x*x", "x=1", *mode, option[0], text)
+    assert option[0] in err and "not a number" in err
+
+
+@pytest.mark.parametrize("text", NOT_NUMBERS)
+def test_bindings_take_only_the_languages_numbers(text):
+    cli_fails("x*x", "x=%s" % text)
+
+
+@pytest.mark.parametrize("text", ["x*１２", "x*١", "x*1٢", "x*1.٥", "x*1e٣", "١*x"])
+def test_programs_take_only_ascii_digits(text):
+    with pytest.raises(gradcli.ParseError):
+        gradcli.grad(text, x=1)
+    cli_fails(text, "x=1")
+
+
+@pytest.mark.parametrize("text", ["x*１２", "x*1.٥", "١"])
+def test_both_parsers_refuse_non_ascii_digits(text):
+    import re
+    from gradcli import fastparse, parse, syntax
+    assert not re.search(syntax.NUMBER, text.replace("x*", "").replace("1.", ""))
+    assert fastparse.parse(text) is None  # the fast road gives up ...
+    with pytest.raises(gradcli.ParseError):  # ... and lark's grammar refuses it
+        parse.parse_lark(text)
+    assert fastparse.parse("x*12") is not None
+
+
+@pytest.mark.parametrize("text, value", [
+    ("0.01", 0.01), ("-.5", -0.5), ("+1e-2", 0.01), ("1.", 1.0), ("2E+3", 2000.0), (" 0.5 ", 0.5),
+])
+def test_number_options_take_every_number_the_language_writes(text, value):
+    from gradcli.cli import Number
+    assert Number(nonzero=True).convert(text, None, None) == value
