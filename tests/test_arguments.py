@@ -1,5 +1,11 @@
 """Every bad argument is a clear error: a gradcli error class, or a TypeError
 that names the parameter and what it accepts. Never a silent wrong answer."""
+import json
+import math
+import re
+import shutil
+import subprocess
+
 import pytest
 from click.testing import CliRunner
 
@@ -189,7 +195,6 @@ def test_programs_take_only_ascii_digits(text):
 
 @pytest.mark.parametrize("text", ["x*１２", "x*1.٥", "١"])
 def test_both_parsers_refuse_non_ascii_digits(text):
-    import re
     from gradcli import fastparse, parse, syntax
     assert not re.search(syntax.NUMBER, text.replace("x*", "").replace("1.", ""))
     assert fastparse.parse(text) is None  # the fast road gives up ...
@@ -204,3 +209,52 @@ def test_both_parsers_refuse_non_ascii_digits(text):
 def test_number_options_take_every_number_the_language_writes(text, value):
     from gradcli.cli import Number
     assert Number(nonzero=True).convert(text, None, None) == value
+
+
+# -- emitted code keeps every default and every gradient --------------------------
+
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+
+def emitted(lang, *args):
+    return cli_ok(*args, "--emit", lang)
+
+
+def test_emitted_python_keeps_a_negative_zero_default():
+    ns: dict = {}
+    exec(emitted("python", "x*y", "x=-0.0", "y=3"), ns)
+    value, grads = ns["forward_backward"]()
+    assert math.copysign(1, value) == -1 and math.copysign(1, grads["y"]) == -1
+    assert grads == {"x": 3.0, "y": 0.0}
+
+
+def test_emitted_python_keeps_every_gradient_of_odd_names():
+    ns: dict = {}
+    exec(emitted("python", "x*__proto__ + __debug__", "x=2", "__proto__=3", "__debug__=1"), ns)
+    assert ns["forward_backward"]() == (7.0, {"x": 3.0, "__proto__": 2.0, "__debug__": 1.0})
+
+
+def run_node(source, call):
+    done = subprocess.run([NODE, "-e", source + "\nvar r = %s;\n" % call +
+                           "console.log(JSON.stringify({value: r.value, neg: Object.is(r.value, -0), "
+                           "keys: Object.keys(r.grads), grads: r.grads, proto: Object.getPrototypeOf(r.grads) === Object.prototype}));"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr + source
+    return json.loads(done.stdout)
+
+
+@needs_node
+def test_emitted_js_keeps_a_negative_zero_default():
+    r = run_node(emitted("js", "x*y", "x=-0.0", "y=3"), "forwardBackward({})")
+    assert r["neg"] and r["grads"] == {"x": 3, "y": 0}
+
+
+@needs_node
+def test_emitted_js_keeps_the_gradient_of_proto():
+    source = emitted("js", "x*__proto__", "x=2", "__proto__=3")
+    r = run_node(source, "forwardBackward({})")
+    assert r["value"] == 6 and r["keys"] == ["x", "__proto__"] and r["grads"] == {"x": 3, "__proto__": 2}
+    assert r["proto"]  # the gradients are a plain object, its prototype untouched
+    r = run_node(source, 'forwardBackward(JSON.parse(\'{"__proto__": 5}\'))')
+    assert r["value"] == 10 and r["grads"] == {"x": 5, "__proto__": 2}
