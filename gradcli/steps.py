@@ -101,8 +101,8 @@ class Ascent:
             raise InputError("the number of steps must be 0 or more")
         if every < 1:
             raise InputError(Phrase("{every} needs a whole number of 1 or more"))
-        if tol is not None and not tol >= 0.0:
-            raise InputError("the tolerance must be a number of 0 or more", hint=Phrase("as in {tol=1e-9}"))
+        if tol is not None and not 0.0 <= tol < math.inf:
+            raise InputError("the tolerance must be a finite number of 0 or more", hint=Phrase("as in {tol=1e-9}"))
         self.graph = g = graph
         self.label, self.output = output_node(g, output)
         self.step_size, self.steps, self.descend = step, steps, descend

@@ -258,3 +258,10 @@ def test_emitted_js_keeps_the_gradient_of_proto():
     assert r["proto"]  # the gradients are a plain object, its prototype untouched
     r = run_node(source, 'forwardBackward(JSON.parse(\'{"__proto__": 5}\'))')
     assert r["value"] == 10 and r["grads"] == {"x": 5, "__proto__": 2}
+
+
+def test_the_loop_itself_refuses_an_infinite_tolerance():
+    from gradcli.steps import Ascent
+    graph = gradcli.compile("x*x", {"x": 1})
+    with pytest.raises(InputError, match="finite number of 0 or more"):
+        Ascent(graph, 0.1, 3, tol=math.inf)
