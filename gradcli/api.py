@@ -59,7 +59,23 @@ def __getattr__(name: str) -> object:
 
 
 def _source(text: str | Source, name: str) -> Source:
-    return text if isinstance(text, Source) else Source(text, name)
+    if isinstance(text, Source):
+        return text
+    if not isinstance(text, str):
+        raise TypeError("the program must be a str (its text) or a gradcli Source, not %s"
+                        % type(text).__name__)
+    if not isinstance(name, str):
+        raise TypeError("name must be a str (the program's name in messages), not %s"
+                        % type(name).__name__)
+    return Source(text, name)
+
+
+def _float(value: object) -> float:
+    """float(value), with an OverflowError (an int beyond floats) as infinity."""
+    try:
+        return float(value)  # type: ignore[arg-type]  # numpy scalars, Decimal, Fraction
+    except OverflowError:
+        return -math.inf if value < 0 else math.inf  # type: ignore[operator]
 
 
 def _number(name: str, value: object) -> float:
@@ -68,19 +84,32 @@ def _number(name: str, value: object) -> float:
         try:
             if isinstance(value, (bool, str, bytes)):
                 raise TypeError
-            value = float(value)  # type: ignore[arg-type]  # numpy scalars, Decimal, Fraction
+            value = _float(value)
         except (TypeError, ValueError):
             raise InputError("the value of %s is not a number: %r" % (name, value),
                              hint="pass a float, as in %s=1.5" % name) from None
-    x = float(value)
+    x = _float(value)
     if not math.isfinite(x):
-        raise InputError("the value of %s is %s, not a finite number" % (name, x),
+        raise InputError("the value of %s is %s, not a finite number" % (name, _short(value)),
                          hint="values must lie between -1.8e308 and 1.8e308")
     return x
 
 
+def _bindings(bindings: object) -> Mapping[str, object]:
+    """`bindings` as a mapping of names, or a TypeError saying what it takes."""
+    if bindings is None:
+        return {}
+    if not isinstance(bindings, Mapping):
+        raise TypeError("bindings must be a mapping of input names to numbers, as in "
+                        "{'x': 1.5}, not %s" % type(bindings).__name__)
+    for k in bindings:
+        if not isinstance(k, str):
+            raise TypeError("bindings must be keyed by input names (str), not %r" % (k,))
+    return bindings
+
+
 def _numbers(bindings: Mapping[str, object] | None) -> dict[str, float]:
-    return {k: _number(k, v) for k, v in (bindings or {}).items()}
+    return {k: _number(k, v) for k, v in _bindings(bindings).items()}
 
 
 def compile(text: str | Source, bindings: Mapping[str, float] | None = None,
@@ -153,14 +182,19 @@ def ascend(program: "str | Source | Program", step: float, steps: int = 1, *,
 
 
 def _real(what: str, x: object) -> float:
-    if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x):
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(_float(x)):
         return float(x)
-    raise InputError("%s must be a finite number, not %r" % (what, x))
+    raise InputError("%s must be a finite number, not %s" % (what, _short(x)))
+
+
+def _short(x: object) -> str:
+    text = repr(x)
+    return text if len(text) <= 40 else text[:20] + "..." + text[-10:]
 
 
 def _whole(what: str, n: object, least: int) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < least:
-        raise InputError("%s must be a whole number of %d or more, not %r" % (what, least, n))
+        raise InputError("%s must be a whole number of %d or more, not %s" % (what, least, _short(n)))
     return n
 
 
@@ -170,6 +204,18 @@ def _ascent(graph: "Graph", step: float, steps: int, output: str | None, descend
     size = _real("the step size", step)
     if isinstance(freeze, str):
         freeze = [n.strip() for n in freeze.split(",") if n.strip()]
+    elif isinstance(freeze, Iterable) and not isinstance(freeze, (bytes, Mapping)):
+        freeze = list(freeze)
+        for n in freeze:
+            if not isinstance(n, str):
+                raise TypeError("freeze must name inputs: a str like \"x,y\" or a list of "
+                                "str, not a list holding %r" % (n,))
+    else:
+        raise TypeError("freeze must name inputs: a str like \"x,y\" or a list of str, not %s"
+                        % type(freeze).__name__)
+    if output is not None and not isinstance(output, str):
+        raise TypeError("output must be a str (an output's label or name) or None, not %s"
+                        % type(output).__name__)
     return Ascent(graph, size, _whole("the number of steps", steps, 0), output=output,
                   descend=bool(descend), freeze=list(freeze), every=_whole("every", every, 1),
                   tol=None if tol is None else _real("the tolerance", tol))
@@ -226,7 +272,7 @@ class Program:
         g = copy.copy(self._graph)
         g.value = value = list(g.value)
         inputs = g.inputs
-        for name, v in (bindings or {}).items():
+        for name, v in _bindings(bindings).items():
             i = inputs.get(name)
             if i is None:
                 raise self._not_an_input(name)

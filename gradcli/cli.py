@@ -6,6 +6,7 @@ Library errors become messages on stderr here, in the command line's words
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -233,6 +234,43 @@ class SectionedCommand(click.Command):
                     formatter.write_dl(rows)
 
 
+class Number(click.ParamType):
+    """An option's number, written as the language and the bindings write
+    numbers (a sign, ASCII digits, no underscores, hex, inf or nan), finite
+    as a float, and within its bounds: `least` (with `open`, above it) and,
+    with `nonzero`, never 0."""
+
+    name = "number"
+    _WRITTEN = re.compile(r"\s*%s\s*\Z" % _NUMBER)
+
+    def __init__(self, least: float | None = None, open: bool = False, nonzero: bool = False,
+                 example: str = "0.01", zero: str = "0 is not allowed"):
+        self.least, self.open, self.nonzero, self.example, self.zero = least, open, nonzero, example, zero
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, float):  # a default
+            return value
+        text = str(value)
+        if not self._WRITTEN.match(text):
+            self.fail("%r is not a number: write a decimal number, as in %s "
+                      "(no underscores, hex, inf or nan)" % (text, self.example), param, ctx)
+        x = float(text)
+        if not math.isfinite(x):
+            self.fail("%s is too large for double precision (above 1.8e308)" % text.strip(), param, ctx)
+        if self.nonzero and x == 0.0:
+            written = "" if re.fullmatch(r"[-+]?[0.]*(?:[eE].*)?", text.strip()) else (
+                "%s is 0 in double precision, and " % text.strip())
+            self.fail(written + self.zero, param, ctx)
+        if self.least is not None and (x <= self.least if self.open else x < self.least):
+            self.fail("%s is not %s %s" % (text.strip(), "above" if self.open else "at least",
+                                           _plain(self.least)), param, ctx)
+        return x
+
+
+def _plain(x: float) -> str:
+    return "%d" % x if x == int(x) else repr(x)
+
+
 # --- Which options go with which mode -------------------------------------------
 #
 # A mode is chosen by its flags; with none, it is the table (or a session,
@@ -371,13 +409,15 @@ def _stray(ctx: click.Context, mode: Mode, stray: list[str], given: dict[str, st
 @click.option("--all", "show_all", is_flag=True, help="Show every node, however large the graph.")
 @click.option("--no-nodes", is_flag=True, help="Leave the per-node list out of --json.")
 @click.option("--no-color", is_flag=True, help="No colours (also when NO_COLOR is set).")
-@click.option("--step", type=float, metavar="SIZE",
+@click.option("--step", type=Number(nonzero=True, example="0.01 or -1e-3",
+                                    zero="a step of 0 moves nothing; give a size, as in --step 0.01"),
+              metavar="SIZE",
               help="Gradient ascent: move every input by SIZE times its gradient, then evaluate again.")
 @click.option("--steps", type=click.IntRange(0), metavar="N", help="Repeat the step N times (default 1).")
 @click.option("--descend", is_flag=True, help="Step against the gradient: minimise the output.")
 @click.option("--freeze", metavar="NAMES", help="Comma-separated inputs that the steps leave alone.")
 @click.option("--every", type=click.IntRange(1), metavar="K", help="Print only every K-th step.")
-@click.option("--tol", type=click.FloatRange(0), metavar="T",
+@click.option("--tol", type=Number(least=0, example="1e-9 or 0.001"), metavar="T",
               help="Stop early when the output changes by less than T in one step.")
 @click.option("--output", metavar="NAME", help="Report only this output of a program (and optimise it with --step).")
 @click.option("--plot", is_flag=True, help="After the steps, chart the output over the steps.")
@@ -387,7 +427,7 @@ def _stray(ctx: click.Context, mode: Mode, stray: list[str], given: dict[str, st
               help="Print the forward and backward pass as a self-contained function.")
 @click.option("--verify", is_flag=True, help="Check the program's hand-written backward pass (exit 1 if wrong).")
 @click.option("--check", is_flag=True, help="Gradient check against central differences (exit 1 if wrong).")
-@click.option("--h", "h", type=click.FloatRange(min=0, min_open=True), default=1e-5, show_default=True, metavar="H",
+@click.option("--h", "h", type=Number(least=0, open=True, example="1e-5 or 0.001"), default=1e-5, show_default=True, metavar="H",
               help="Step of the central differences of --check.")
 @click.option("--dot", is_flag=True, help="Print the graph in Graphviz DOT, wires labelled value/gradient.")
 @click.option("--tree", is_flag=True, help="Show the graph as a tree rooted at the output.")

@@ -30,7 +30,9 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z|[0-9.]+\Z|\(-?[0-9.e+-]+\)\Z")
 
 PYTHON_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(NAMESPACE) | {
-    "math", "float", "int", "print", "range", "len", "sum", "forward_backward", "grads", "inputs"}
+    "math", "float", "int", "print", "range", "len", "sum", "forward_backward", "grads", "inputs",
+    # Python refuses to assign to __debug__; __builtins__ is where exec finds the builtins.
+    "__debug__", "__builtins__"}
 JS_RESERVED = frozenset((
     "break case catch class const continue debugger default delete do else enum export extends "
     "false finally for function if import in instanceof new null return super switch this throw "
@@ -233,7 +235,7 @@ def _python_def(code: Code, name: str) -> str:
     else:
         body += ["if inputs:", "    raise TypeError(\"unknown inputs: %s\" % sorted(inputs))"]
     for n, i in code.inputs:
-        body.append("%s = inputs.get(%s, %s)" % (code.names[i], _py_str(n), literal(g.value[i] or 0.0)))
+        body.append("%s = inputs.get(%s, %s)" % (code.names[i], _py_str(n), _default(g.value[i])))
     body += _lines(code, "# ")
     grads = ", ".join("%s: %s" % (_py_str(n), code.grad_names.get(i, "0.0")) for n, i in code.inputs)
     body.append("return %s, {%s}" % (code.value_of(code.output), grads))
@@ -262,6 +264,16 @@ def _lines(code: Code, comment: str, end: str = "", convert=lambda e: e, declare
 
 def _py_str(s: str) -> str:
     return '"%s"' % s  # names are identifiers: nothing to escape
+
+
+def _default(value: float | None) -> str:
+    """An input's default: its value (-0.0 included), or 0.0 when unbound."""
+    return literal(0.0 if value is None else value)
+
+
+def _js_key(name: str) -> str:
+    # In an object literal "__proto__": v sets the prototype; a computed key is an own property.
+    return '["__proto__"]' if name == "__proto__" else _py_str(name)
 
 
 def _py_doc(s: str) -> str:
@@ -307,9 +319,9 @@ def _js_function(code: Code, name: str) -> str:
     body += ["var %s = %s;" % (n, forms[n]) for n in used if not callable(NAMESPACE[n])]
     for n, i in code.inputs:
         body.append("var %s = (%s in inputs) ? inputs[%s] : %s;"
-                    % (code.names[i], _py_str(n), _py_str(n), literal(g.value[i] or 0.0)))
+                    % (code.names[i], _py_str(n), _py_str(n), _default(g.value[i])))
     body += _lines(code, "// ", ";", js_expr, "var ")
-    grads = ", ".join("%s: %s" % (_py_str(n), code.grad_names.get(i, "0.0")) for n, i in code.inputs)
+    grads = ", ".join("%s: %s" % (_js_key(n), code.grad_names.get(i, "0.0")) for n, i in code.inputs)
     body.append("return {value: %s, grads: {%s}};" % (code.value_of(code.output), grads))
     doc = "// %s and its gradient with respect to each input, by backpropagation." % g.label(code.output)
     return "%s\nfunction %s(inputs) {\n  inputs = Object.assign(Object.create(null), inputs);  // own keys only\n  %s\n}" % (doc, name, "\n  ".join(body))

@@ -95,12 +95,14 @@ class Ascent:
                  progress: Callable[[int], None] | None = None):
         if not math.isfinite(step):
             raise InputError("the step size must be a finite number", hint=Phrase("as in {step=0.01}"))
+        if step == 0.0:
+            raise InputError("a step of 0 moves nothing", hint=Phrase("give a step size, as in {step=0.01}"))
         if steps < 0:
             raise InputError("the number of steps must be 0 or more")
         if every < 1:
             raise InputError(Phrase("{every} needs a whole number of 1 or more"))
-        if tol is not None and not tol >= 0.0:
-            raise InputError("the tolerance must be a number of 0 or more", hint=Phrase("as in {tol=1e-9}"))
+        if tol is not None and not 0.0 <= tol < math.inf:
+            raise InputError("the tolerance must be a finite number of 0 or more", hint=Phrase("as in {tol=1e-9}"))
         self.graph = g = graph
         self.label, self.output = output_node(g, output)
         self.step_size, self.steps, self.descend = step, steps, descend
@@ -385,7 +387,7 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
             return <updates done>, <status>, <output>, (<inputs>), (<gradients>)
     """
     from .codegen import PYTHON_RESERVED, generate, literal
-    from .ops import NAMESPACE
+    from .ops import HELPERS
 
     g, out = asc.graph, asc.output
     code = generate(g, out, PYTHON_RESERVED | _LOOP_NAMES)
@@ -474,7 +476,8 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     body = _inline(body, [l.target for l in code.forward if g.needs[l.node] and l.node != out])
     text = "\n".join(hoisted + body)
     # The op table's functions as parameters with defaults: local names are the fastest.
-    used = sorted(set(_WORDS.findall(text)) & set(NAMESPACE))
+    # (HELPERS, not NAMESPACE: eval puts __builtins__ into NAMESPACE.)
+    used = sorted(set(_WORDS.findall(text)) & set(HELPERS))
     params = ["_n", "_p"] + names + [d for _, d in moving] + ["%s=%s" % (f, f) for f in used]
     src = ["def _chunk(%s):" % ", ".join(params)]
     src += ["    " + l for l in hoisted]

@@ -87,7 +87,7 @@ DECLARATIONS = ("var", "let", "const")  # var x = 1: the keyword is dropped
 COMMENTS = ("#", "//")                # to the end of the line
 
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # ASCII digits only, as documented
 BLANK = r"[ \t\f\r]"                   # blanks inside a line; '\n' and ';' end statements
 SEPARATORS = ("\n", ";")
 
