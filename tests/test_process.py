@@ -3,6 +3,7 @@ that goes away, Ctrl-C at any moment, input that never ends, encodings that
 cannot show every character. These drive the installed `gradcli` command
 (the one next to sys.executable), as a shell would."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -169,3 +170,10 @@ def test_ctrl_c_at_start_up_never_shows_a_traceback(delay):
     # Killed before Python could take the signal, the shell reports 130 too.
     assert code in (0, 130, -signal.SIGINT), err
     assert "Traceback" not in err and "Aborted" not in err and "KeyboardInterrupt" not in err
+
+
+def test_the_exit_codes_of_streams_and_signals_are_documented():
+    from .test_conventions import exit_code_table
+    table = exit_code_table()
+    for code in (2, 74, 130, 141):
+        assert re.search(r"^\| %d \|" % code, table, re.M), code
