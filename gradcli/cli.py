@@ -6,20 +6,36 @@ Library errors become messages on stderr here, in the command line's words
 """
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
+import signal
 import sys
 from typing import Any, NamedTuple
 
-import click
+
+def _interrupted(signum: int, frame: object) -> None:
+    """Ctrl-C where there is nothing to finish: end now, with 130."""
+    os._exit(130)
+
+
+# Ctrl-C while the modules below load (a tenth of a second) ends gradcli
+# without a traceback; run() takes over from here. Only for the command:
+# importing this module from Python leaves the program's signals alone.
+_main_module = sys.modules.get("__main__")
+if getattr(getattr(_main_module, "__spec__", None), "name", None) == "gradcli.__main__" or \
+        os.path.basename(getattr(_main_module, "__file__", None) or "") == "gradcli":
+    signal.signal(signal.SIGINT, _interrupted)
+
+import click  # noqa: E402
 from click.core import ParameterSource
 
-from . import __version__, syntax
-from .console import FLAGS
-from .errors import GradcliError, InputError, Source, StepByHand
-from .formats import FORMATS
-from .modes import HANDLERS, Options
+from . import __version__, syntax  # noqa: E402
+from .console import FLAGS, guard_streams, silence  # noqa: E402
+from .errors import GradcliError, InputError, Source, StepByHand  # noqa: E402
+from .formats import FORMATS  # noqa: E402
+from .modes import HANDLERS, Options  # noqa: E402
 
 EPILOG = """\b
 Examples:
@@ -36,8 +52,9 @@ Examples:
 
 \b
 Exit codes: 0 success, 1 math error while evaluating (log of a negative,
-overflow, ...), 2 a mistake in the program, the bindings or the options,
-70 a bug in gradcli, 130 interrupted (Ctrl-C).
+overflow, ...), 2 a mistake in the program, the bindings or the options
+(or input that cannot be read), 70 a bug in gradcli, 74 the output cannot
+be written, 130 interrupted (Ctrl-C), 141 the reader of the output went away.
 
 \b
 Shell completion (bash, zsh, fish), e.g. in ~/.bashrc:
@@ -83,9 +100,10 @@ def looks_like_binding(word: str) -> bool:
 def read_file(path: str) -> str:
     if path == "-":
         return read_stdin()
+    from .frontend import read_bytes
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            data = read_bytes(f.read)
     except FileNotFoundError:
         raise InputError("no such file: %s" % path, hint="check the path given to -f") from None
     except IsADirectoryError:
@@ -96,7 +114,14 @@ def read_file(path: str) -> str:
 
 
 def read_stdin() -> str:
-    return decode(sys.stdin.buffer.read(), "<stdin>")
+    from .frontend import read_bytes
+    if sys.stdin is None:
+        raise InputError("standard input is closed, so there is no program to read")
+    try:
+        data = read_bytes(sys.stdin.buffer.read)
+    except OSError as e:
+        raise InputError("cannot read standard input: %s" % (e.strerror or e)) from None
+    return decode(data, "<stdin>")
 
 
 def decode(data: bytes, name: str) -> str:
@@ -121,6 +146,8 @@ def gather(words: tuple[str, ...], files: tuple[str, ...],
     optional and standard input is left to the session."""
     rest = list(words)
     source: Source | None = None
+    if interactive and sys.stdin is None:
+        raise InputError("standard input is closed, and a session reads its lines from it")
     if files:
         source = Source.join((f if f != "-" else "<stdin>", read_file(f)) for f in files)
     elif rest and not looks_like_binding(rest[0]):
@@ -449,27 +476,80 @@ def main(ctx: click.Context, **params: Any) -> None:
     except GradcliError as e:
         if isinstance(e, StepByHand):  # its step size may be bound here: step_size=0.01
             e = e.bound(bindings)
-        click.echo(e.render(FLAGS), err=True)
+        sys.stderr.write(e.render(FLAGS) + "\n")
         sys.exit(e.exit_code)
+    except KeyboardInterrupt:  # before click can say "Aborted!" and exit 1
+        sys.exit(INTERRUPTED)
     sys.exit(code)
 
 
+# Exit codes beyond the errors' own (1, 2): see docs/usage.md. 70 and 74 are
+# sysexits.h's EX_SOFTWARE and EX_IOERR; 130 and 141 are what a shell reports
+# for a command ended by SIGINT and SIGPIPE (128 + the signal's number).
+INTERNAL, OUTPUT_FAILED, INTERRUPTED = 70, 74, 130
+# How writing fails when the output is full, gone or not writable.
+WRITE_ERRORS = {getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EIO", "EPIPE", "EBADF",
+                                                  "EROFS") if hasattr(errno, name)}
+
+
 def run() -> None:
-    """Entry point: no traceback ever reaches the user."""
+    """Entry point: no traceback ever reaches the user, and the exit code
+    says what happened whether or not stderr can be written.
+
+    A reader that goes away (`gradcli ... | head -1`) ends gradcli at once,
+    killed by SIGPIPE as cat or grep would be (the shell says 141)."""
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    guard_streams()
+    code = _run()
+    signal.signal(signal.SIGINT, _interrupted)  # nothing left to stop cleanly
     try:
-        main(prog_name="gradcli")
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError as e:
+        code = code or _cannot_write(e)
+    sys.exit(code)
+
+
+def _run() -> int:
+    """main, and its exit code."""
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C raises KeyboardInterrupt again
+        if sys.stdout is None:  # closed (>&-): refuse before a file opened later takes its place
+            sys.stderr.write("gradcli: cannot write the output: standard output is closed\n")
+            return OUTPUT_FAILED
+        return main.main(prog_name="gradcli", standalone_mode=False) or 0
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else 0 if e.code is None else 1
     except KeyboardInterrupt:
-        sys.exit(130)
-    except BrokenPipeError:
-        os._exit(0)
+        return INTERRUPTED
+    except click.Abort as e:  # click's Ctrl-C (or end of input) while it reads the options
+        return INTERRUPTED if isinstance(e.__cause__, KeyboardInterrupt) else 2
+    except click.ClickException as e:
+        e.show(file=sys.stderr)
+        return e.exit_code
     except MemoryError:
         sys.stderr.write("gradcli: out of memory: the program is too large for this machine\n"
                          "hint: a million operations take about 370 MB; split the computation\n")
-        sys.exit(1)
+        return 1
+    except OSError as e:
+        if e.errno in WRITE_ERRORS:
+            return _cannot_write(e)
+        return _internal(e)
     except Exception as e:  # a bug in gradcli, never the user's fault
-        if os.environ.get("GRADCLI_DEBUG"):
-            raise
-        sys.stderr.write("gradcli: internal error: %s: %s\n"
-                         "This is a bug in gradcli; please report it with the command that caused it.\n"
-                         % (type(e).__name__, e))
-        sys.exit(70)
+        return _internal(e)
+
+
+def _cannot_write(e: OSError) -> int:
+    silence(sys.stdout)  # what it still holds goes nowhere, so exiting does not fail again
+    sys.stderr.write("gradcli: cannot write the output: %s\n" % (e.strerror or e))
+    return OUTPUT_FAILED
+
+
+def _internal(e: Exception) -> int:
+    if os.environ.get("GRADCLI_DEBUG"):
+        raise e
+    sys.stderr.write("gradcli: internal error: %s: %s\n"
+                     "This is a bug in gradcli; please report it with the command that caused it.\n"
+                     % (type(e).__name__, e))
+    return INTERNAL

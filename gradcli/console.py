@@ -11,8 +11,9 @@ so nothing here may import from the modules above it.
 """
 from __future__ import annotations
 
+import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import Words
 
@@ -42,3 +43,63 @@ def console(no_color: bool) -> "Console":
         return Console(no_color=no_color or None, highlight=False)
     # Piped: plain text, never wrapped.
     return Console(no_color=True, color_system=None, width=10_000, highlight=False)
+
+
+# --- The standard streams ------------------------------------------------------
+#
+# Whatever they are connected to: a terminal, a pipe, a full disk, nothing.
+# Output that cannot be written ends gradcli (cli.py: exit 74); an error
+# message that cannot be written is lost, and the exit code stays the error's.
+
+
+def guard_streams() -> None:
+    """Make the standard streams safe to write to, once, at start-up: a
+    character the encoding cannot show is written as \\uXXXX, and stderr
+    never raises (a closed stderr becomes /dev/null)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):  # None, or not a TextIOWrapper
+            pass
+    if sys.stderr is None:  # closed: the lowest free descriptor, 2, becomes /dev/null
+        sys.stderr = open(os.devnull, "w")
+    if not isinstance(sys.stderr, BestEffort):
+        sys.stderr = BestEffort(sys.stderr)
+
+
+class BestEffort:
+    """A stream (stderr) whose writes never fail: once one does, the rest go
+    to /dev/null, so neither a later write nor exiting, which flushes it,
+    fails again."""
+
+    def __init__(self, stream: Any):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except (OSError, ValueError):
+            silence(self.stream)
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except (OSError, ValueError):
+            silence(self.stream)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def silence(stream: Any) -> None:
+    """Point the stream's file descriptor at /dev/null: what it still holds
+    is then flushed there, and exiting cannot fail on it."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, stream.fileno())
+        finally:
+            os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass

@@ -38,8 +38,11 @@ _WS = syntax.BLANK
 _NAME = syntax.NAME
 _NUMBER = syntax.NUMBER
 # A token with the blanks before it (fewer turns of the loop). Groups: 1 a
-# comment, 2 QNAME, 3 NAME, 4 NUMBER, 5 symbol, 6 anything else.
-_TOKENS = re.compile(r"%s*(?:((?:%s)[^\n]*)|(%s\.%s)|(%s)|(%s)|(%s)|([^ \t\f\r]))"
+# comment or the end of the text (both skipped), 2 QNAME, 3 NAME, 4 NUMBER,
+# 5 symbol, 6 anything else. The end is a token so that blanks at the end
+# match once: finditer would otherwise try again at every one of them, each
+# try running to the end, and 200,000 trailing blanks would take minutes.
+_TOKENS = re.compile(r"%s*(?:((?:%s)[^\n]*|\Z)|(%s\.%s)|(%s)|(%s)|(%s)|([^ \t\f\r]))"
                      % (_WS, "|".join(re.escape(c) for c in syntax.COMMENTS), _NAME, _NAME, _NAME,
                         _NUMBER, syntax.symbol_pattern(logic=False))).finditer
 # `name = 3` or `name = -0.5`, a whole statement: the bulk of generated programs.

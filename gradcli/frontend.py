@@ -33,9 +33,32 @@ def check_size(source: Source) -> None:
     """Refuse, up front, a program too big to compute in reasonable time and memory."""
     size = len(source.text)
     if size > MAX_PROGRAM_CHARS:
-        raise InputError("the program is %.0f MiB of text; gradcli reads programs of up to %d MiB "
-                         "(about 15 million operations)" % (size / 2**20, MAX_PROGRAM_CHARS // 2**20),
-                         hint="split the computation, or compute the parts that matter")
+        raise too_big("%.0f MiB" % (size / 2**20))
+
+
+def too_big(size: str) -> InputError:
+    return InputError("the program is %s of text; gradcli reads programs of up to %d MiB "
+                      "(about 15 million operations)" % (size, MAX_PROGRAM_CHARS // 2**20),
+                      hint="split the computation, or compute the parts that matter")
+
+
+_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes of UTF-8 that do not start a character
+
+
+def read_bytes(read) -> bytes:
+    """All the bytes `read(n)` gives until it gives none, or InputError as
+    soon as they hold more than MAX_PROGRAM_CHARS characters of UTF-8: of
+    /dev/zero, a device that never ends, it reads the cap and one byte more."""
+    parts: list[bytes] = []
+    chars = 0
+    while True:
+        data = read(MAX_PROGRAM_CHARS + 1 - chars)  # at least one byte a character
+        if not data:
+            return b"".join(parts)
+        parts.append(data)
+        chars += len(data.translate(None, _CONTINUATION))
+        if chars > MAX_PROGRAM_CHARS:
+            raise too_big("more than %d MiB" % (MAX_PROGRAM_CHARS // 2**20))
 
 
 def _lark(source: Source) -> Program:
