@@ -6,8 +6,12 @@ were quadratic; the tests assert the output, not the time.
 """
 from __future__ import annotations
 
+import json
+
 from click.testing import CliRunner
 
+from gradcli import evaluate
+from gradcli.check import check, to_json as check_json
 from gradcli.cli import main
 
 N = 100_000
@@ -45,3 +49,32 @@ def test_tree_of_a_balanced_sum_stops_at_its_line_limit():
     assert out[-2] == "└── ..."
     assert out[-1] == ("... %d more lines (the tree shows 24 levels and 400 lines; --dot or --json "
                        "gives every node)" % (1 + 2 * (2 ** 16 - 1) - 400))
+
+
+def neuron(n: int) -> str:
+    """w0*x0 + w1*x1 + ... with every weight and input set in the program."""
+    return "".join("w%d = 1\nx%d = 2\n" % (i, i) for i in range(n)) + " + ".join(
+        "w%d*x%d" % (i, i) for i in range(n))
+
+
+def test_check_of_many_inputs_checks_the_first_hundred_and_counts_the_rest():
+    out = run(neuron(4000), "--check").splitlines()
+    assert sum(line.rstrip().endswith("good") for line in out) == 100
+    assert out[-1] == "every gradient agrees"
+    assert ("  ... 7900 more inputs not checked: each costs two passes over the whole graph, so the "
+            "check stops at the first 100 (in Python, gradcli.check.check(..., limit=None, work=None) "
+            "checks every input)") in out
+    report = json.loads(run(neuron(4000), "--check", "--json"))
+    assert len(report["inputs"]) == 100 and report["unchecked"] == 7900 and report["ok"]
+
+
+def test_check_of_a_huge_graph_checks_fewer_inputs():
+    (report,) = check(evaluate(neuron(100_000)))
+    assert len(report.inputs) == 10 and report.unchecked == 200_000 - 10
+    assert [c.name for c in report.inputs[:3]] == ["w0", "x0", "w1"]
+
+
+def test_check_can_check_every_input():
+    (report,) = check(evaluate(neuron(300)), limit=None, work=None)
+    assert len(report.inputs) == 600 and report.unchecked == 0 and report.ok
+    assert "unchecked" not in check_json(report)
