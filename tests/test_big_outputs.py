@@ -78,3 +78,22 @@ def test_check_can_check_every_input():
     (report,) = check(evaluate(neuron(300)), limit=None, work=None)
     assert len(report.inputs) == 600 and report.unchecked == 0 and report.ok
     assert "unchecked" not in check_json(report)
+
+
+def test_explain_of_a_big_fork_counts_the_middle_of_its_sum():
+    n = 10_000
+    out = run("+".join(["x"] * n), "x=1", "--explain").splitlines()
+    # One forward line per gate, then a gate line and two local lines per gate,
+    # the seed, and the sum of x's n wires, its middle counted.
+    assert out[-1].startswith("  dx = 1 (wire into x+x+x+x+x+x+x+x+x+...+x+x+x+x+x+x+x+x+x) + ")
+    assert " + ... %d more ... + " % (n - 100) in out[-1]
+    assert out[-1].endswith(" + 1 (wire into x+x+x) + 1 (1st wire into x+x) + 1 (2nd wire into x+x) = 1e+04")
+    assert out[-1].count("wire into") == 100
+    assert sum(line.startswith("  # backprop ") for line in out) == n - 1
+
+
+def test_the_whole_table_of_a_big_graph_is_one_row_per_node():
+    n = 10_000
+    out = run("+".join(["x"] * n), "x=1", "--all").splitlines()
+    assert len(out) == 2 + n + 1 + 3
+    assert out[-5].rstrip() == "x+x+x+x+x+x+x+x+x+...+x+x+x+x+x+x+x+x+x  +      1e+04      1"
