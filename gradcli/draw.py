@@ -75,12 +75,76 @@ def dot(results: list["Result"], precision: int = DEFAULT_PRECISION) -> str:
     return "\n".join(graphs) + "\n"
 
 
+# A tree's picture grows with its depth times its length (each line is
+# indented by its depth), so x+x+...+x, a chain 100,000 deep, would print
+# gigabytes. The tree holds at most TREE_BUILT lines; it shows at most
+# TREE_DEPTH levels and TREE_LINES lines, and says how many lines it leaves out.
+TREE_DEPTH = 24
+TREE_LINES = 400
+TREE_BUILT = 10_000
+
+
+def _tree_class():
+    from rich.tree import Tree
+
+    class Bounded(Tree):
+        """A rich Tree that shows at most `depth` levels and `lines` lines of
+        itself, then a line that counts the rest (`left` of them were never built)."""
+        depth, lines, left = TREE_DEPTH, TREE_LINES, 0
+
+        def shown(self):
+            from rich.console import Group
+            from rich.text import Text
+            from rich.tree import Tree as Plain
+
+            copy = Plain(self.label, style=self.style, guide_style=self.guide_style)
+            # Depth first, as the lines are printed, so the first `lines` are the ones kept.
+            stack = [(child, copy, 1) for child in reversed(self.children)]
+            count, hidden = 1, self.left
+            cut: set[int] = set()  # the shown nodes that have lost a child: each gets one "..." line
+            while stack:
+                node, into, level = stack.pop()
+                if getattr(node, "more", False) or count >= self.lines or level > self.depth:
+                    hidden += 0 if getattr(node, "more", False) else _size(node)
+                    if id(into) not in cut:
+                        cut.add(id(into))
+                        into.add(Text("...", style="dim"))
+                    continue
+                count += 1
+                mine = into.add(node.label, style=node.style, guide_style=node.guide_style)
+                stack.extend((child, mine, level + 1) for child in reversed(node.children))
+            if not hidden:
+                return copy
+            note = Text("... %d more lines (the tree shows %d levels and %d lines; --dot or --json "
+                        "gives every node)" % (hidden, self.depth, self.lines), style="dim")
+            return Group(copy, note)
+
+        def __rich_console__(self, console, options):
+            yield self.shown()
+
+        def __rich_measure__(self, console, options):
+            from rich.measure import Measurement
+            return Measurement.get(console, options, self.shown())
+
+    return Bounded
+
+
+def _size(t: "Tree") -> int:
+    n, stack = 0, [t]
+    while stack:
+        node = stack.pop()
+        n += not getattr(node, "more", False)  # a "..." is no line of the graph's
+        stack.extend(node.children)
+    return n
+
+
 def tree(result: "Result", precision: int = DEFAULT_PRECISION) -> "Tree":
     """The output at the root, each gate's arguments below it. A node with
     more than one wire leaving it says, on each of its lines, what that wire
-    carries back: `x  input  value 2  grad 4  (this wire: 3)`."""
+    carries back: `x  input  value 2  grad 4  (this wire: 3)`. A big graph's
+    tree is cut to TREE_DEPTH levels and TREE_LINES lines when shown, with a
+    count of the lines left out."""
     from rich.text import Text
-    from rich.tree import Tree
 
     g, values, grads = result.graph, result.values, result.grads
     share = into(result)
@@ -105,16 +169,34 @@ def tree(result: "Result", precision: int = DEFAULT_PRECISION) -> "Tree":
             text.append(")")
         return text
 
-    root = Tree(label(result.output, False, None))
+    root = _tree_class()(label(result.output, False, None))
+    # Every line but the root's is one argument of a gate shown in full, and
+    # each gate reached is shown in full once: a big tree is built only as
+    # deep as it is shown, and the rest is counted.
+    used = g.reachable([result.output])
+    first = g.args.first
+    lines = 1 + sum(first[i + 1] - first[i] for i in range(len(g)) if used[i] and g.kind[i] != CONST)
+    deepest = TREE_DEPTH if lines > TREE_BUILT else len(g) + 1
     shown = {result.output}
-    stack = [(a, k, result.output, root) for k, a in reversed(list(enumerate(g.args[result.output])))]
+    built, left = 1, 0
+    cut: set[int] = set()
+    stack = [(a, k, result.output, root, 1) for k, a in reversed(list(enumerate(g.args[result.output])))]
     while stack:
-        i, k, parent, node = stack.pop()
+        i, k, parent, node, depth = stack.pop()
         again = i in shown and g.kind[i] != CONST
-        wire = share.get((parent, k))
-        branch = node.add(label(i, again, None if wire is None else wire.share))
+        if node is not None and depth <= deepest and built < TREE_BUILT:
+            wire = share.get((parent, k))
+            branch = node.add(label(i, again, None if wire is None else wire.share))
+            built += 1
+        else:  # past what any picture shows: only count the lines
+            branch = None
+            left += 1
+            if node is not None and id(node) not in cut:  # a "..." where the lines left out would be
+                cut.add(id(node))
+                node.add("...").more = True  # type: ignore[attr-defined]
         if again:
             continue
         shown.add(i)
-        stack.extend((a, j, i, branch) for j, a in reversed(list(enumerate(g.args[i]))))
+        stack.extend((a, j, i, branch, depth + 1) for j, a in reversed(list(enumerate(g.args[i]))))
+    root.left = left
     return root

@@ -111,6 +111,25 @@ def _wrap(text: str) -> str:
     return text
 
 
+# A sum line lists every wire's share; x+x+...+x has 100,000 of them, so past
+# SUM_TERMS the line gives the first and the last SUM_TERMS // 2, and a count.
+SUM_TERMS = 100
+
+
+def _ends(items: list) -> list:
+    if len(items) <= SUM_TERMS:
+        return items
+    return items[:SUM_TERMS // 2] + items[-(SUM_TERMS // 2):]
+
+
+def _terms(texts: list[str], count: int) -> str:
+    """texts joined by " + ", or (from _ends) the ends of `count` terms with the middle counted."""
+    if count <= SUM_TERMS:
+        return " + ".join(texts)
+    half = SUM_TERMS // 2
+    return "%s + ... %d more ... + %s" % (" + ".join(texts[:half]), count - SUM_TERMS, " + ".join(texts[half:]))
+
+
 def backward_steps(result: "Result", precision: int = DEFAULT_PRECISION) -> list[Step]:
     """The backward pass of one output, in reverse order, as the tutorials write it."""
     ex = Explainer(result, precision)
@@ -132,7 +151,7 @@ def backward_steps(result: "Result", precision: int = DEFAULT_PRECISION) -> list
         if gi is None or not g.needs[i]:
             continue
         if len(wires[i]) > 1:
-            shown = " + ".join("%s (%s)" % (ex.num(v), label) for v, label in parts[i])
+            shown = _terms(["%s (%s)" % (ex.num(v), label) for v, label in _ends(parts[i])], len(parts[i]))
             steps.append(Step("sum", "%s = %s = %s" % (gname[i], shown, number(gi, precision)),
                               i, gi, total=gi, parts=parts[i]))
         if g.kind[i] != OP:
@@ -264,6 +283,7 @@ def path_listing(result: "Result", precision: int = DEFAULT_PRECISION, limit: in
         else:
             parts.append(Text("    d%s = %s" % (item.name, grad), style="bold"))
         if len(item.wires) > 1:  # a fork at the input: its paths grouped by the wire they start on
-            shares = " + ".join("%s (%s)" % (ex.num(w.share), short_name(ex.g, w)) for w in item.wires)
+            shares = _terms(["%s (%s)" % (ex.num(w.share), short_name(ex.g, w)) for w in _ends(item.wires)],
+                            len(item.wires))
             parts.append(Text("    by wire: d%s = %s = %s" % (item.name, shares, grad), style="bold"))
     return Group(*parts)
