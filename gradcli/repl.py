@@ -32,6 +32,7 @@ them; its lines and summary are the command line's (gradcli/stepcli.py).
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat
@@ -39,6 +40,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from . import syntax
 from .errors import GradcliError, MathError, Source, StepByHand, Words, say
 
 if TYPE_CHECKING:
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from .engine import Result
     from .flat import Program
 
+_STEP_SIZE = re.compile(r"[-+]?%s" % syntax.NUMBER, re.ASCII)
 PROMPT = "gradcli> "
 
 # How the session names what library messages call {step}, {bind=...}, ...
@@ -318,9 +321,8 @@ def _steps(s: Session, arg: str, descend: bool) -> bool:
     if m is None:
         s.error("%s needs a step size: %s, as in %s 0.01 10" % (name, usage, name))
         return True
-    try:
-        size = float(m.group(1))
-    except ValueError:
+    size = float(m.group(1)) if _STEP_SIZE.fullmatch(m.group(1)) else math.nan
+    if not math.isfinite(size):  # the language's numbers only: no 1_0, no inf, no other digits
         s.error("the step size must be a number, not %r (%s, as in %s 0.01 10)" % (m.group(1), usage, name))
         return True
     from .stepcli import negative_step

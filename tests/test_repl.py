@@ -304,6 +304,12 @@ def test_explain_shows_the_backward_pass_of_the_last_expression(session):
         x, x, 2 * x) in out
 
 
+def test_a_step_size_is_one_of_the_languages_numbers(session):
+    # As on the command line: no 1_0, no inf, no other digits.
+    for size in ("1_0", "inf", "nan", "\u0661"):
+        assert "the step size must be a number, not %r" % size in send(session, ":step %s" % size)
+
+
 def test_step_and_explain_errors_keep_the_session_going(session):
     out = send(session, ":step 0.01")
     assert "no expression yet" in out and ":step SIZE [N] [EXPR]" in out
