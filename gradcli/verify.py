@@ -33,10 +33,11 @@ from .engine import evaluate as run
 from .errors import MathError, Phrase, ProgramError, Source
 from .flat import NAME, NUM, Program
 from .frontend import build, gradient_of
-from .graph import CONST, OP
+from .graph import CONST
 from .ops import OPS
 from .render import DEFAULT_PRECISION, _j, number
 from .syntax import ACCUMULATE, COMPOUND
+from .wires import shares
 
 if TYPE_CHECKING:
     from rich.console import Group
@@ -232,17 +233,8 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
     # Every wire into a node, in the order a backward pass meets them: gates
     # from the last to the first, and in each gate its uses in order.
     wires: dict[int, list[Wire]] = {}
-    fns = g.functions()
-    for i in range(r.output, -1, -1):
-        gi = grads[i]
-        if gi is None or g.kind[i] != OP or not g.needs[i]:
-            continue
-        xs = [values[a] for a in g.args[i]]
-        k = gate_of(i)
-        for j, a in enumerate(g.args[i]):
-            if g.needs[a]:
-                share = fns[i][1][j](values[i], *xs) * gi
-                wires.setdefault(a, []).append(Wire(a, k, i, j, share))
+    for a, i, j, share in shares(r):  # the engine's own shares, from wires.py
+        wires.setdefault(a, []).append(Wire(a, gate_of(i), i, j, share))
     for a, ws in wires.items():
         ws.sort(key=lambda w: -w.gate)  # stable: uses keep their order within a gate
         count: dict[int, int] = {}
