@@ -62,7 +62,7 @@ Shell completion (bash, zsh, fish), e.g. in ~/.bashrc:
 """
 
 # A binding is NAME=VALUE: a name and a signed number as the language writes them.
-_NUMBER = r"[-+]?%s" % syntax.NUMBER
+_NUMBER = syntax.SIGNED_NUMBER
 _BINDING = re.compile(r"\s*(%s)\s*=\s*(%s)\s*\Z" % (syntax.NAME, _NUMBER))
 _BINDING_NAME = re.compile(r"\s*(%s)\s*=(?!=)" % syntax.NAME)
 _DECIMAL_COMMA = r"[-+]?\d+,\d+"  # 1,5: compiled only for a binding that fails

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from .engine import Result
     from .flat import Program
 
-_STEP_SIZE = re.compile(r"[-+]?%s" % syntax.NUMBER, re.ASCII)
+_STEP_SIZE = re.compile(syntax.SIGNED_NUMBER)
 PROMPT = "gradcli> "
 
 # How the session names what library messages call {step}, {bind=...}, ...

@@ -88,6 +88,7 @@ COMMENTS = ("#", "//")                # to the end of the line
 
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # ASCII digits only, as documented
+SIGNED_NUMBER = r"[-+]?" + NUMBER  # a value given outside a program: x=-1.5, --step -0.01, :step 0.01
 BLANK = r"[ \t\f\r]"                   # blanks inside a line; '\n' and ';' end statements
 SEPARATORS = ("\n", ";")
 
