@@ -459,8 +459,9 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     names = [code.names[i] for i in asc.nodes]
     grads = [code.grad_names.get(i, "0.0") for i in asc.nodes]
     moving = [(names[j], grads[j]) for j in asc.moving]
+    in_loop, after = _split_backward(backward_lines, {d for _, d in moving})
     body = ["%s %s %s * %s" % (n, sign, step, d) for n, d in moving]
-    body += forward_lines + backward_lines
+    body += forward_lines + in_loop
     result = "%s, (%s%s), (%s%s)" % (value, ", ".join(names), "," if len(names) == 1 else "",
                                      ", ".join(grads), "," if len(grads) == 1 else "")
     # 0.0 * v is 0 for every finite v and nan otherwise; in groups, since one long
@@ -473,8 +474,10 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
         body += ["if abs(%s - _p) < %s:" % (value, literal(asc.tol)), "    _s = 2", "    break",
                  "_p = %s" % value]
 
-    body = _inline(body, [l.target for l in code.forward if g.needs[l.node] and l.node != out])
-    text = "\n".join(hoisted + body)
+    # The lines after the loop are inlined with the loop's, so a value they use is counted.
+    lines = _inline(body + after, [l.target for l in code.forward if g.needs[l.node] and l.node != out])
+    body, after = lines[:len(lines) - len(after)], lines[len(lines) - len(after):]
+    text = "\n".join(hoisted + body + after)
     # The op table's functions as parameters with defaults: local names are the fastest.
     # (HELPERS, not NAMESPACE: eval puts __builtins__ into NAMESPACE.)
     used = sorted(set(_WORDS.findall(text)) & set(HELPERS))
@@ -484,10 +487,33 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     src.append("    _s = 0")
     src.append("    for _k in range(_n):")
     src += ["        " + l for l in body or ["pass"]]
-    src.append("    else:")
-    src.append("        return _n, 0, " + result)
-    src.append("    return _k + 1, _s, " + result)
+    if after:
+        # The gradients nothing in the loop needs (the frozen inputs'), once, at the
+        # state the chunk ends in: the same lines on the same values as in the loop.
+        src.append("    _k = _n - 1 if _s == 0 else _k")
+        src += ["    " + l for l in after]
+        src.append("    return _k + 1, _s, " + result)
+    else:
+        src.append("    else:")
+        src.append("        return _n, 0, " + result)
+        src.append("    return _k + 1, _s, " + result)
     return "\n".join(src) + "\n", max(1, len(body))
+
+
+def _split_backward(lines: list[str], wanted: set[str]) -> tuple[list[str], list[str]]:
+    """The backward lines the moving inputs' gradients need (for the loop), and
+    the rest (the frozen inputs' gradients and what only they need), each in order.
+    Walked from the end: a gradient is needed when a needed line reads it."""
+    targets = {line.partition(" ")[0] for line in lines}
+    needed = set(wanted)
+    keep = [False] * len(lines)
+    for k in range(len(lines) - 1, -1, -1):
+        target, _, expr = lines[k].partition(" ")
+        if target in needed:
+            keep[k] = True
+            needed.update(w for w in _WORDS.findall(expr) if w in targets)
+    return ([l for l, kept in zip(lines, keep) if kept],
+            [l for l, kept in zip(lines, keep) if not kept])
 
 
 def _inline(body: list[str], temps: list[str], depth_limit: int = 6) -> list[str]:
