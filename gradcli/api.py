@@ -80,6 +80,8 @@ def _float(value: object) -> float:
 
 def _number(name: str, value: object) -> float:
     """A binding's value as a float, or an InputError saying what is wrong."""
+    if value.__class__ is float and -math.inf < value < math.inf:  # type: ignore[operator]
+        return value  # type: ignore[return-value]  # the common case, first
     if isinstance(value, (bool, str, bytes)) or not isinstance(value, (int, float)):
         try:
             if isinstance(value, (bool, str, bytes)):
@@ -245,6 +247,8 @@ class Program:
         self._graph = build(_source(text, name), _numbers(bindings), open_inputs=True, keep_scope=True)
         self._computed = self._graph.computed
         self._graph.functions()  # compile each op's templates now, once
+        self._fast: _Compiled | None = None
+        self._calls = 0
 
     @property
     def source(self) -> Source:
@@ -285,8 +289,24 @@ class Program:
 
     def evaluate(self, bindings: Mapping[str, float] | None = None) -> "list[Result]":
         """One Result per output, at these bindings."""
+        fast = self._fast
+        if fast is None:
+            self._calls += 1
+            if self._calls >= _Compiled.after(self._graph):
+                self._fast = fast = _Compiled(self._graph)
+        if fast is not None:
+            if bindings.__class__ is dict and fast.takes(bindings):  # type: ignore[arg-type]
+                results = fast(self._graph, bindings)  # type: ignore[arg-type]
+                if results is not None:
+                    return results
+            g = self.bind(bindings)
+            results = fast(g, {})
+            if results is not None:
+                return results
+        else:
+            g = self.bind(bindings)
         from .engine import evaluate as run
-        return run(self.bind(bindings))
+        return run(g)  # the reference: it also says where and why a program fails
 
     def __call__(self, **bindings: float) -> "Result":
         """The first output at these bindings."""
@@ -315,3 +335,69 @@ class Program:
 
     def __repr__(self) -> str:
         return "Program(%r)" % self.source.text
+
+
+_FLOAT = {float}
+
+
+class _Compiled:
+    """A program's straight-line code (codegen.evaluator), generated once, and
+    the Results it makes: the interpreter's, bit for bit (tests/test_fast_paths.py).
+    None where the interpreter has something to say (a domain error, a slope
+    error, a value out of range): the interpreter then runs, and says it."""
+
+    ALWAYS = 2_000     # live ops; generating the code costs about 20 interpreted evaluations
+    LATER = 20         # evaluations of a bigger program before its code is generated
+    MOST = 100_000     # live ops; Python's compiler takes seconds and much memory beyond
+
+    @classmethod
+    def after(cls, g: "Graph") -> float:
+        """After how many evaluations of g its code pays off."""
+        ops = sum(1 for op, live in zip(g.op, g.live) if op is not None and live)
+        return 1 if ops <= cls.ALWAYS else cls.LATER if ops <= cls.MOST else math.inf
+
+    def __init__(self, g: "Graph"):
+        from .codegen import evaluator
+        self._run = evaluator(g)
+        from .engine import Result, _notes
+        self._result, self._notes = Result, _notes
+        self._names = frozenset(g.inputs)
+        self._open = frozenset(n for n, i in g.inputs.items() if g.value[i] is None)
+        self._ops = [op is not None and live for op, live in zip(g.op, g.live)]
+        fns = g.functions()
+        ids, first = g.args.ids, g.args.first
+        # The nodes that can sit on a kink (relu(0), abs(0), a max tie), in node order.
+        self._kinks = [(i, fns[i][2], list(ids[first[i]:first[i + 1]])) for i in range(len(g.op))
+                       if self._ops[i] and g.needs[i] and fns[i][2] is not None]
+
+    def takes(self, bindings: "dict[str, object]") -> bool:
+        """Are these bindings what bind() would take as they are: inputs only,
+        every open input among them, each a finite float?"""
+        keys = bindings.keys()
+        if not (keys <= self._names and self._open <= keys):
+            return False
+        values = bindings.values()
+        if not values:
+            return True
+        total = sum(values) if set(map(type, values)) == _FLOAT else math.nan  # type: ignore[arg-type]
+        return -math.inf < total < math.inf  # a nan or an infinity on the way shows in the sum
+
+    def __call__(self, g: "Graph", bindings: "dict[str, object]") -> "list[Result] | None":
+        """The Results at g's values with `bindings` (already checked by takes) on top."""
+        try:
+            bound, values, grads, finite, inputs_finite = self._run(g.value, bindings)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return None
+        if not finite:
+            return None
+        if bindings:  # copy.copy(g), with these values
+            new = object.__new__(g.__class__)
+            new.__dict__.update(g.__dict__)
+            new.value = bound
+            g = new
+        kinks = [i for i, kink, args in self._kinks if kink(values[i], *[values[j] for j in args])]
+        plain = not (kinks or g.notes or g.backward)
+        Result, notes = self._result, self._notes
+        # _notes has nothing to say when no input's gradient overflowed.
+        return [Result(g, values, d, out, label, [] if plain and ok else notes(g, values, d, kinks))
+                for (label, out), d, ok in zip(g.outputs, grads, inputs_finite)]

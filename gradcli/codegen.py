@@ -162,6 +162,103 @@ def compile_python(code: Code):
     return namespace["_f"]
 
 
+# --- The whole program as one function, for the API's repeated evaluations ---
+
+_HELPER_WORDS = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+
+
+def evaluator_source(g: Graph) -> str:
+    """`_eval(_v, _b)`: g.value with the bindings _b (a dict of input names to
+    floats) on top, every live node's value and, for each output, every
+    gradient, as the interpreter (engine.evaluate) computes them, in the same
+    order, from the same templates, so bit for bit the same numbers:
+
+        v3 = _b.get('x', _v[3])         inputs from the bindings or g.value
+        v4 = _v[4]                      constants
+        v5 = v3 * v4                    the live ops, in node order
+        _values = [v0, ..., None, ...]  engine.forward's list
+        d9 = 1.0                        per output: engine.backward's order
+        d5 = (v4) * d9 ...
+        return _bound, _values, ([None, d1, ...], ...), <every value finite>,
+               (<every input's gradient finite>, ...)
+
+    It raises ValueError, ZeroDivisionError or OverflowError where the
+    interpreter raises MathError, and gives a non-finite value where the
+    interpreter refuses one: the caller then asks the interpreter, which says
+    where and why. Kinks are left to the caller (they are few)."""
+    n = len(g.kind)
+    kind, ops, live, needs, names = g.kind, g.op, g.live, g.needs, g.name
+    ids, first = g.args.ids, g.args.first
+    body: list[str] = []
+    used: list[bool] = [False] * n
+    for i in range(n):
+        if ops[i] is not None and live[i]:
+            for a in ids[first[i]:first[i + 1]]:
+                used[a] = True
+    inputs = {i: name for name, i in g.inputs.items()}
+    for i in range(n):
+        if kind[i] != OP and (used[i] or live[i]):
+            body.append("v%d = _b.get(%r, _v[%d])" % (i, inputs[i], i) if i in inputs else "v%d = _v[%d]" % (i, i))
+    bound = ["v%d" % i if kind[i] != OP and (used[i] or live[i]) else "_b.get(%r, _v[%d])" % (inputs[i], i)
+             if i in inputs else "_v[%d]" % i for i in range(n)]
+    body.append("_bound = [%s]" % ", ".join(bound))  # g.value with the bindings
+    for i in range(n):
+        op = ops[i]
+        if op is None or not live[i]:
+            continue
+        args = ["v%d" % a for a in ids[first[i]:first[i + 1]]]
+        body.append("v%d = %s" % (i, op.value_template(len(args)).format(*args)))
+    body.append("_values = [%s]" % ", ".join(  # _bound with the live ops' values
+        "v%d" % i if ops[i] is not None and live[i] else bound[i] for i in range(n)))
+    # 0.0 * v is 0 for every finite v and nan otherwise: one product says whether
+    # every value is finite (in groups, since one long product nests too deep to compile).
+    body += _finite("_c", ["v%d" % i for i in range(n) if ops[i] is not None and live[i]])
+    outs = []
+    for k, (_, out) in enumerate(g.outputs):
+        body.append("d%d = 1.0" % out)
+        assigned = [False] * n
+        assigned[out] = True
+        for i in range(out, -1, -1):
+            op = ops[i]
+            if not assigned[i] or op is None or not needs[i]:
+                continue
+            arg_ids = list(ids[first[i]:first[i + 1]])
+            xs = ["v%d" % j for j in arg_ids]
+            partials = op.partial_templates(len(arg_ids))
+            for m, j in enumerate(arg_ids):
+                if not needs[j]:
+                    continue
+                term = "d%d" % i if op.routes_gradient else "%s * d%d" % (
+                    paren(partials[m].format(*xs, out="v%d" % i)), i)
+                body.append("d%d %s= %s" % (j, "+" if assigned[j] else "", term))
+                assigned[j] = True
+        body.append("_g%d = [%s]" % (k, ", ".join("d%d" % i if assigned[i] else "None" for i in range(n))))
+        body += _finite("_i%d" % k, ["d%d" % i for i in g.inputs.values() if assigned[i]])
+        outs.append("_g%d" % k)
+    body.append("return _bound, _values, (%s%s), _c == 0.0, (%s%s)" % (
+        ", ".join(outs), "," if len(outs) == 1 else "",
+        ", ".join("_i%d == 0.0" % k for k in range(len(outs))), "," if len(outs) == 1 else ""))
+    text = "\n".join(body)
+    helpers_ = sorted(set(_HELPER_WORDS.findall(text)) & set(HELPERS))
+    params = ["_v", "_b"] + ["%s=%s" % (h, h) for h in helpers_]  # local names are the fastest
+    return "def _eval(%s):\n    %s\n" % (", ".join(params), "\n    ".join(body))
+
+
+def _finite(name: str, terms: list[str]) -> list[str]:
+    """Lines setting `name` to 0.0 when every term is finite, to nan otherwise."""
+    lines = ["%s = 0.0" % name]
+    for c in range(0, len(terms), 64):
+        lines.append("%s = %s" % (name, " * ".join([name] + terms[c:c + 64])))
+    return lines
+
+
+def evaluator(g: Graph):
+    """evaluator_source(g), compiled."""
+    namespace = dict(NAMESPACE)
+    exec(compile(evaluator_source(g), "<gradcli program>", "exec"), namespace)  # from the validated graph only
+    return namespace["_eval"]
+
+
 # --- Self-contained functions for --emit (Python and JavaScript) -------------
 #
 # python_function above serves the step-loop compiler (gradients as a tuple);

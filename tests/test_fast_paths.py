@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import re
 import sys
 
 import pytest
@@ -117,3 +119,82 @@ def test_json_text_is_json_dumps_of_the_records(name, text, bindings):
         write_json(result, out)
         reference = json.dumps(to_json(result), allow_nan=False, ensure_ascii=False) + "\n"
         assert out.getvalue() == reference
+
+
+def outcome(evaluate_):
+    """Everything a Result holds (bit for bit), or the error's whole message."""
+    try:
+        return bits([(r.values, r.grads, r.output, r.label, [str(n) for n in r.notes]) for r in evaluate_()])
+    except GradcliError as e:
+        return e.render()
+
+
+def programs():
+    """Every program of the corpus and its error cases, as a Program with bindings."""
+    found = list(ALL)
+    for path in sorted(CASES_DIR.glob("*.txt")):
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if line.count(";") >= 2 and not line.lstrip().startswith("#") and "; error" in line:
+                program, bindings, _ = (p.strip() for p in line.rsplit(";", 2))
+                found.append(("%s:%d" % (path.stem, n), program, dict(parse_binding(w) for w in bindings.split())))
+    return found
+
+
+PROGRAMS = programs()
+
+
+@pytest.mark.parametrize("name,text,bindings", PROGRAMS, ids=[p[0] for p in PROGRAMS])
+def test_program_evaluates_as_the_interpreter(name, text, bindings):
+    try:
+        program = gradcli.Program(text)
+    except GradcliError:
+        assert graph(text, bindings) is None  # the same program fails to build either way
+        return
+    bound = 0
+    points = [bindings]
+    for scale in (-1.0, 0.0, 1.5, 1e200):  # domain errors, kinks, overflow
+        points.append({n: v * scale for n, v in (bindings or program.defaults).items()})
+    for point in points:
+        point = {n: v for n, v in point.items() if n in program.inputs}
+        try:
+            g = program.bind(point)
+        except GradcliError as e:
+            with pytest.raises(GradcliError) as info:
+                program.evaluate(point)
+            assert info.value.render() == e.render()
+            continue
+        bound += 1
+        assert outcome(lambda: program.evaluate(point)) == outcome(lambda: evaluate(g)), (name, point)
+    assert program._fast is not None or not bound  # the straight-line code ran
+
+
+def test_program_generates_its_code_once_and_falls_back_for_errors():
+    program = gradcli.Program("log(x) + relu(y)")
+    assert program(x=1.0, y=2.0).value == 2.0
+    fast = program._fast
+    with pytest.raises(MathError, match="log needs an argument above 0"):
+        program(x=-1.0, y=2.0)
+    r = program(x=2.0, y=0.0)
+    assert any("kink of relu" in str(n) for n in r.notes)
+    assert program._fast is fast
+
+
+@pytest.mark.parametrize("bindings", [
+    {"x": 2.0, "y": 3.0}, {"x": 2, "y": 3}, {"x": True, "y": 3.0}, {"x": "2", "y": 3.0},
+    {"x": math.nan, "y": 1.0}, {"x": math.inf, "y": 1.0}, {"x": 10 ** 400, "y": 1.0},
+    {"x": 1e308, "y": 1e308}, {"x": 2.0}, {"x": 2.0, "y": 3.0, "z": 1.0}, {"q": 1.0, "y": 1.0},
+    {1: 2.0, "x": 1.0, "y": 1.0}, {"x": -0.0, "y": -0.0}, {"x": 0.0, "y": 0.0}])
+def test_program_takes_bindings_as_the_interpreter_does(bindings):
+    program = gradcli.Program("q = x*y + log(y); relu(q) + x")
+    program(x=1.0, y=1.0)
+    assert program._fast is not None
+
+    def reference():
+        return evaluate(program.bind(bindings))
+    try:
+        want = outcome(reference)
+    except TypeError as e:
+        with pytest.raises(TypeError, match=re.escape(str(e))):
+            program.evaluate(bindings)
+        return
+    assert outcome(lambda: program.evaluate(bindings)) == want
