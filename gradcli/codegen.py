@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import math
 import re
 from dataclasses import dataclass
+from itertools import product
 
 from .errors import ProgramError
 from .graph import CONST, OP, Graph
@@ -164,6 +166,46 @@ def compile_python(code: Code):
 
 # --- The whole program as one function, for the API's repeated evaluations ---
 
+_BAD = (math.inf, -math.inf, math.nan)
+_FINITE = (0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, 30.0, -30.0, 1e300, -1e300)
+_absorbing_cache: dict[tuple[str, int], tuple[bool, ...]] = {}
+
+
+def absorbing(op, n: int) -> tuple[bool, ...]:
+    """For each argument of an op: can a non-finite value there give a finite
+    result (1/inf = 0, sig(inf) = 1)? Found by trying the op's own value
+    function. Where no op absorbs, a non-finite value reaches the output, so
+    the compiled code (the step loop, the API's) checks only these arguments
+    and the outputs."""
+    key = (op.name, n)
+    found = _absorbing_cache.get(key)
+    if found is None:
+        if op.variadic:  # max and min pass one argument on and drop the others
+            found = (True,) * n
+        else:
+            fn = op.functions(n)[0]
+            flags = []
+            for k in range(n):
+                hit = False
+                for bad in _BAD:
+                    for others in product(_FINITE, repeat=n - 1):
+                        args = list(others)
+                        args.insert(k, bad)
+                        try:
+                            hit = math.isfinite(fn(*args))
+                        except (ValueError, ZeroDivisionError, OverflowError):
+                            continue
+                        if hit:
+                            break
+                    if hit:
+                        break
+                flags.append(hit)
+            found = tuple(flags)
+        _absorbing_cache[key] = found
+    return found
+
+
+
 _HELPER_WORDS = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 
 
@@ -173,7 +215,7 @@ def evaluator_source(g: Graph) -> str:
     gradient, as the interpreter (engine.evaluate) computes them, in the same
     order, from the same templates, so bit for bit the same numbers:
 
-        v3 = _b.get('x', _v[3])         inputs from the bindings or g.value
+        v3 = _get('x', _v[3])           inputs from the bindings _b or g.value
         v4 = _v[4]                      constants
         v5 = v3 * v4                    the live ops, in node order
         _values = [v0, ..., None, ...]  engine.forward's list
@@ -196,10 +238,11 @@ def evaluator_source(g: Graph) -> str:
             for a in ids[first[i]:first[i + 1]]:
                 used[a] = True
     inputs = {i: name for name, i in g.inputs.items()}
+    body.append("_get = _b.get")
     for i in range(n):
         if kind[i] != OP and (used[i] or live[i]):
-            body.append("v%d = _b.get(%r, _v[%d])" % (i, inputs[i], i) if i in inputs else "v%d = _v[%d]" % (i, i))
-    bound = ["v%d" % i if kind[i] != OP and (used[i] or live[i]) else "_b.get(%r, _v[%d])" % (inputs[i], i)
+            body.append("v%d = _get(%r, _v[%d])" % (i, inputs[i], i) if i in inputs else "v%d = _v[%d]" % (i, i))
+    bound = ["v%d" % i if kind[i] != OP and (used[i] or live[i]) else "_get(%r, _v[%d])" % (inputs[i], i)
              if i in inputs else "_v[%d]" % i for i in range(n)]
     body.append("_bound = [%s]" % ", ".join(bound))  # g.value with the bindings
     for i in range(n):
@@ -212,7 +255,17 @@ def evaluator_source(g: Graph) -> str:
         "v%d" % i if ops[i] is not None and live[i] else bound[i] for i in range(n)))
     # 0.0 * v is 0 for every finite v and nan otherwise: one product says whether
     # every value is finite (in groups, since one long product nests too deep to compile).
-    body += _finite("_c", ["v%d" % i for i in range(n) if ops[i] is not None and live[i]])
+    # Where no op absorbs a non-finite value it reaches an output: only the outputs
+    # and the arguments that an op could absorb need checking (as in the step loop).
+    checks = dict.fromkeys(out for _, out in g.outputs if ops[out] is not None)
+    for i in range(n):
+        op = ops[i]
+        if op is not None and live[i]:
+            of = ids[first[i]:first[i + 1]]
+            for a, absorbs in zip(of, absorbing(op, len(of))):
+                if absorbs and ops[a] is not None:
+                    checks[a] = None
+    body += _finite("_c", ["v%d" % i for i in checks])
     outs = []
     for k, (_, out) in enumerate(g.outputs):
         body.append("d%d = 1.0" % out)

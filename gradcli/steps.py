@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from .codegen import absorbing
 from .engine import Result, _notes, backward, forward
 from .errors import InputError, MathError, Phrase
 from .graph import CONST, INPUT, OP, Graph
@@ -305,44 +306,6 @@ class Ascent:
 
 
 # -- compiling the loop ---------------------------------------------------------------------
-
-_BAD = (math.inf, -math.inf, math.nan)
-_FINITE = (0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, 30.0, -30.0, 1e300, -1e300)
-_absorbing_cache: dict[tuple[str, int], tuple[bool, ...]] = {}
-
-
-def absorbing(op, n: int) -> tuple[bool, ...]:
-    """For each argument of an op: can a non-finite value there give a finite
-    result (1/inf = 0, sig(inf) = 1)? Found by trying the op's own value
-    function. Where no op absorbs, a non-finite value reaches the output, so
-    the compiled loop checks only these arguments and the output each step."""
-    key = (op.name, n)
-    found = _absorbing_cache.get(key)
-    if found is None:
-        if op.variadic:  # max and min pass one argument on and drop the others
-            found = (True,) * n
-        else:
-            fn = op.functions(n)[0]
-            flags = []
-            for k in range(n):
-                hit = False
-                for bad in _BAD:
-                    for others in product(_FINITE, repeat=n - 1):
-                        args = list(others)
-                        args.insert(k, bad)
-                        try:
-                            hit = math.isfinite(fn(*args))
-                        except (ValueError, ZeroDivisionError, OverflowError):
-                            continue
-                        if hit:
-                            break
-                    if hit:
-                        break
-                flags.append(hit)
-            found = tuple(flags)
-        _absorbing_cache[key] = found
-    return found
-
 
 _float_cache: dict[tuple[str, int], tuple[bool, ...]] = {}
 
