@@ -229,7 +229,7 @@ def networks(runs):
     print("\nThe network, descent on its squared error, the data frozen (medians of %d interleaved runs;"
           " gradcli's time includes generating and compiling its loop)\n" % runs)
     rows, ratios = [], []
-    for inputs, hidden, n in ((4, 8, 20_000), (3, 100, 4_000)):
+    for inputs, hidden, n in ((4, 8, 20_000), (3, 100, 20_000)):
         text, data = shapes.mlp(inputs, hidden)
         g = gradcli.compile(text)
         namespace: dict = {}
