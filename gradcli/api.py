@@ -244,8 +244,8 @@ class Program:
     def __init__(self, text: str | Source, name: str = "<expr>",
                  bindings: Mapping[str, float] | None = None):
         from .frontend import build
-        self._graph = build(_source(text, name), _numbers(bindings), open_inputs=True, keep_scope=True)
-        self._computed = self._graph.computed
+        self._bindings = _numbers(bindings)
+        self._graph = build(_source(text, name), self._bindings, open_inputs=True, keep_scope=True)
         self._graph.functions()  # compile each op's templates now, once
         self._fast: _Compiled | None = None
         self._calls = 0
@@ -273,14 +273,18 @@ class Program:
     def bind(self, bindings: Mapping[str, float] | None = None) -> "Graph":
         """A copy of the graph with these input values: only the values are
         copied; structure and compiled functions are shared."""
+        given = _bindings(bindings)
+        inputs = self._graph.inputs
+        if any(name not in inputs for name in given):
+            # A name the outputs do not use (it gets a gradient of 0), or one the program
+            # both reads and assigns (`alpha /= w`): the graph grad() and the command line
+            # build, so that all three agree; a name only computed is an error there too.
+            from .frontend import build
+            return build(self.source, {**self._bindings, **{n: _number(n, v) for n, v in given.items()}})
         g = copy.copy(self._graph)
         g.value = value = list(g.value)
-        inputs = g.inputs
-        for name, v in _bindings(bindings).items():
-            i = inputs.get(name)
-            if i is None:
-                raise self._not_an_input(name)
-            value[i] = _number(name, v)
+        for name, v in given.items():
+            value[inputs[name]] = _number(name, v)
         if any(value[i] is None for i in inputs.values()):
             from .graph import check_bound
             g.inputs = dict(inputs)
@@ -323,15 +327,6 @@ class Program:
         [(0, 1.0), (1, 2.0), (2, 3.0)]
         """
         return _ascent(self.bind(bindings), step, steps, output, descend, freeze, every, tol)
-
-    def _not_an_input(self, name: str) -> ProgramError:
-        if name in self._computed:
-            return ProgramError("%s is computed by the program, so it cannot be bound" % name,
-                                span=self._computed[name], source=self.source,
-                                hint="bind the inputs it is computed from instead")
-        inputs = ", ".join(self._graph.inputs) or "none"
-        return ProgramError("%s is not an input of the program (its inputs: %s)" % (name, inputs),
-                            hint="check the spelling; a name the outputs do not use is not an input")
 
     def __repr__(self) -> str:
         return "Program(%r)" % self.source.text
