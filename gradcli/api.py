@@ -304,9 +304,10 @@ class Program:
                 if results is not None:
                     return results
             g = self.bind(bindings)
-            results = fast(g, {})
-            if results is not None:
-                return results
+            if g.args is self._graph.args:  # not a graph built anew for names it does not use
+                results = fast(g, {})
+                if results is not None:
+                    return results
         else:
             g = self.bind(bindings)
         from .engine import evaluate as run
