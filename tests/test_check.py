@@ -229,3 +229,11 @@ def test_any_positive_step_at_any_double_gives_verdicts_not_tracebacks(source, x
     (c,) = report.inputs
     assert c.step >= 4 * math.ulp(x) and (x + c.step != x or c.method != "central")
     assert c.verdict != "wrong" and json.loads(json.dumps(to_json(report)))
+
+
+def test_an_infinite_analytic_gradient_is_the_overflow_error_not_a_silent_row():
+    # log's slope at 5e-324 is 2e323, beyond double precision: the same math error as everywhere
+    for extra in ([], ["--json"]):
+        res = CliRunner().invoke(main, ["log(x)", "x=5e-324", "--check", *extra])
+        assert res.exit_code == 1 and res.stdout == ""
+        assert "log(x): the gradient flowing back through it is too large for double precision" in res.stderr
