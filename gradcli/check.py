@@ -109,6 +109,8 @@ def verdict(rel: float) -> str:
 
 def _outputs_at(g: "Graph", x: int, v: float) -> list | None:
     """Every node's value with input x set to v, or None outside the domain."""
+    if not math.isfinite(v):  # x + s beyond the largest double
+        return None
     old = g.value[x]
     g.value[x] = v
     try:
@@ -190,10 +192,11 @@ def check(results: list["Result"], h: float = DEFAULT_H, limit: int | None = CHE
     each = [_kinks(g, r) for r in results] if len(results) > 1 else []  # once per output, not per input
     for name, x in inputs:
         v = float(g.value[x])  # type: ignore[arg-type]
-        s = h * max(1.0, abs(v))
+        least = 4 * math.ulp(v)  # so that x + s is not x, whatever h is
+        s = max(h * max(1.0, abs(v)), least)
         plus, minus = _outputs_at(g, x, v + s), _outputs_at(g, x, v - s)
         for _ in range(SHRINK):  # at the edge of a domain (sqrt near 0), a smaller step keeps both sides
-            if (plus is None) == (minus is None):
+            if (plus is None) == (minus is None) or s / 10 < least:
                 break
             s /= 10
             plus, minus = _outputs_at(g, x, v + s), _outputs_at(g, x, v - s)
@@ -228,7 +231,8 @@ def check(results: list["Result"], h: float = DEFAULT_H, limit: int | None = CHE
                                    hm if f_minus is not None else None, _steps(v, s / 2))
                 # The absolute floor: what rounding leaves of a difference over this step,
                 # from the largest value f computes on the way (sin(x) - x rounds at x's size).
-                scale = max(map(abs, plus if plus is not None else minus))  # type: ignore[arg-type]
+                scale = max(abs(u) for u in (plus if plus is not None else minus)  # type: ignore[union-attr]
+                            if u is not None)  # nodes no output needs have no value
                 floor = 32 * EPS * scale / s / ACCEPTABLE
                 rel = relative_error(analytic, numerical, floor)
                 if half is not None and half[1] == method:

@@ -140,13 +140,20 @@ def unary_points(name: str, rng: random.Random) -> list[tuple[float, ...]]:
         points += [(20.0,), (30.0,), (36.0,), (37.0,), (40.0,), (-37.0,), (709.0,), (745.0,)]
     if name == "tanh":
         points += [(10.0,), (19.1,), (20.0,), (-19.1,), (350.0,)]
+    # Each side of the points where a template changes its road.
+    edges = {"sig": (40.0,), "tanh": (20.0,), "softplus": (30.0,), "logsigmoid": (-30.0,), "erf": (28.0, 27.3),
+             "atan": (1e150,), "asin": (1.0,), "acos": (1.0,), "log1p": (-1.0,)}
+    for edge in edges.get(name, ()):
+        for x in (edge, -edge):
+            points += [(math.nextafter(x, -math.inf),), (x,), (math.nextafter(x, math.inf),),
+                       (x * (1 - 1e-9),), (x * (1 + 1e-9),)]
     return points
 
 
 def multi_points(name: str, n: int, rng: random.Random) -> list[tuple[float, ...]]:
     u = rng.uniform
     if name == "pow":
-        points = []
+        points = [(x, y) for x in (2.0, 1e-300, 3e-320, 0.7) for y in (0.5, 2.0, 1.25, 0.4999999, 2.0000001)]
         for _ in range(COUNT):
             if rng.random() < 0.2:  # a negative base, a whole exponent
                 x = -wide(rng, -3, 3, False)
@@ -164,7 +171,8 @@ def multi_points(name: str, n: int, rng: random.Random) -> list[tuple[float, ...
             lo, hi = rng.choice(ranges)
             points.append(tuple(wide(rng, lo, hi) for _ in range(n)))
         if name == "div":
-            points += [(1e-200, 1e-170), (1e-200, 1e-160), (1.0, 1e-154), (1e-320, 1e-5)]
+            points += [(1e-200, 1e-170), (1e-200, 1e-160), (1.0, 1e-154), (1e-320, 1e-5), (1e-300, 1.0),
+                       (math.nextafter(1e-300, 0), 1.0), (1e-290, 1e10), (0.0, 1e-200), (-0.0, 3.0)]
         if name == "atan2":
             points += [(1e155, 1e155), (1e200, 1e200), (3e-160, 4e-160), (1e-200, 1e-200)]
         if name == "hypot":

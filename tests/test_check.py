@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from rich.console import Console
 
 import gradcli
-from gradcli.check import DEFAULT_H, check, check_table, relative_error
+from gradcli.check import DEFAULT_H, check, check_table, relative_error, to_json
 from gradcli.cli import main
 
 
@@ -107,7 +107,8 @@ def one(source: str, **bindings):
     return report, {c.name: c for c in report.inputs}
 
 
-@pytest.mark.parametrize("source", ["x^3", "x*x*x", "sin(x) - x", "x^4 + x^3", "tanh(x) - x"])
+@pytest.mark.parametrize("source", ["x^3", "x*x*x", "sin(x) - x", "x^4 + x^3", "tanh(x) - x",
+                                    "q = log(x + 1); x^3"])  # q: a statement no output needs
 def test_a_true_zero_gradient_is_not_wrong_against_rounding_noise(source):
     report, by = one(source, x=0)
     assert by["x"].analytic == 0 and by["x"].verdict in ("good", "acceptable"), by["x"]
@@ -219,3 +220,20 @@ def test_a_thousand_random_correct_programs_are_never_called_wrong():
         for c in report.inputs:
             assert c.verdict != "wrong", (source, point, c)
         checked += 1
+
+
+@pytest.mark.parametrize("source, x, h", [("x*x", 1.0, 1e-20), ("x*0.5", 1.7e308, 1.0), ("x*3", 5e-324, 1e-300),
+                                          ("q = log(x); x^3", 0.0, 1e-5)])
+def test_any_positive_step_at_any_double_gives_verdicts_not_tracebacks(source, x, h):
+    (report,) = check(gradcli.evaluate(source, {"x": x}), h=h)
+    (c,) = report.inputs
+    assert c.step >= 4 * math.ulp(x) and (x + c.step != x or c.method != "central")
+    assert c.verdict != "wrong" and json.loads(json.dumps(to_json(report)))
+
+
+def test_an_infinite_analytic_gradient_is_the_overflow_error_not_a_silent_row():
+    # log's slope at 5e-324 is 2e323, beyond double precision: the same math error as everywhere
+    for extra in ([], ["--json"]):
+        res = CliRunner().invoke(main, ["log(x)", "x=5e-324", "--check", *extra])
+        assert res.exit_code == 1 and res.stdout == ""
+        assert "log(x): the gradient flowing back through it is too large for double precision" in res.stderr
