@@ -293,7 +293,10 @@ class Program:
         if fast is None:
             self._calls += 1
             if self._calls >= _Compiled.after(self._graph):
-                self._fast = fast = _Compiled(self._graph)
+                try:
+                    self._fast = fast = _Compiled(self._graph)
+                except (RecursionError, MemoryError, SyntaxError):  # Python's compiler gave up
+                    self._calls = -(2 ** 62)  # interpret from now on
         if fast is not None:
             if bindings.__class__ is dict and fast.takes(bindings):  # type: ignore[arg-type]
                 results = fast(self._graph, bindings)  # type: ignore[arg-type]
@@ -346,15 +349,18 @@ class _Compiled:
     None where the interpreter has something to say (a domain error, a slope
     error, a value out of range): the interpreter then runs, and says it."""
 
-    ALWAYS = 2_000     # live ops; generating the code costs about 20 interpreted evaluations
-    LATER = 20         # evaluations of a bigger program before its code is generated
-    MOST = 100_000     # live ops; Python's compiler takes seconds and much memory beyond
+    # Generating and compiling the code costs 15 to 60 interpreted evaluations,
+    # more the bigger the program (Python's compiler): one evaluation is
+    # interpreted (it may be the only one), and a big program's code waits
+    # for a number of evaluations that grows with it.
+    PER_EVALUATION = 100   # live ops: a program of 2,000 is compiled at its 20th evaluation
+    MOST = 100_000         # live ops; Python's compiler takes seconds and much memory beyond
 
     @classmethod
     def after(cls, g: "Graph") -> float:
         """After how many evaluations of g its code pays off."""
         ops = sum(1 for op, live in zip(g.op, g.live) if op is not None and live)
-        return 1 if ops <= cls.ALWAYS else cls.LATER if ops <= cls.MOST else math.inf
+        return max(2, ops // cls.PER_EVALUATION) if ops <= cls.MOST else math.inf
 
     def __init__(self, g: "Graph"):
         from .codegen import evaluator
