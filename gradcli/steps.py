@@ -438,7 +438,12 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
                  "_p = %s" % value]
 
     # The lines after the loop are inlined with the loop's, so a value they use is counted.
-    lines = _inline(body + after, [l.target for l in code.forward if g.needs[l.node] and l.node != out])
+    # Backward values used once are inlined too (`dt4 = (1.0 - h0 * h0) * (v0 * de)`,
+    # as the tutorials write it), but never an input's gradient, which the loop returns.
+    temps = [l.target for l in code.forward if g.needs[l.node] and l.node != out]
+    temps += [t for t in (l.partition(" = ")[0] for l in in_loop if " = " in l)
+              if t not in input_grads]
+    lines = _inline(body + after, temps)
     body, after = lines[:len(lines) - len(after)], lines[len(lines) - len(after):]
     text = "\n".join(hoisted + body + after)
     # The op table's functions as parameters with defaults: local names are the fastest.
