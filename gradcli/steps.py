@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from itertools import product
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -489,10 +490,7 @@ def _inline(body: list[str], temps: list[str], depth_limit: int = 6) -> list[str
     (`t3 = (a * x) + (b * y)`): the same operations in the same order, minus a
     store and a load. Nesting stays shallow so the Python compiler never
     recurses deeply."""
-    uses: dict[str, int] = {}
-    for line in body:
-        for w in _WORDS.findall(line):
-            uses[w] = uses.get(w, 0) + 1
+    uses = Counter(_WORDS.findall("\n".join(body)))  # one pass: no name spans two lines
     candidates = {t for t in temps if uses.get(t) == 2}  # its assignment and one use
     inlined: dict[str, tuple[str, int]] = {}
     out = []
