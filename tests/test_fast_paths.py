@@ -203,3 +203,12 @@ def test_program_takes_bindings_as_the_interpreter_does(bindings):
             program.evaluate(bindings)
         return
     assert outcome(lambda: program.evaluate(bindings)) == want
+
+
+@pytest.mark.parametrize("bindings", [{}, {"a": 2.0}, {"x": -1.0, "b": 0.25}, {"a": 1.0, "x": 2.0, "b": 3.0}])
+def test_program_with_its_own_values_takes_some_bindings(bindings):
+    program = gradcli.Program("a = 1.5; b = -0.5; q = a*x + b; sig(q) + q*x", bindings={"x": 0.75})
+    program.evaluate({})
+    program.evaluate({})
+    assert program._fast is not None
+    assert outcome(lambda: program.evaluate(bindings)) == outcome(lambda: evaluate(program.bind(bindings)))
