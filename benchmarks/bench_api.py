@@ -64,6 +64,7 @@ def program_rows(text: str, start: dict):
         for j in range(n):
             gradcli.evaluate(text, at[j & 63])
     program.evaluate(at[0])
+    program.evaluate(at[1])  # the code is made at the second evaluation
     return [("gradcli Program (straight-line code)", fast), ("gradcli interpreter (the reference)", reference),
             ("gradcli.grad (parse and build each time)", grad)]
 

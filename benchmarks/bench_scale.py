@@ -77,8 +77,9 @@ print(time.perf_counter() - t)
 """
 
 
-def run(argv: list[str], timeout: float) -> tuple[float | None, float, str]:
-    """(wall seconds or None, peak RSS in MB, last line of output or the error)."""
+def run(argv: list[str], timeout: float) -> tuple[float | None, float, str, float]:
+    """(wall seconds or None, peak RSS in MB, last line of output or the error,
+    CPU seconds: user + system, which a busy machine inflates less than wall)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(argv, stdout=out, stderr=err)
@@ -90,7 +91,7 @@ def run(argv: list[str], timeout: float) -> tuple[float | None, float, str]:
             if time.perf_counter() > deadline:
                 proc.kill()
                 pid, status, usage = os.wait4(proc.pid, 0)
-                return None, usage.ru_maxrss / 1024, "timeout after %.0f s" % timeout
+                return None, usage.ru_maxrss / 1024, "timeout after %.0f s" % timeout, 0.0
             time.sleep(0.005)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -98,10 +99,11 @@ def run(argv: list[str], timeout: float) -> tuple[float | None, float, str]:
         # process, and with it the next child's measured peak.
         text, problem = (_tail(f) for f in (out, err))
     mb = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
     if proc.returncode != 0:
         lines = problem.splitlines() or ["exit %d" % proc.returncode]
-        return None, mb, lines[-1].split(":")[0][:40]  # the exception's name
-    return wall, mb, text.splitlines()[-1] if text else ""
+        return None, mb, lines[-1].split(":")[0][:40], cpu  # the exception's name
+    return wall, mb, text.splitlines()[-1] if text else "", cpu
 
 
 def _tail(f, size: int = 4096) -> str:
@@ -148,19 +150,19 @@ def main() -> None:
                                 "open(%r, 'w').write(shapes.%s(%d))"
                                 % (str(Path(__file__).resolve().parent), str(path), shape, n)],
                                check=True)
-                best, peak, note = None, 0.0, ""
+                best, peak, note, best_cpu = None, 0.0, "", 0.0
                 for _ in range(args.repeat):
-                    t, mb, note = run([GRADCLI, "-f", str(path)] + flags, args.timeout)
+                    t, mb, note, cpu = run([GRADCLI, "-f", str(path)] + flags, args.timeout)
                     if t is None:
                         break
                     if best is None or t < best:
-                        best = t
+                        best, best_cpu = t, cpu
                     peak = max(peak, mb)
                 row = [shape, "{:,}".format(n), "%.1f MB" % (path.stat().st_size / 1e6),
-                       cell(best, peak, note)]
+                       cell(best, peak, note) + (" (CPU %.3f s)" % best_cpu if best is not None else "")]
                 torch_t = torch_mb = None
                 for name, code in others:
-                    t, mb, out = run([PY, "-c", code, shape, str(n)], args.timeout)
+                    t, mb, out, _ = run([PY, "-c", code, shape, str(n)], args.timeout)
                     row.append(cell(float(out), mb, "") if t is not None else "fails: " + out)
                     if name == "PyTorch" and t is not None:
                         torch_t, torch_mb = float(out), mb

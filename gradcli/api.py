@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from .errors import InputError, ProgramError, Source
 
@@ -297,15 +297,20 @@ class Program:
         if fast is None:
             self._calls += 1
             if self._calls >= _Compiled.after(self._graph):
-                self._fast = fast = _Compiled(self._graph)
+                try:
+                    self._fast = fast = _Compiled(self._graph)
+                except (RecursionError, MemoryError, SyntaxError):  # Python's compiler gave up
+                    self._calls = -(2 ** 62)  # interpret from now on
         if fast is not None:
-            if bindings.__class__ is dict and fast.takes(bindings):  # type: ignore[arg-type]
-                results = fast(self._graph, bindings)  # type: ignore[arg-type]
-                if results is not None:
-                    return results
+            if bindings.__class__ is dict:
+                given = fast.takes(bindings)  # type: ignore[arg-type]
+                if given is not None:
+                    results = fast(self._graph, given)
+                    if results is not None:
+                        return results
             g = self.bind(bindings)
             if g.args is self._graph.args:  # not a graph built anew for names it does not use
-                results = fast(g, {})
+                results = fast(g, None)
                 if results is not None:
                     return results
         else:
@@ -336,21 +341,33 @@ class Program:
 _FLOAT = {float}
 
 
+def _getter(keys: list) -> "Callable[[Any], tuple[object, ...]]":  # type: ignore[type-arg]
+    """x -> (x[k] for each k), a tuple (itemgetter gives a bare item for one key)."""
+    from operator import itemgetter
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda x: (x[key],)
+    return itemgetter(*keys) if keys else lambda x: ()
+
+
 class _Compiled:
     """A program's straight-line code (codegen.evaluator), generated once, and
     the Results it makes: the interpreter's, bit for bit (tests/test_fast_paths.py).
     None where the interpreter has something to say (a domain error, a slope
     error, a value out of range): the interpreter then runs, and says it."""
 
-    ALWAYS = 2_000     # live ops; generating the code costs about 20 interpreted evaluations
-    LATER = 20         # evaluations of a bigger program before its code is generated
-    MOST = 100_000     # live ops; Python's compiler takes seconds and much memory beyond
+    # Generating and compiling the code costs 15 to 60 interpreted evaluations,
+    # more the bigger the program (Python's compiler): one evaluation is
+    # interpreted (it may be the only one), and a big program's code waits
+    # for a number of evaluations that grows with it.
+    PER_EVALUATION = 100   # live ops: a program of 2,000 is compiled at its 20th evaluation
+    MOST = 100_000         # live ops; Python's compiler takes seconds and much memory beyond
 
     @classmethod
     def after(cls, g: "Graph") -> float:
         """After how many evaluations of g its code pays off."""
         ops = sum(1 for op, live in zip(g.op, g.live) if op is not None and live)
-        return 1 if ops <= cls.ALWAYS else cls.LATER if ops <= cls.MOST else math.inf
+        return max(2, ops // cls.PER_EVALUATION) if ops <= cls.MOST else math.inf
 
     def __init__(self, g: "Graph"):
         from .codegen import evaluator
@@ -358,6 +375,10 @@ class _Compiled:
         from .engine import Result, _notes
         self._result, self._notes = Result, _notes
         self._names = frozenset(g.inputs)
+        self._defaults = {n: g.value[i] for n, i in g.inputs.items() if g.value[i] is not None}
+        # The inputs' values in order, from bindings or from a graph's values, at C speed.
+        self._values = _getter(list(g.inputs))
+        self._values_of = _getter(list(g.inputs.values()))
         self._open = frozenset(n for n, i in g.inputs.items() if g.value[i] is None)
         self._ops = [op is not None and live for op, live in zip(g.op, g.live)]
         fns = g.functions()
@@ -366,27 +387,30 @@ class _Compiled:
         self._kinks = [(i, fns[i][2], list(ids[first[i]:first[i + 1]])) for i in range(len(g.op))
                        if self._ops[i] and g.needs[i] and fns[i][2] is not None]
 
-    def takes(self, bindings: "dict[str, object]") -> bool:
-        """Are these bindings what bind() would take as they are: inputs only,
-        every open input among them, each a finite float?"""
+    def takes(self, bindings: "dict[str, object]") -> "tuple[object, ...] | None":
+        """Every input's value, in order, when these bindings are what bind()
+        would take as they are (inputs only, every open input among them, each
+        a finite float); None otherwise."""
         keys = bindings.keys()
         if not (keys <= self._names and self._open <= keys):
-            return False
+            return None
         values = bindings.values()
-        if not values:
-            return True
-        total = sum(values) if set(map(type, values)) == _FLOAT else math.nan  # type: ignore[arg-type]
-        return -math.inf < total < math.inf  # a nan or an infinity on the way shows in the sum
+        if values:
+            total = sum(values) if set(map(type, values)) == _FLOAT else math.nan  # type: ignore[arg-type]
+            if not -math.inf < total < math.inf:  # a nan or an infinity on the way shows in the sum
+                return None
+        return self._values(bindings if len(bindings) == len(self._names) else {**self._defaults, **bindings})
 
-    def __call__(self, g: "Graph", bindings: "dict[str, object]") -> "list[Result] | None":
-        """The Results at g's values with `bindings` (already checked by takes) on top."""
+    def __call__(self, g: "Graph", given: "tuple[object, ...] | None") -> "list[Result] | None":
+        """The Results at g's values, or with the inputs' values `given` (from takes)."""
         try:
-            bound, values, grads, finite, inputs_finite = self._run(g.value, bindings)
+            bound, values, grads, finite, inputs_finite = self._run(
+                g.value, self._values_of(g.value) if given is None else given)
         except (ValueError, ZeroDivisionError, OverflowError):
             return None
         if not finite:
             return None
-        if bindings:  # copy.copy(g), with these values
+        if given is not None:  # copy.copy(g), with these values
             new = object.__new__(g.__class__)
             new.__dict__.update(g.__dict__)
             new.value = bound

@@ -210,12 +210,12 @@ _HELPER_WORDS = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 
 
 def evaluator_source(g: Graph) -> str:
-    """`_eval(_v, _b)`: g.value with the bindings _b (a dict of input names to
-    floats) on top, every live node's value and, for each output, every
+    """`_eval(_v, _t)`: g.value with the inputs' values _t (a tuple, in the order
+    of g.inputs) in place, every live node's value and, for each output, every
     gradient, as the interpreter (engine.evaluate) computes them, in the same
     order, from the same templates, so bit for bit the same numbers:
 
-        v3 = _get('x', _v[3])           inputs from the bindings _b or g.value
+        v0, v1, v3, = _t                the inputs
         v4 = _v[4]                      constants
         v5 = v3 * v4                    the live ops, in node order
         _values = [v0, ..., None, ...]  engine.forward's list
@@ -237,13 +237,14 @@ def evaluator_source(g: Graph) -> str:
         if ops[i] is not None and live[i]:
             for a in ids[first[i]:first[i + 1]]:
                 used[a] = True
-    inputs = {i: name for name, i in g.inputs.items()}
-    body.append("_get = _b.get")
+    inputs = set(g.inputs.values())
+    if inputs:  # every input's value, in the order of g.inputs
+        body.append("%s, = _t" % ", ".join("v%d" % i for i in g.inputs.values()))
     for i in range(n):
-        if kind[i] != OP and (used[i] or live[i]):
-            body.append("v%d = _get(%r, _v[%d])" % (i, inputs[i], i) if i in inputs else "v%d = _v[%d]" % (i, i))
-    bound = ["v%d" % i if kind[i] != OP and (used[i] or live[i]) else "_get(%r, _v[%d])" % (inputs[i], i)
-             if i in inputs else "_v[%d]" % i for i in range(n)]
+        if kind[i] != OP and i not in inputs and (used[i] or live[i]):
+            body.append("v%d = _v[%d]" % (i, i))
+    bound = ["v%d" % i if i in inputs or kind[i] != OP and (used[i] or live[i]) else "_v[%d]" % i
+             for i in range(n)]
     body.append("_bound = [%s]" % ", ".join(bound))  # g.value with the bindings
     for i in range(n):
         op = ops[i]
@@ -293,7 +294,7 @@ def evaluator_source(g: Graph) -> str:
         ", ".join("_i%d == 0.0" % k for k in range(len(outs))), "," if len(outs) == 1 else ""))
     text = "\n".join(body)
     helpers_ = sorted(set(_HELPER_WORDS.findall(text)) & set(HELPERS))
-    params = ["_v", "_b"] + ["%s=%s" % (h, h) for h in helpers_]  # local names are the fastest
+    params = ["_v", "_t"] + ["%s=%s" % (h, h) for h in helpers_]  # local names are the fastest
     return "def _eval(%s):\n    %s\n" % (", ".join(params), "\n    ".join(body))
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from itertools import product
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -438,7 +439,12 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
                  "_p = %s" % value]
 
     # The lines after the loop are inlined with the loop's, so a value they use is counted.
-    lines = _inline(body + after, [l.target for l in code.forward if g.needs[l.node] and l.node != out])
+    # Backward values used once are inlined too (`dt4 = (1.0 - h0 * h0) * (v0 * de)`,
+    # as the tutorials write it), but never an input's gradient, which the loop returns.
+    temps = [l.target for l in code.forward if g.needs[l.node] and l.node != out]
+    temps += [t for t in (l.partition(" = ")[0] for l in in_loop if " = " in l)
+              if t not in input_grads]
+    lines = _inline(body + after, temps)
     body, after = lines[:len(lines) - len(after)], lines[len(lines) - len(after):]
     text = "\n".join(hoisted + body + after)
     # The op table's functions as parameters with defaults: local names are the fastest.
@@ -484,10 +490,7 @@ def _inline(body: list[str], temps: list[str], depth_limit: int = 6) -> list[str
     (`t3 = (a * x) + (b * y)`): the same operations in the same order, minus a
     store and a load. Nesting stays shallow so the Python compiler never
     recurses deeply."""
-    uses: dict[str, int] = {}
-    for line in body:
-        for w in _WORDS.findall(line):
-            uses[w] = uses.get(w, 0) + 1
+    uses = Counter(_WORDS.findall("\n".join(body)))  # one pass: no name spans two lines
     candidates = {t for t in temps if uses.get(t) == 2}  # its assignment and one use
     inlined: dict[str, tuple[str, int]] = {}
     out = []
