@@ -230,7 +230,7 @@ SECTIONS = {
     "Input": ["files", "interactive"],
     "Output": ["fmt", "as_json", "svg", "output", "precision", "show_all", "no_nodes", "no_color"],
     "Gradient ascent": ["step", "steps", "descend", "freeze", "every", "tol", "plot", "log"],
-    "Explain": ["explain", "paths", "emit", "verify", "check", "h", "dot", "tree"],
+    "Explain": ["explain", "paths", "emit", "verify", "check", "h", "dot", "tree", "draw"],
 }
 
 
@@ -335,6 +335,7 @@ MODES = (
          does="checks the gradients against central differences"),
     Mode("dot",     ("dot",),              ("output",), does="writes Graphviz text (dot -Tsvg draws it)"),
     Mode("tree",    ("tree",),             ("svg", "output"), does="draws the graph as a tree"),
+    Mode("draw",    ("draw",),             ("output", "show_all"), does="draws the circuit in a file"),
     Mode("session", ("interactive",),      (), does="opens a session"),
 )
 TABLE, SESSION = MODES[0], MODES[-1]
@@ -460,6 +461,9 @@ def _stray(ctx: click.Context, mode: Mode, stray: list[str], given: dict[str, st
               help="Step of the central differences of --check.")
 @click.option("--dot", is_flag=True, help="Print the graph in Graphviz DOT, wires labelled value/gradient.")
 @click.option("--tree", is_flag=True, help="Show the graph as a tree rooted at the output.")
+@click.option("--draw", metavar="FILE", type=click.Path(),  # modes.Draw checks the name
+              help="Draw the circuit in FILE, .svg or .png: values above the wires, gradients below "
+                   "(refused over 300 gates unless --all).")
 @click.version_option(__version__, "-V", "--version", prog_name="gradcli")
 @click.pass_context
 def main(ctx: click.Context, **params: Any) -> None:
