@@ -28,9 +28,34 @@ def circuit(path: Path) -> None:
     gradcli(*NEURON, "--draw", str(path), GRADCLI_GRAPHVIZ="graphviz-pure")
 
 
+def page_screenshot(path: Path) -> None:
+    """The neuron's --html page, three steps into the backward pass, its first + gate clicked."""
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+    with tempfile.TemporaryDirectory() as tmp:
+        page_file = Path(tmp) / "neuron.html"
+        gradcli(*NEURON, "--html", str(page_file), GRADCLI_GRAPHVIZ="graphviz-pure")
+        with sync_playwright() as p:
+            context = p.chromium.launch_persistent_context(
+                str(Path(tmp) / "profile"), executable_path="/usr/bin/chromium", headless=True,
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+                viewport={"width": 1100, "height": 760})
+            page = context.new_page()
+            page.goto(page_file.as_uri())
+            for _ in range(3):
+                page.click("#next")
+            page.click("#n6")
+            page.screenshot(path=str(path))
+            context.close()
+
+
 def main() -> None:
     circuit(DOCS / "neuron-circuit.svg")
     print("wrote", DOCS / "neuron-circuit.svg")
+    page_screenshot(DOCS / "neuron-page.png")
+    print("wrote", DOCS / "neuron-page.png")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
     dot      list[Result]       Graphviz text
     tree     list[Result]       the graph as a tree
     draw     list[Result]       the circuit as an SVG or PNG picture
+    html     list[Result]       the circuit as a page to step through
     steps    -                  the step loop, printed as it runs (stepcli.py)
     session  -                  the interactive session (repl.py)
 
@@ -70,6 +71,7 @@ class Options(NamedTuple):
     dot: bool = False
     tree: bool = False
     draw: str | None = None
+    html: str | None = None
 
     @property
     def format(self) -> str:
@@ -308,11 +310,7 @@ class Draw(Evaluated):
         if fmt not in DRAW_FORMATS:
             raise InputError("--draw %s: the picture's kind is read from the file's extension, .svg or .png" % path,
                              hint="as in --draw circuit.svg or --draw circuit.png")
-        if len(results) > 1:
-            raise InputError("--draw draws one output, and the program has %d: %s"
-                             % (len(results), ", ".join(r.label for r in results)),
-                             hint="choose one with --output NAME")
-        (r,) = results
+        (r,) = one_output(results, "--draw")
         n = gates(r)
         if n > DRAW_MOST and not opts.show_all:
             raise InputError("the circuit of %s has %d gates, too many to read in one picture (more than %d)"
@@ -328,6 +326,43 @@ class Draw(Evaluated):
                                      % (r.label, n, "" if n == 1 else "s", path))
 
 
+class Html(Evaluated):
+    """One self-contained page: the circuit, each gate's numbers and lines,
+    and a step control through the backward pass (page.py)."""
+
+    def text(self, results: "list[Result]", opts: Options) -> Writer:
+        (r,) = one_output(results, "--html")
+        save_page(r, opts)
+        return lambda out: out.write("wrote the page of %s in %s\n" % (r.label, opts.html))
+
+
+def one_output(results: "list[Result]", option: str) -> "list[Result]":
+    if len(results) > 1:
+        raise InputError("%s shows one output, and the program has %d: %s"
+                         % (option, len(results), ", ".join(r.label for r in results)),
+                         hint="choose one with --output NAME")
+    return results
+
+
+def save_page(result: "Result", opts: Options, trace: dict | None = None) -> None:
+    """--html's page for `result` (and a --step run's trace) in opts.html."""
+    from .draw import DRAW_MOST, gates
+    from .page import html_page
+    path = opts.html or ""
+    check_target("--html", path, opts.files, "circuit.html")
+    n = gates(result)
+    if n > DRAW_MOST and not opts.show_all:
+        raise InputError("the circuit of %s has %d gates, too many to read in one picture (more than %d)"
+                         % (result.label, n, DRAW_MOST),
+                         hint="--tree shows it in the terminal, --output NAME shows a part; --all draws it anyway")
+    text = html_page(result, opts.precision, trace)
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        raise cannot_write(path, e) from None
+
+
 class Steps(Handler):
     """Gradient ascent, printed as it runs: stepcli.py."""
 
@@ -337,7 +372,8 @@ class Steps(Handler):
         return run_steps(source, source.name, bindings, as_json=opts.format == "json", precision=opts.precision,
                          no_nodes=opts.no_nodes, no_color=opts.no_color, step=opts.step, steps=opts.steps,
                          descend=opts.descend, freeze=opts.freeze, every=opts.every, tol=opts.tol,
-                         output=opts.output, plot=opts.plot, log=opts.log)
+                         output=opts.output, plot=opts.plot, log=opts.log,
+                         page=(lambda r, trace: save_page(r, opts, trace)) if opts.html is not None else None)
 
 
 class Session(Handler):
@@ -350,5 +386,5 @@ class Session(Handler):
 
 HANDLERS: dict[str, Handler] = {
     "table": Table(), "explain": Explain(), "emit": Emit(), "verify": Verify(), "check": Check(),
-    "dot": Dot(), "tree": Tree(), "draw": Draw(), "steps": Steps(), "session": Session(),
+    "dot": Dot(), "tree": Tree(), "draw": Draw(), "html": Html(), "steps": Steps(), "session": Session(),
 }
