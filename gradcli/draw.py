@@ -250,6 +250,9 @@ def tree(result: "Result", precision: int = DEFAULT_PRECISION) -> "Tree":
 DRAW_MOST = 300  # gates: a bigger circuit is refused unless --all
 DRAW_SPLIT = 4   # an input or constant with more wires is drawn at each of them
 DRAW_FORMATS = ("svg", "png")
+# A PNG at most 40 inches (3,840 pixels) a side: a 300-gate chain is 30,000
+# pixels wide at full size, and takes Graphviz minutes to encode.
+PNG_SIZE = ["-Gsize=40,40"]
 
 
 def gates(result: "Result") -> int:
@@ -296,7 +299,8 @@ def render(source: str, fmt: str, program: str | None = None) -> bytes:
     why = ""
     for prog in programs:
         try:
-            done = subprocess.run([prog, "-T" + fmt], input=source.encode("utf-8"), capture_output=True, timeout=120)
+            done = subprocess.run([prog, "-T" + fmt] + PNG_SIZE * (fmt == "png"), input=source.encode("utf-8"),
+                                  capture_output=True, timeout=120)
         except (OSError, subprocess.TimeoutExpired) as e:
             why = "%s: %s" % (prog, e)
             continue

@@ -160,3 +160,12 @@ def test_the_readme_picture_is_what_draw_makes_now(tmp_path):
     assert gradcli(*NEURON, "--draw", str(fresh), program="graphviz-pure").returncode == 0
     assert fresh.read_bytes() == (ROOT / "docs" / "neuron-circuit.svg").read_bytes()
     assert "](docs/neuron-circuit.svg)" in (ROOT / "README.md").read_text()
+
+
+def test_a_long_circuit_as_png_is_scaled_to_at_most_3840_pixels(tmp_path):
+    program = tmp_path / "chain.py"
+    program.write_text(chain(300))
+    path = tmp_path / "chain.png"
+    assert gradcli("-f", str(program), "--draw", str(path), program="graphviz-pure").returncode == 0
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])
+    assert width == 3840 and 0 < height < width  # scaled down whole: a chain is long and thin
