@@ -148,3 +148,17 @@ def test_the_table_svg_puts_every_character_where_it_says_in_chromium(browser, t
     })""")
     assert gaps and max(gaps) < 0.01
     page.close()
+
+
+def test_an_input_drawn_at_each_of_its_wires_shows_its_total_from_every_copy(browser, tmp_path):
+    # x has 6 wires, so it is drawn at each; d/dx (x*x + x*x + x + x) = 4x + 2 = 10 at x = 2.
+    path = tmp_path / "copies.html"
+    gradcli("x*x + x*x + x + x", "x=2", "--html", str(path))
+    page = Page(browser, path)
+    copies = page.page.eval_on_selector_all(".node.n0", "gs => gs.map(g => g.id)")
+    assert len(copies) == 6
+    for copy in copies:
+        page.page.hover("#" + copy)
+        assert page.text("#info-numbers") == "op input   value 2   grad 10"
+    assert page.errors == []
+    page.page.close()
