@@ -230,7 +230,7 @@ SECTIONS = {
     "Input": ["files", "interactive"],
     "Output": ["fmt", "as_json", "svg", "output", "precision", "show_all", "no_nodes", "no_color"],
     "Gradient ascent": ["step", "steps", "descend", "freeze", "every", "tol", "plot", "log"],
-    "Explain": ["explain", "paths", "emit", "verify", "check", "h", "dot", "tree"],
+    "Explain": ["explain", "paths", "emit", "verify", "check", "h", "dot", "tree", "draw", "html"],
 }
 
 
@@ -317,16 +317,18 @@ class Mode(NamedTuple):
     options: tuple[str, ...]  # the options that go with it
     does: str = ""            # what it does, for the message that refuses an option
     hint: str = ""            # how to use it, for the message about an option that needs it
+    joins: tuple[str, ...] = ()  # flags of other modes it takes as options (--step --html: the run's page)
 
     def takes(self, name: str) -> bool:
-        return name in EVERYWHERE or name in self.flags or name in self.options
+        return name in EVERYWHERE or name in self.flags or name in self.options or name in self.joins
 
 
 MODES = (
     #    name       chosen by              goes with
     Mode("table",   (),                    ("svg", "output", "show_all", "no_nodes") + FORMATTED),
     Mode("steps",   ("step",),             STEPPING + ("output", "no_nodes", "json"),
-         does="prints its own steps and summary", hint="give a step size, as in --step 0.01 --steps 100"),
+         does="prints its own steps and summary", hint="give a step size, as in --step 0.01 --steps 100",
+         joins=("html",)),
     Mode("explain", ("explain", "paths"),  ("svg", "output", "show_all"),
          does="writes the backward pass out for people"),
     Mode("emit",    ("emit",),             (), does="writes code"),
@@ -335,6 +337,8 @@ MODES = (
          does="checks the gradients against central differences"),
     Mode("dot",     ("dot",),              ("output",), does="writes Graphviz text (dot -Tsvg draws it)"),
     Mode("tree",    ("tree",),             ("svg", "output"), does="draws the graph as a tree"),
+    Mode("draw",    ("draw",),             ("output", "show_all"), does="draws the circuit in a file"),
+    Mode("html",    ("html",),             ("output", "show_all"), does="writes the circuit as a page"),
     Mode("session", ("interactive",),      (), does="opens a session"),
 )
 TABLE, SESSION = MODES[0], MODES[-1]
@@ -349,6 +353,8 @@ def choose_mode(ctx: click.Context, params: dict[str, Any]) -> Mode:
     that do not go together and what each goes with."""
     given = _given(ctx, params)
     chosen = [m for m in MODES if any(f in given for f in m.flags)]
+    # A mode whose flag another chosen mode joins to itself (--html with --step) is that one's.
+    chosen = [m for m in chosen if not any(o is not m and set(m.flags) <= set(o.joins) for o in chosen)]
     if len(chosen) > 1:
         shown = ["/".join(given[f] for f in m.flags if f in given) for m in chosen]
         raise click.UsageError("%s %s not combine with %s; choose one of %s"
@@ -460,6 +466,12 @@ def _stray(ctx: click.Context, mode: Mode, stray: list[str], given: dict[str, st
               help="Step of the central differences of --check.")
 @click.option("--dot", is_flag=True, help="Print the graph in Graphviz DOT, wires labelled value/gradient.")
 @click.option("--tree", is_flag=True, help="Show the graph as a tree rooted at the output.")
+@click.option("--draw", metavar="FILE", type=click.Path(),  # modes.Draw checks the name
+              help="Draw the circuit in FILE, .svg or .png: values above the wires, gradients below "
+                   "(refused over 300 gates unless --all).")
+@click.option("--html", metavar="FILE", type=click.Path(),  # modes.save_page checks the name
+              help="Write the circuit as one self-contained page to step through the backward pass "
+                   "(with --step: the output's curve and the inputs' paths too).")
 @click.version_option(__version__, "-V", "--version", prog_name="gradcli")
 @click.pass_context
 def main(ctx: click.Context, **params: Any) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from array import array
 from typing import TYPE_CHECKING
 
+from .errors import InputError
 from .graph import CONST, INPUT
 from .render import DEFAULT_PRECISION, number, op_name
 from .wires import into, shares
@@ -38,13 +39,26 @@ def _total(grad: float | None, precision: int) -> str:
     return "" if grad is None else '<br/><font color="#c62828">grad %s</font>' % _html(number(grad, precision))
 
 
-def dot(results: list["Result"], precision: int = DEFAULT_PRECISION) -> str:
-    """One Graphviz digraph per output, left to right like the tutorials' circuits."""
+def dot(results: list["Result"], precision: int = DEFAULT_PRECISION, ids: bool = False,
+        split: int | None = None) -> str:
+    """One Graphviz digraph per output, left to right like the tutorials' circuits.
+    With `ids`, each node and wire carries an id for the SVG (`n3`; `w3_0`, the
+    wire into gate 3's first argument; `out`) that the page of --html lights.
+    With `split`, an input or constant with more than `split` wires is drawn
+    once per wire, each copy with the node's total: Graphviz takes minutes
+    over a node whose wires reach across a hundred ranks."""
     graphs = []
     for n, r in enumerate(results):
         g, values, grads = r.graph, r.values, r.grads
         used = g.reachable([r.output])
         share = into(r)
+        wires_out = [0] * len(g)
+        for i in range(r.output + 1):
+            if used[i]:
+                for a in g.args[i]:
+                    wires_out[a] += 1
+        copies = {a for a in range(r.output + 1) if split is not None and wires_out[a] > split
+                  and g.kind[a] in (INPUT, CONST)}
         lines = ["digraph %s {" % ("circuit" if n == 0 else "circuit_%d" % (n + 1)),
                  '  label=<%s<br/><font color="#2e7d32">value</font> / <font color="#c62828">gradient</font>'
                  ' (each wire carries its own share; a node\'s grad is their sum)>;' % _html(r.label),
@@ -53,24 +67,40 @@ def dot(results: list["Result"], precision: int = DEFAULT_PRECISION) -> str:
         for i in range(r.output + 1):
             if not used[i]:
                 continue
-            if g.kind[i] == INPUT:
-                lines.append("  n%d [shape=plaintext, label=<%s%s>];"
-                             % (i, _html(g.label(i)), _total(grads[i], precision)))
+            node_id = 'id="n%d", ' % i if ids else ""
+            if i in copies:
+                pass  # drawn at each of its wires, below
+            elif g.kind[i] == INPUT:
+                lines.append("  n%d [%sshape=plaintext, label=<%s%s>];"
+                             % (i, node_id, _html(g.label(i)), _total(grads[i], precision)))
             elif g.kind[i] == CONST:
-                lines.append('  n%d [shape=plaintext, fontcolor=gray40, label="%s"];'
-                             % (i, _html(number(values[i], precision))))
+                lines.append('  n%d [%sshape=plaintext, fontcolor=gray40, label="%s"];'
+                             % (i, node_id, _html(number(values[i], precision))))
             else:
                 name = g.name[i]
                 label = "<b>%s</b>%s%s" % (_html(op_name(r, i)), "<br/>" + _html(name) if name else "",
                                            _total(grads[i], precision))
-                lines.append("  n%d [shape=circle, style=filled, fillcolor=\"#eeeeee\", label=<%s>];"
-                             % (i, label))
+                lines.append("  n%d [%sshape=circle, style=filled, fillcolor=\"#eeeeee\", label=<%s>];"
+                             % (i, node_id, label))
             for k, a in enumerate(g.args[i]):
                 w = share.get((i, k))
-                lines.append("  n%d -> n%d [label=%s];"
-                             % (a, i, _wire(values[a], None if w is None else w.share, precision)))
-        lines.append('  out [shape=plaintext, label="%s"];' % _html(r.label))
-        lines.append("  n%d -> out [label=%s];" % (r.output, _wire(values[r.output], grads[r.output], precision)))
+                tail = "n%d" % a
+                if a in copies:
+                    tail = "n%d_%d_%d" % (a, i, k)
+                    if g.kind[a] == INPUT:
+                        lines.append('  %s [%sclass="n%d", shape=plaintext, label=<%s%s>];'
+                                     % (tail, 'id="%s", ' % tail if ids else "", a, _html(g.label(a)),
+                                        _total(grads[a], precision)))
+                    else:
+                        lines.append('  %s [%sclass="n%d", shape=plaintext, fontcolor=gray40, label="%s"];'
+                                     % (tail, 'id="%s", ' % tail if ids else "", a,
+                                        _html(number(values[a], precision))))
+                lines.append("  %s -> n%d [%slabel=%s];"
+                             % (tail, i, 'id="w%d_%d", ' % (i, k) if ids else "",
+                                _wire(values[a], None if w is None else w.share, precision)))
+        lines.append('  out [%sshape=plaintext, label="%s"];' % ('id="out", ' if ids else "", _html(r.label)))
+        lines.append("  n%d -> out [%slabel=%s];" % (r.output, 'id="wout", ' if ids else "",
+                                                     _wire(values[r.output], grads[r.output], precision)))
         lines.append("}")
         graphs.append("\n".join(lines))
     return "\n".join(graphs) + "\n"
@@ -212,3 +242,71 @@ def tree(result: "Result", precision: int = DEFAULT_PRECISION) -> "Tree":
     built = 1 + len(rows)
     root.left = lines - built
     return root
+
+
+# --draw: the circuit laid out by Graphviz. A system `dot` is used when there
+# is one; else graphviz-pure, a self-contained port installed with gradcli,
+# which writes the same bytes on every machine.
+DRAW_MOST = 300  # gates: a bigger circuit is refused unless --all
+DRAW_SPLIT = 4   # an input or constant with more wires is drawn at each of them
+DRAW_FORMATS = ("svg", "png")
+# A PNG at most 40 inches (3,840 pixels) a side: a 300-gate chain is 30,000
+# pixels wide at full size, and takes Graphviz minutes to encode.
+PNG_SIZE = ["-Gsize=40,40"]
+
+
+def gates(result: "Result") -> int:
+    """How many gates the output depends on (inputs and constants aside)."""
+    g = result.graph
+    used = g.reachable_sweep([result.output])
+    return sum(1 for i in range(result.output + 1) if used[i] and g.kind[i] not in (INPUT, CONST))
+
+
+def layout_programs() -> list[str]:
+    """The Graphviz programs to try, in order: the system's dot, then
+    graphviz-pure; or only GRADCLI_GRAPHVIZ's, when it names one."""
+    import os
+    import shutil
+    import sys
+    import sysconfig
+    chosen = os.environ.get("GRADCLI_GRAPHVIZ")
+    if chosen:
+        return [shutil.which(chosen) or chosen]
+    found = []
+    system = shutil.which("dot")
+    if system:
+        found.append(system)
+    for folder in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
+        candidate = os.path.join(folder, "graphviz-pure")
+        if os.access(candidate, os.X_OK):
+            found.append(candidate)
+            break
+    else:
+        pure = shutil.which("graphviz-pure")
+        if pure:
+            found.append(pure)
+    return found
+
+
+def render(source: str, fmt: str, program: str | None = None) -> bytes:
+    """Graphviz text laid out and drawn as `fmt` (svg or png) by `program`,
+    or by the first of layout_programs() that can. Raises InputError."""
+    import subprocess
+    programs = [program] if program else layout_programs()
+    if not programs:
+        raise InputError("no Graphviz program to lay the circuit out: neither dot nor graphviz-pure is installed",
+                          hint="pip install graphviz-pure (it comes with gradcli), or install Graphviz")
+    why = ""
+    for prog in programs:
+        try:
+            done = subprocess.run([prog, "-T" + fmt] + PNG_SIZE * (fmt == "png"), input=source.encode("utf-8"),
+                                  capture_output=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            why = "%s: %s" % (prog, e)
+            continue
+        if done.returncode == 0 and done.stdout:
+            return done.stdout
+        why = "%s: %s" % (prog, done.stderr.decode("utf-8", "replace").strip() or "exit %d" % done.returncode)
+    raise InputError("Graphviz could not draw the circuit (%s)" % why,
+                      hint="--dot prints the Graphviz text, to draw it another way")
+

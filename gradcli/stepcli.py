@@ -252,7 +252,7 @@ def _spell(size: str, descend: bool) -> str:
 
 def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool, precision: int,
               no_nodes: bool, no_color: bool, step, steps, descend, freeze, every, tol,
-              output, plot, log=False) -> int:
+              output, plot, log=False, page=None) -> int:
     """The step loop and its output. Which options go together is checked
     before (cli.MODES); errors of the program itself are raised."""
     from .api import compile as compile_program
@@ -276,9 +276,15 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
     code = 0
     if not as_json:
         out.write(header(width) + "\n")
+    trace: dict = {"steps": [], "output": [], "inputs": {name: [] for name in asc.names}}
     try:
         for s in asc:
             out.write((_json_line(step_json(s)) if as_json else step_line(s, width, precision)) + "\n")
+            if page is not None:
+                trace["steps"].append(s.k)
+                trace["output"].append(s.value)
+                for name in asc.names:
+                    trace["inputs"][name].append(s.inputs[name])
     except GradcliError as e:
         error, code = e, e.exit_code
     except KeyboardInterrupt:
@@ -301,6 +307,8 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
     elif not asc.moving:
         status = "nothing moved: every input is frozen or the output does not depend on it"
 
+    if page is not None:  # the page of the final state, with the run's curve and paths
+        page(asc.result(), trace)
     if as_json:
         from .render import to_json
         out.write(_json_line(to_json(asc.result(), nodes=not no_nodes, words=FLAGS)) + "\n")
