@@ -131,12 +131,29 @@ def save_svg(blocks: Blocks, path: str, inputs: tuple[str, ...] = ()) -> None:
             stem = os.path.splitext(os.path.basename(path))[0] or "table"
             raise InputError("--svg %s is the program's own file (-f %s): the picture would replace the program"
                              % (path, f), hint="give another name, as in --svg %s.svg" % stem)
+    for fd, what in ((0, "the file standard input reads from"), (1, "the file standard output goes to")):
+        if _is_stream_file(fd, path):
+            stem = os.path.splitext(os.path.basename(path))[0] or "table"
+            raise InputError("--svg %s is %s: the picture would %s" % (
+                path, what, "replace it" if fd == 0 else "mix with what gradcli prints there"),
+                hint="give another name, as in --svg %s.svg" % stem)
     from .formats import save_picture
     try:
         save_picture(blocks, path)
     except OSError as e:
         raise InputError("cannot write %s: %s" % (path, e.strerror or e),
                          hint="check that the folder exists and can be written") from None
+
+
+def _is_stream_file(fd: int, path: str) -> bool:
+    """Whether `path` names the regular file that descriptor `fd` is open on
+    (`gradcli - --svg prog.py < prog.py`, `gradcli ... --svg out > out`)."""
+    import stat
+    try:
+        here, there = os.fstat(fd), os.stat(path)
+    except OSError:  # the stream is closed, or the file does not exist yet
+        return False
+    return stat.S_ISREG(here.st_mode) and (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
 def _same_file(a: str, b: str) -> bool:
