@@ -162,6 +162,7 @@ def test_tree_of_a_big_graph_is_bounded(big):
 @pytest.mark.parametrize("mode, most", [
     ("--all", 1.05),       # one row per node (8,000) and the inputs' list (4,000)
     ("--explain", 2.2),    # a line per local gradient
+    ("--paths", 2.2),      # paths shown by their ends, the walk's budget counted
     ("--check", 0.05),     # 100 inputs checked, the rest counted
 ])
 def test_modes_on_many_inputs_grow_linearly(big, mode, most):
@@ -173,6 +174,42 @@ def test_modes_on_many_inputs_grow_linearly(big, mode, most):
         assert sum(1 for line in lines if re.match(r"x\d+ +input ", line)) == 4000
     if mode == "--check":
         assert "3900" in out.stdout  # the inputs left out are counted
+    if mode == "--paths":
+        assert re.search(r"x0 -> t1 -> .* \.\.\. 39\d\d more \.\.\. -> .* -> t3999:", out.stdout)
+        assert re.search(r"the paths of \d+ more inputs are not listed", out.stdout)
+
+
+def reference_paths(result, x):
+    """Every path from input node x to the output, by brute force: a walk back
+    from the output that copies the path at every step."""
+    from gradcli.graph import OP
+    g, found = result.graph, []
+    stack = [(result.output, [result.output])]
+    while stack:
+        i, nodes = stack.pop()
+        if i == x:
+            found.append(nodes[::-1])
+            continue
+        if g.kind[i] == OP:
+            stack.extend((a, nodes + [a]) for a in reversed(g.args[i]))
+    return found
+
+
+@pytest.mark.parametrize("text, bindings", [
+    ("x*y + x", dict(x=2, y=3)),
+    ("q = a*x + x*y; f = q*q", dict(a=1, x=-1, y=3)),
+    ("y = x*x; z = y + y; z*x", dict(x=1.5)),
+    ("sig(a*x+b*y+c)", dict(a=1, b=2, c=-3, x=-1, y=3)),
+    ("a*a*a + a", dict(a=1.5)),
+    ("x", dict(x=2)),
+])
+def test_paths_are_every_path_in_the_order_of_a_walk_back(text, bindings):
+    from gradcli.explain import input_paths
+    result = gradcli.evaluate(text, bindings)[0]
+    for item in input_paths(result):
+        want = reference_paths(result, result.graph.inputs[item.name])
+        assert [p.nodes for p in item.paths] == want and item.count == len(want)
+        assert math.isclose(sum(p.product for p in item.paths), item.gradient, rel_tol=1e-12)
 
 
 def test_all_with_svg_on_many_inputs(big):
