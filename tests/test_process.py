@@ -257,5 +257,10 @@ def test_ctrl_c_in_a_session_line_keeps_the_session():
 def test_the_exit_codes_of_streams_and_signals_are_documented():
     from .test_conventions import exit_code_table
     table = exit_code_table()
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert table in readme  # the one table is the README's
     for code in (2, 74, 130, 141):
         assert re.search(r"^\| %d \|" % code, table, re.M), code
+    if os.path.exists("/dev/full"):  # the 74 row's message is what gradcli says
+        (message,) = re.findall(r"^\| 74 \|.*`(gradcli: [^`]*)`", table, re.M)
+        assert sh("$G x x=1 >/dev/full").stderr == message + "\n"
