@@ -218,7 +218,7 @@ def _shell_word(word: str) -> str:
 SECTIONS = {
     "Input": ["files", "interactive"],
     "Output": ["fmt", "as_json", "svg", "output", "precision", "show_all", "no_nodes", "no_color"],
-    "Gradient ascent": ["step", "steps", "descend", "freeze", "every", "tol", "plot"],
+    "Gradient ascent": ["step", "steps", "descend", "freeze", "every", "tol", "plot", "log"],
     "Explain": ["explain", "paths", "emit", "verify", "check", "h", "dot", "tree"],
 }
 
@@ -296,7 +296,7 @@ def _plain(x: float) -> str:
 # which options go with which mode, and choose_mode the only place that checks.
 
 EVERYWHERE = ("words", "files", "precision", "no_color")
-STEPPING = ("steps", "descend", "freeze", "every", "tol", "plot")
+STEPPING = ("steps", "descend", "freeze", "every", "tol", "plot", "log")
 FORMATTED = ("json", "csv", "tsv", "markdown")
 
 
@@ -329,7 +329,8 @@ MODES = (
 TABLE, SESSION = MODES[0], MODES[-1]
 
 # Options that go with the same mode but not with each other.
-APART = (("plot", "json", "--plot draws for people and --json writes for programs; choose one"),)
+APART = (("plot", "json", "--plot draws for people and --json writes for programs; choose one"),
+         ("log", "json", "--log draws a chart for people and --json writes for programs; choose one"))
 
 
 def choose_mode(ctx: click.Context, params: dict[str, Any]) -> Mode:
@@ -436,7 +437,8 @@ def _stray(ctx: click.Context, mode: Mode, stray: list[str], given: dict[str, st
 @click.option("--tol", type=Number(least=0, example="1e-9 or 0.001"), metavar="T",
               help="Stop early when the output changes by less than T in one step.")
 @click.option("--output", metavar="NAME", help="Report only this output of a program (and optimise it with --step).")
-@click.option("--plot", is_flag=True, help="After the steps, chart the output over the steps.")
+@click.option("--plot", is_flag=True, help="After the steps, chart the output over the steps, as wide as the terminal.")
+@click.option("--log", is_flag=True, help="The --plot chart with the output's axis on a log scale (for a descent toward 0).")
 @click.option("--explain", is_flag=True, help="After the table, the backward pass line by line, with its numbers.")
 @click.option("--paths", is_flag=True, help="After the table, each gradient as a sum over paths.")
 @click.option("--emit", type=click.Choice(["python", "js"]), metavar="python|js",

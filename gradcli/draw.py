@@ -12,11 +12,12 @@ wires.py. Both walk the graph with loops.
 """
 from __future__ import annotations
 
+from array import array
 from typing import TYPE_CHECKING
 
 from .graph import CONST, INPUT
 from .render import DEFAULT_PRECISION, number, op_name
-from .wires import into
+from .wires import into, shares
 
 if TYPE_CHECKING:
     from rich.tree import Tree
@@ -147,10 +148,18 @@ def tree(result: "Result", precision: int = DEFAULT_PRECISION) -> "Tree":
     from rich.text import Text
 
     g, values, grads = result.graph, result.values, result.grads
-    share = into(result)
-    forks = [0] * len(g)  # how many wires leave each node with a share
-    for w in share.values():
-        forks[w.source] += 1
+    used = g.reachable_sweep([result.output])
+    ids, first, kind, needs = g.args.ids, g.args.first, g.kind, g.needs
+    # How many wires leave each node with a share: its uses by the gates the
+    # output depends on, when it needs a gradient (wires.shares' own rule).
+    forks = array("i", [0]) * len(g)
+    lines = 1  # the whole tree's: the root, and one line per argument of each gate shown in full once
+    for i in range(result.output + 1):
+        if used[i] and kind[i] != CONST:
+            lines += first[i + 1] - first[i]
+            if needs[i] and g.op[i] is not None:
+                for a in ids[first[i]:first[i + 1]]:
+                    forks[a] += needs[a]
 
     def label(i: int, again: bool, wire: float | None) -> Text:
         kind = op_name(result, i)
@@ -169,34 +178,37 @@ def tree(result: "Result", precision: int = DEFAULT_PRECISION) -> "Tree":
             text.append(")")
         return text
 
-    root = _tree_class()(label(result.output, False, None))
     # Every line but the root's is one argument of a gate shown in full, and
     # each gate reached is shown in full once: a big tree is built only as
-    # deep as it is shown, and the rest is counted.
-    used = g.reachable([result.output])
-    first = g.args.first
-    lines = 1 + sum(first[i + 1] - first[i] for i in range(len(g)) if used[i] and g.kind[i] != CONST)
+    # deep as it is shown, and the rest is counted. First the lines to show,
+    # each (node, gate, argument, the line it hangs from, shown above?), then
+    # the shares of the wires they show, in one pass of wires.shares.
     deepest = TREE_DEPTH if lines > TREE_BUILT else len(g) + 1
-    shown = {result.output}
-    built, left = 1, 0
-    cut: set[int] = set()
-    stack = [(a, k, result.output, root, 1) for k, a in reversed(list(enumerate(g.args[result.output])))]
+    out = result.output
+    rows: list[tuple[int, int, int, int, bool]] = []
+    shown = {out}
+    cut: set[int] = set()  # the lines that lose an argument: each gets one "..." below it
+    stack = [(ids[first[out] + k], out, k, -1, 1) for k in range(first[out + 1] - first[out] - 1, -1, -1)]
     while stack:
-        i, k, parent, node, depth = stack.pop()
-        again = i in shown and g.kind[i] != CONST
-        if node is not None and depth <= deepest and built < TREE_BUILT:
-            wire = share.get((parent, k))
-            branch = node.add(label(i, again, None if wire is None else wire.share))
-            built += 1
-        else:  # past what any picture shows: only count the lines
-            branch = None
-            left += 1
-            if node is not None and id(node) not in cut:  # a "..." where the lines left out would be
-                cut.add(id(node))
-                node.add("...").more = True  # type: ignore[attr-defined]
-        if again:
+        i, gate, k, parent, depth = stack.pop()  # node i, argument k of the gate on line `parent`
+        if depth > deepest or len(rows) + 1 == TREE_BUILT:
+            # Past what the picture shows, so never walked: a node first met
+            # below here is shown in full where it is next met.
+            cut.add(parent)
             continue
-        shown.add(i)
-        stack.extend((a, j, i, branch, depth + 1) for j, a in reversed(list(enumerate(g.args[i]))))
-    root.left = left
+        again = i in shown and kind[i] != CONST
+        rows.append((i, gate, k, parent, again))
+        if not again:
+            shown.add(i)
+            row = len(rows) - 1
+            stack.extend((ids[first[i] + j], i, j, row, depth + 1) for j in range(first[i + 1] - first[i] - 1, -1, -1))
+    share = {(gate, k): s for _, gate, k, s in shares(result, sorted({r[1] for r in rows}, reverse=True))}
+    root = _tree_class()(label(out, False, None))
+    nodes: list[Tree] = []
+    for i, gate, k, parent, again in rows:
+        nodes.append((root if parent < 0 else nodes[parent]).add(label(i, again, share.get((gate, k)))))
+    for parent in sorted(cut):
+        (root if parent < 0 else nodes[parent]).add("...").more = True  # type: ignore[union-attr]
+    built = 1 + len(rows)
+    root.left = lines - built
     return root

@@ -59,6 +59,7 @@ class Options(NamedTuple):
     tol: float | None = None
     output: str | None = None
     plot: bool = False
+    log: bool = False
     explain: bool = False
     paths: bool = False
     emit: str | None = None
@@ -309,7 +310,7 @@ class Steps(Handler):
         return run_steps(source, source.name, bindings, as_json=opts.format == "json", precision=opts.precision,
                          no_nodes=opts.no_nodes, no_color=opts.no_color, step=opts.step, steps=opts.steps,
                          descend=opts.descend, freeze=opts.freeze, every=opts.every, tol=opts.tol,
-                         output=opts.output, plot=opts.plot)
+                         output=opts.output, plot=opts.plot, log=opts.log)
 
 
 class Session(Handler):

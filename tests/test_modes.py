@@ -37,7 +37,7 @@ OPTION = {"svg": ["--svg", "{tmp}/out.svg"], "output": ["--output", "f"], "show_
           "no_nodes": ["--no-nodes"], "json": ["--json"], "csv": ["--format", "csv"],
           "tsv": ["--format", "tsv"], "markdown": ["--format", "markdown"], "steps": ["--steps", "2"],
           "descend": ["--descend"], "freeze": ["--freeze", "x"], "every": ["--every", "1"],
-          "tol": ["--tol", "1e-9"], "plot": ["--plot"], "h": ["--h", "1e-4"],
+          "tol": ["--tol", "1e-9"], "plot": ["--plot"], "log": ["--log"], "h": ["--h", "1e-4"],
           "precision": ["--precision", "6"], "no_color": ["--no-color"]}
 
 
