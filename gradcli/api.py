@@ -39,6 +39,7 @@ import copy
 import math
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
+from .arguments import short as _short, to_float as _float
 from .errors import InputError, ProgramError, Source
 
 if TYPE_CHECKING:
@@ -68,14 +69,6 @@ def _source(text: str | Source, name: str) -> Source:
         raise TypeError("name must be a str (the program's name in messages), not %s"
                         % type(name).__name__)
     return Source(text, name)
-
-
-def _float(value: object) -> float:
-    """float(value), with an OverflowError (an int beyond floats) as infinity."""
-    try:
-        return float(value)  # type: ignore[arg-type]  # numpy scalars, Decimal, Fraction
-    except OverflowError:
-        return -math.inf if value < 0 else math.inf  # type: ignore[operator]
 
 
 def _number(name: str, value: object) -> float:
@@ -183,44 +176,10 @@ def ascend(program: "str | Source | Program", step: float, steps: int = 1, *,
     return _ascent(compile(program, bindings, name), step, steps, output, descend, freeze, every, tol)
 
 
-def _real(what: str, x: object) -> float:
-    if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(_float(x)):
-        return float(x)
-    raise InputError("%s must be a finite number, not %s" % (what, _short(x)))
-
-
-def _short(x: object) -> str:
-    text = repr(x)
-    return text if len(text) <= 40 else text[:20] + "..." + text[-10:]
-
-
-def _whole(what: str, n: object, least: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < least:
-        raise InputError("%s must be a whole number of %d or more, not %s" % (what, least, _short(n)))
-    return n
-
-
 def _ascent(graph: "Graph", step: float, steps: int, output: str | None, descend: bool,
             freeze: str | Iterable[str], every: int, tol: float | None) -> "Ascent":
-    from .steps import Ascent
-    size = _real("the step size", step)
-    if isinstance(freeze, str):
-        freeze = [n.strip() for n in freeze.split(",") if n.strip()]
-    elif isinstance(freeze, Iterable) and not isinstance(freeze, (bytes, Mapping)):
-        freeze = list(freeze)
-        for n in freeze:
-            if not isinstance(n, str):
-                raise TypeError("freeze must name inputs: a str like \"x,y\" or a list of "
-                                "str, not a list holding %r" % (n,))
-    else:
-        raise TypeError("freeze must name inputs: a str like \"x,y\" or a list of str, not %s"
-                        % type(freeze).__name__)
-    if output is not None and not isinstance(output, str):
-        raise TypeError("output must be a str (an output's label or name) or None, not %s"
-                        % type(output).__name__)
-    return Ascent(graph, size, _whole("the number of steps", steps, 0), output=output,
-                  descend=bool(descend), freeze=list(freeze), every=_whole("every", every, 1),
-                  tol=None if tol is None else _real("the tolerance", tol))
+    from .steps import Ascent  # it checks its own arguments (gradcli/arguments.py)
+    return Ascent(graph, step, steps, output=output, descend=descend, freeze=freeze, every=every, tol=tol)
 
 
 class Program:

@@ -15,18 +15,7 @@ import sys
 from typing import Any, NamedTuple
 
 
-def _interrupted(signum: int, frame: object) -> None:
-    """Ctrl-C where there is nothing to finish: end now, with 130."""
-    os._exit(130)
-
-
-# Ctrl-C while the modules below load (a tenth of a second) ends gradcli
-# without a traceback; run() takes over from here. Only for the command:
-# importing this module from Python leaves the program's signals alone.
-_main_module = sys.modules.get("__main__")
-if getattr(getattr(_main_module, "__spec__", None), "name", None) == "gradcli.__main__" or \
-        os.path.basename(getattr(_main_module, "__file__", None) or "") == "gradcli":
-    signal.signal(signal.SIGINT, _interrupted)
+from . import _interrupted  # noqa: E402  (Ctrl-C while the modules load: see __init__.py)
 
 import click  # noqa: E402
 from click.core import ParameterSource

@@ -148,11 +148,28 @@ def check_target(option: str, path: str, inputs: tuple[str, ...], name: str) -> 
             stem = os.path.splitext(os.path.basename(path))[0] or os.path.splitext(name)[0]
             raise InputError("%s %s is the program's own file (-f %s): the picture would replace the program"
                              % (option, path, f), hint="give another name, as in %s %s%s" % (option, stem, ext))
+    for fd, what in ((0, "the file standard input reads from"), (1, "the file standard output goes to")):
+        if _is_stream_file(fd, path):
+            stem = os.path.splitext(os.path.basename(path))[0] or os.path.splitext(name)[0]
+            raise InputError("%s %s is %s: the picture would %s" % (
+                option, path, what, "replace it" if fd == 0 else "mix with what gradcli prints there"),
+                hint="give another name, as in %s %s%s" % (option, stem, ext))
 
 
 def cannot_write(path: str, e: OSError) -> InputError:
     return InputError("cannot write %s: %s" % (path, e.strerror or e),
                       hint="check that the folder exists and can be written")
+
+
+def _is_stream_file(fd: int, path: str) -> bool:
+    """Whether `path` names the regular file that descriptor `fd` is open on
+    (`gradcli - --svg prog.py < prog.py`, `gradcli ... --svg out > out`)."""
+    import stat
+    try:
+        here, there = os.fstat(fd), os.stat(path)
+    except OSError:  # the stream is closed, or the file does not exist yet
+        return False
+    return stat.S_ISREG(here.st_mode) and (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
 def _same_file(a: str, b: str) -> bool:

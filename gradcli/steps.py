@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from .arguments import label, names, real, to_float, whole
 from .codegen import absorbing
 from .engine import Result, _notes, backward, forward
 from .errors import InputError, MathError, Phrase
@@ -92,19 +93,23 @@ class Ascent:
     never (the interpreter: the reference, and much slower)."""
 
     def __init__(self, graph: Graph, step: float, steps: int = 1, *, output: str | None = None,
-                 descend: bool = False, freeze: Iterable[str] = (), every: int = 1,
+                 descend: bool = False, freeze: str | Iterable[str] = (), every: int = 1,
                  tol: float | None = None, compiled: bool | None = None, samples: int = 0,
                  progress: Callable[[int], None] | None = None):
-        if not math.isfinite(step):
-            raise InputError("the step size must be a finite number", hint=Phrase("as in {step=0.01}"))
+        if not isinstance(graph, Graph):
+            raise TypeError("graph must be a graph, as gradcli.compile(text, bindings) makes, not %s"
+                            % type(graph).__name__)
+        if isinstance(every, int) and every < 1:
+            raise InputError(Phrase("{every} needs a whole number of 1 or more"))
+        step = real("the step size", step, hint=Phrase("as in {step=0.01}"))
+        steps, every = whole("the number of steps", steps, 0), whole("every", every, 1)
+        if isinstance(tol, (int, float)) and not 0.0 <= to_float(tol) < math.inf:
+            raise InputError("the tolerance must be a finite number of 0 or more", hint=Phrase("as in {tol=1e-9}"))
+        tol = None if tol is None else real("the tolerance", tol, hint=Phrase("as in {tol=1e-9}"))
+        output, freeze = label("output", output), names("freeze", freeze)
+        descend = bool(descend)
         if step == 0.0:
             raise InputError("a step of 0 moves nothing", hint=Phrase("give a step size, as in {step=0.01}"))
-        if steps < 0:
-            raise InputError("the number of steps must be 0 or more")
-        if every < 1:
-            raise InputError(Phrase("{every} needs a whole number of 1 or more"))
-        if tol is not None and not 0.0 <= tol < math.inf:
-            raise InputError("the tolerance must be a finite number of 0 or more", hint=Phrase("as in {tol=1e-9}"))
         self.graph = g = graph
         self.label, self.output = output_node(g, output)
         self.step_size, self.steps, self.descend = step, steps, descend
@@ -138,7 +143,7 @@ class Ascent:
         self._last: Step | _State | None = None
         self.stopped: str | None = None
         self.error: MathError | None = None
-        self.trace: list[tuple[int, float]] = []   # (k, value) at every chunk end, for plots
+        self.trace: list[tuple[int, float]] = []   # (k, value) at every chunk end, for plots (samples)
 
     # -- the reference: one state by the interpreter -------------------------------------
 
@@ -256,14 +261,15 @@ class Ascent:
                         target = end
                         break
                     self._last = st  # made into a Step only when asked for
-                    self.trace.append((st.k, st.value))
+                    if self.samples:  # kept only for a plot: a long run would fill the memory
+                        self.trace.append((st.k, st.value))
                     if self.progress:
                         self.progress(st.k)
                 # ... then that one update alone, so its change can be reported.
                 prev = st
                 st, stopped = self._advance(prev, 1)
                 self._last = step = self._step(st, prev)
-                if not self.trace or self.trace[-1][0] != st.k:
+                if self.samples and self.trace[-1][0] != st.k:
                     self.trace.append((st.k, st.value))
                 if self.progress:
                     self.progress(st.k)
