@@ -80,6 +80,8 @@ def _float(value: object) -> float:
 
 def _number(name: str, value: object) -> float:
     """A binding's value as a float, or an InputError saying what is wrong."""
+    if isinstance(value, (list, tuple)) or type(value).__module__ == "numpy" and getattr(value, "ndim", None):
+        return _array(name, value)  # type: ignore[return-value]
     if isinstance(value, (bool, str, bytes)) or not isinstance(value, (int, float)):
         try:
             if isinstance(value, (bool, str, bytes)):
@@ -91,6 +93,20 @@ def _number(name: str, value: object) -> float:
     x = _float(value)
     if not math.isfinite(x):
         raise InputError("the value of %s is %s, not a finite number" % (name, _short(value)),
+                         hint="values must lie between -1.8e308 and 1.8e308")
+    return x
+
+
+def _array(name: str, value: object) -> object:
+    """An array binding's value as floats, or an InputError."""
+    from .arrayops import ShapeError, as_array
+    import numpy as np
+    try:
+        x = as_array(value)
+    except ShapeError as e:
+        raise InputError("the value of %s is %s" % (name, e), hint="give every row as many elements") from None
+    if not np.all(np.isfinite(x)):
+        raise InputError("the value of %s holds a number that is not finite" % name,
                          hint="values must lie between -1.8e308 and 1.8e308")
     return x
 

@@ -68,8 +68,59 @@ _BINDING_NAME = re.compile(r"\s*(%s)\s*=(?!=)" % syntax.NAME)
 _DECIMAL_COMMA = r"[-+]?\d+,\d+"  # 1,5: compiled only for a binding that fails
 
 
+_LIST_TOKEN = re.compile(r"\s*(?:(\[)|(\])|(,)|(%s))" % _NUMBER)
+
+
+def parse_list(name: str, raw: str) -> object:
+    """`[[1, 2], [3, 4]]` -> a numpy array, or an InputError saying what is wrong."""
+    stack: list[list] = []
+    top: list | None = None
+    pos, want_value = 0, True
+    text = raw.strip()
+    hint = "write a list of numbers, as in %s=[1,-2.5] or %s=[[1,2],[3,4]] (quoted for the shell)" % (name, name)
+    while pos < len(text):
+        m = _LIST_TOKEN.match(text, pos)
+        if m is None or (top is None and not m.group(1)):
+            raise InputError("the value of %s is not a list of numbers: %r" % (name, raw), hint=hint)
+        pos = m.end()
+        if m.group(1):
+            if not want_value:
+                raise InputError("the value of %s is not a list of numbers: %r" % (name, raw), hint=hint)
+            new: list = []
+            if top is not None:
+                top.append(new)
+                stack.append(top)
+            top = new
+        elif m.group(2):
+            if top is None:
+                raise InputError("the value of %s is not a list of numbers: %r" % (name, raw), hint=hint)
+            if stack:
+                top = stack.pop()
+            else:
+                if text[pos:].strip():
+                    raise InputError("the value of %s has more after its list: %r" % (name, raw), hint=hint)
+                break
+            want_value = False
+        elif m.group(3):
+            if want_value:
+                raise InputError("the value of %s is not a list of numbers: %r" % (name, raw), hint=hint)
+            want_value = True
+        else:
+            if not want_value or top is None:
+                raise InputError("the value of %s is not a list of numbers: %r" % (name, raw), hint=hint)
+            top.append(float(m.group(4)))
+            want_value = False
+    else:
+        raise InputError("the value of %s is not a closed list: %r" % (name, raw), hint=hint + "; add ']'")
+    from .api import _array
+    return _array(name, top)
+
+
 def parse_binding(word: str) -> tuple[str, float]:
     """`x=3` -> ("x", 3.0), or an InputError saying how to write it."""
+    named = _BINDING_NAME.match(word)
+    if named and word[named.end():].lstrip().startswith("["):
+        return named.group(1), parse_list(named.group(1), word[named.end():])  # type: ignore[return-value]
     m = _BINDING.match(word)
     if m:
         value = float(m.group(2))
@@ -89,7 +140,7 @@ def parse_binding(word: str) -> tuple[str, float]:
                      hint="write bindings without spaces around '=', as in x=3")
 
 
-_TIGHT_BINDING = re.compile(r"%s=%s\Z" % (syntax.NAME, _NUMBER))
+_TIGHT_BINDING = re.compile(r"%s=(?:%s\Z|\[)" % (syntax.NAME, _NUMBER))
 
 
 def looks_like_binding(word: str) -> bool:

@@ -1,0 +1,176 @@
+"""Forward and reverse passes over an array graph, with numpy. No printing.
+
+The same two passes as engine.py, a node at a time, but each node's value is
+a numpy array (a number is an array of no dimensions) and each op hands its
+arguments vector-Jacobian products (arrayops.py):
+
+forward:  value[i] = op_i(value[args])                      in topological order
+backward: grad[out] = ones; grad[a] += vjp_i,a(grad[i])      in reverse order
+
+numpy is told to stay quiet about overflow and invalid values; each node's
+value and each gradient it hands on are then checked, and the first that is
+not finite is an error naming the node and the element.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .arrayops import ShapeError, array_form, shape_text
+from .errors import MathError, ProgramError
+from .graph import INPUT, OP, Graph
+
+
+def _gate(g: Graph, i: int) -> str:
+    label = g.label(i)
+    if g.name[i] and g.span[i] is not None:
+        text = g.label(i, named=False)
+        if text != label:
+            return "%s = %s" % (label, text)
+    return label
+
+
+def _args_shapes(g: Graph, i: int, values: list) -> str:
+    return " and ".join("%s %s" % (g.label(a), shape_text(np.shape(values[a])))
+                        for a in dict.fromkeys(g.args[i]))
+
+
+def _position(at: Any) -> str:
+    return "[%s]" % ", ".join(str(int(k)) for k in at)
+
+
+def _element(x: Any, shape: tuple[int, ...], at: tuple[int, ...]) -> float:
+    try:
+        return float(np.broadcast_to(x, shape)[at])
+    except (ValueError, IndexError):
+        return float("nan")
+
+
+def _not_finite(g: Graph, i: int, values: list, v: Any, slope: bool = False) -> MathError:
+    op = g.op[i]
+    bad = np.argwhere(~np.isfinite(np.asarray(v)))
+    at = tuple(int(k) for k in bad[0]) if np.ndim(v) else ()
+    where = " at element %s" % _position(at) if at else ""
+    shape = np.shape(v)
+    xs = [_element(values[a], shape, at) for a in g.args[i]]
+    why = ""
+    if op is not None and hasattr(op, "domain_message") and len(xs) == len(g.args[i]):
+        try:
+            why = op.slope_message(*xs) if slope else op.domain_message(*xs)  # type: ignore[union-attr]
+        except Exception:
+            why = ""
+    if not why:
+        why = ("its slope is infinite or undefined there" if slope else
+               "the result is not a finite number (overflow, or outside the function's domain)")
+    shown = ", ".join("%s = %.6g" % (g.label(a), x) for a, x in zip(g.args[i], xs) if g.kind[a] != 1)
+    message = "%s%s: %s%s" % (_gate(g, i), where, why, " (%s)" % shown if shown else "")
+    if slope:
+        message += ", so no gradient can flow through it"
+    return MathError(message, span=g.span[i], source=g.source,
+                     hint="change the inputs so that %s stays in its domain" % g.label(i, named=False))
+
+
+def needed(g: Graph) -> list[bool]:
+    """The live nodes, and the constant nodes that give an input its starting value."""
+    roots = [node for _, node in g.outputs]
+    roots += [r for i, r in g.init.items() if g.value[i] is None]
+    return g.reachable(roots)
+
+
+def forward(g: Graph, kinks: dict[int, Any] | None = None) -> list:
+    """The value of every needed node; kinks[i] the mask of node i's elements at a kink."""
+    rng = np.random.RandomState(g.seed)
+    values = list(g.value)
+    need = needed(g)
+    for i in range(len(values)):
+        if not need[i]:
+            continue
+        if g.kind[i] == INPUT:
+            if values[i] is None and i in g.init:
+                values[i] = values[g.init[i]]
+            continue
+        if g.kind[i] != OP:
+            continue
+        args = g.args[i]
+        op = array_form(g.op[i], len(args))  # type: ignore[arg-type]
+        fn, _, kink = op.functions(len(args))
+        xs = [values[a] for a in args]
+        try:
+            with np.errstate(all="ignore"):
+                v = fn(rng, *xs) if op.random else fn(*xs)
+        except ShapeError as e:
+            raise ProgramError("%s: %s" % (_gate(g, i), e), span=g.span[i], source=g.source,
+                               hint="check the shapes of %s" % (_args_shapes(g, i, values) or "its arguments")
+                               ) from None
+        except (ValueError, IndexError) as e:
+            raise ProgramError("%s: the shapes do not fit: %s" % (_gate(g, i), _args_shapes(g, i, values)),
+                               span=g.span[i], source=g.source,
+                               hint="numpy's broadcasting pairs the last axes; each pair must be equal or 1 "
+                                    "(%s)" % str(e).split("\n")[0]) from None
+        if not np.all(np.isfinite(v)):
+            raise _not_finite(g, i, values, v)
+        values[i] = v
+        if kink is not None and kinks is not None and g.needs[i]:
+            with np.errstate(all="ignore"):
+                mask = np.asarray(kink(v, *xs), dtype=bool)
+            if mask.any():
+                kinks[i] = mask
+    return values
+
+
+def backward(g: Graph, values: list, output: int) -> list:
+    """d sum(output) / d node for every node the output depends on; None elsewhere."""
+    grads: list = [None] * len(values)
+    out = values[output]
+    grads[output] = np.ones(np.shape(out)) if np.ndim(out) else 1.0
+    needs, kind = g.needs, g.kind
+    for i in range(output, -1, -1):
+        gi = grads[i]
+        if gi is None or kind[i] != OP or not needs[i]:
+            continue
+        args = g.args[i]
+        op = array_form(g.op[i], len(args))  # type: ignore[arg-type]
+        vjps = op.functions(len(args))[1]
+        xs = [values[a] for a in args]
+        for k, j in enumerate(args):
+            vjp = vjps[k] if k < len(vjps) else None
+            if not needs[j] or vjp is None:
+                continue
+            try:
+                with np.errstate(all="ignore"):
+                    d = vjp(gi, values[i], *xs)
+            except (ValueError, IndexError) as e:
+                raise ProgramError("%s: its gradient cannot be computed for shapes %s (%s)"
+                                   % (_gate(g, i), _args_shapes(g, i, values), str(e).split("\n")[0]),
+                                   span=g.span[i], source=g.source) from None
+            if not np.all(np.isfinite(d)):
+                raise _not_finite(g, i, values, d, slope=True)
+            ga = grads[j]
+            grads[j] = d if ga is None else ga + d
+    for i in g.inputs.values():  # an input no gradient reaches: zeros of its shape
+        if grads[i] is None and values[i] is not None and needs[i] and g.live[i]:
+            grads[i] = np.zeros(np.shape(values[i])) if np.ndim(values[i]) else 0.0
+    return grads
+
+
+def kink_notes(g: Graph, kinks: dict[int, Any], grads: list) -> list[str]:
+    notes = []
+    for i, mask in kinks.items():
+        if grads[i] is None:
+            continue
+        op = array_form(g.op[i], len(g.args[i]))  # type: ignore[arg-type]
+        count = int(mask.sum())
+        first = [_position(p) for p in np.argwhere(mask)[:3]] if mask.ndim else []
+        at = " (%s%s)" % (", ".join(first), ", ..." if count > 3 else "") if first else ""
+        notes.append("%s has %d element%s at a kink of %s%s, where it has no derivative; gradcli's convention: %s"
+                     % (g.label(i), count, "" if count == 1 else "s", op.name, at, op.convention))
+    return notes
+
+
+def shape_note(g: Graph, values: list, output: int) -> list[str]:
+    shape = np.shape(values[output])
+    if not shape:
+        return []
+    return ["the output has shape %s: the gradients are those of the sum of its elements"
+            % shape_text(shape)]

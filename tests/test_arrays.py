@@ -1,0 +1,250 @@
+"""Array programs: values, indexing, @, reductions and elementwise ops with
+broadcasting, each gradient against central differences (and PyTorch where
+it is installed); the tutorials' list and matrix examples with their
+numbers; and bad array input, each a clear error with exit 2."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from gradcli import api
+from gradcli.cli import main
+from gradcli.errors import GradcliError
+
+from .conftest import EXAMPLES_DIR
+
+
+def run(*args):
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def numeric(text: str, bindings: dict, name: str, h: float = 1e-6) -> np.ndarray:
+    """d sum(output) / d bindings[name] by central differences, element by element."""
+    x = np.array(bindings[name], dtype=float)
+    grad = np.zeros_like(x)
+    for k in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[k] += h
+        down[k] -= h
+        f_up = np.sum(api.evaluate(text, {**bindings, name: up})[0].value)
+        f_down = np.sum(api.evaluate(text, {**bindings, name: down})[0].value)
+        grad[k] = (f_up - f_down) / (2 * h)
+    return grad
+
+
+def assert_gradients(text: str, bindings: dict, rtol: float = 1e-5, atol: float = 1e-7):
+    r = api.evaluate(text, bindings)[0]
+    for name in bindings:
+        want = numeric(text, bindings, name)
+        got = np.asarray(r.gradients[name])
+        assert got.shape == np.shape(bindings[name]), (text, name)
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg="%s d/d%s" % (text, name))
+    return r
+
+
+NEURON = (EXAMPLES_DIR / "cs231n_neuron_lists.py").read_text()
+
+
+def test_seed_001s_list_neuron_forward_and_its_gradients():
+    code, out, err = run("-f", str(EXAMPLES_DIR / "cs231n_neuron_lists.py"), "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert round(result["value"], 3) == 0.731
+    assert [round(v, 3) for v in result["gradients"]["x"]] == [0.393, -0.590]
+    assert [round(v, 3) for v in result["gradients"]["w"]] == [-0.197, -0.393, 0.197]
+    # The notes' own backward pass, computed with numbers, agrees to the last bit.
+    w, x = [2, -3, -3], [-1, -2]
+    dot = w[0] * x[0] + w[1] * x[1] + w[2]
+    f = 1.0 / (1 + np.exp(-dot))
+    ddot = (1 - f) * f
+    assert result["gradients"]["x"] == pytest.approx([w[0] * ddot, w[1] * ddot], rel=1e-15)
+    assert result["gradients"]["w"] == pytest.approx([x[0] * ddot, x[1] * ddot, 1.0 * ddot], rel=1e-15)
+
+
+def test_the_table_of_the_list_neuron_has_shapes():
+    code, out, err = run("-f", str(EXAMPLES_DIR / "cs231n_neuron_lists.py"))
+    assert code == 0, err
+    assert "shape" in out.splitlines()[1]
+    row = next(line for line in out.splitlines() if line.startswith("w "))
+    assert "(3,)" in row and "[2, -3, -3]" in row and "[-0.1966, -0.3932, 0.1966]" in row
+    assert "hand-written backward pass" in out
+
+
+def test_cs231n_matrix_multiply_with_its_hand_written_gradients():
+    rng = np.random.RandomState(1)
+    W, X = rng.randn(5, 10), rng.randn(10, 3)
+    dD = rng.randn(5, 3)  # the gradient arriving at D, as in the notes
+    r = api.evaluate("D = W.dot(X); sum(D * dD)", {"W": W, "X": X, "dD": dD})[0]
+    np.testing.assert_allclose(r.gradients["W"], dD.dot(X.T), rtol=1e-12)
+    np.testing.assert_allclose(r.gradients["X"], W.T.dot(dD), rtol=1e-12)
+    assert r.gradients["W"].shape == W.shape and r.gradients["X"].shape == X.shape
+
+
+def test_bindings_of_lists_on_the_command_line():
+    code, out, err = run("sum(W @ x)", "W=[[1,2],[3,4]]", "x=[1,-1]", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["value"] == -2.0
+    assert result["gradients"] == {"W": [[1.0, -1.0], [1.0, -1.0]], "x": [4.0, 6.0]}
+
+
+def test_json_keeps_full_precision():
+    code, out, _ = run("x / 3", "x=[1, 2]", "--json")
+    result = json.loads(out)
+    assert result["value"] == [1 / 3, 2 / 3]
+    assert result["shape"] == [2]
+    assert "sum of its elements" in result["notes"][0]
+
+
+def test_a_number_is_an_array_of_no_dimensions():
+    assert api.evaluate("sum(x * y)", {"x": [1.0, 2.0], "y": 3.0})[0].gradients["y"] == 3.0
+    r = assert_gradients("x * y", {"x": 2.0, "y": 3.0})
+    assert r.value == 6.0
+
+
+_RNG = np.random.RandomState(7)
+
+
+def _r(*shape):
+    return _RNG.uniform(-2, 2, size=shape)
+
+
+def _pos(*shape):
+    return _RNG.uniform(0.5, 2, size=shape)
+
+
+# Every op, at random shapes, with broadcasting where it applies.
+OP_CASES = [
+    ("x + y", {"x": _r(3, 4), "y": _r(4)}),
+    ("x - y", {"x": _r(2, 1, 3), "y": _r(4, 1)}),
+    ("x * y", {"x": _r(3, 1), "y": _r(1, 5)}),
+    ("x / y", {"x": _r(3, 4), "y": _pos(3, 1)}),
+    ("x ^ 2 + x ** 3", {"x": _r(2, 3)}),
+    ("pow(x, y)", {"x": _pos(3), "y": _r(3)}),
+    ("-x", {"x": _r(4)}),
+    ("exp(x) + log(y) + sqrt(y) + log2(y) + log10(y)", {"x": _r(3), "y": _pos(3)}),
+    ("sig(x) + tanh(x) + softplus(x) + erf(x)", {"x": _r(2, 3)}),
+    ("sin(x) + cos(x) + tan(x / 2) + atan(x) + sinh(x) + cosh(x)", {"x": _r(4)}),
+    ("asin(x / 3) + acos(x / 3)", {"x": _r(4)}),
+    ("atan2(y, x)", {"x": _pos(3), "y": _r(3)}),
+    ("abs(x) + relu(x)", {"x": _r(5)}),
+    ("max(x, y, z) + min(x, y)", {"x": _r(3), "y": _r(3), "z": _r(3)}),
+    ("np.maximum(0, x) + np.minimum(x, 1)", {"x": _r(2, 4)}),
+    ("x > 0 ? x : 2 * x", {"x": _r(5)}),
+    ("W @ x", {"W": _r(3, 4), "x": _r(4)}),
+    ("x @ W", {"W": _r(4, 3), "x": _r(4)}),
+    ("A @ B", {"A": _r(2, 3), "B": _r(3, 5)}),
+    ("x @ y", {"x": _r(4), "y": _r(4)}),
+    ("A.dot(B) + np.dot(A, B)", {"A": _r(2, 3), "B": _r(3, 2)}),
+    ("A.T", {"A": _r(2, 3)}),
+    ("(A * 2).T @ A", {"A": _r(2, 3)}),
+    ("sum(x)", {"x": _r(3, 4)}),
+    ("sum(x, axis=0)", {"x": _r(3, 4)}),
+    ("np.sum(x, axis=1, keepdims=True) * x", {"x": _r(3, 4)}),
+    ("x.sum(axis=-1)", {"x": _r(2, 3, 4)}),
+    ("mean(x) + mean(x, axis=0)", {"x": _r(3, 4)}),
+    ("max(x, axis=0) + min(x, axis=0, keepdims=True) + sum(max(x, axis=1))", {"x": _r(3, 4)}),
+    ("x.max()", {"x": _r(5)}),
+    ("x[1] + x[0, 2] + W[1][2] + W[-1, 0]", {"x": _r(3, 4), "W": _r(2, 3)}),
+    ("x[1:3] * 2 + x[:2]", {"x": _r(4)}),
+    ("[x[0] * y, x[1] * y]", {"x": _r(2), "y": _r(3)}),
+    ("[[a, b], [b, a]] @ [a, b]", {"a": 1.5, "b": -0.5}),
+]
+
+
+@pytest.mark.parametrize("text,bindings", OP_CASES, ids=[c[0] for c in OP_CASES])
+def test_every_array_op_against_central_differences(text, bindings):
+    assert_gradients(text, bindings)
+
+
+def test_the_gradient_of_a_broadcast_input_has_its_shape():
+    r = api.evaluate("x + b", {"x": np.ones((4, 3)), "b": np.zeros(3)})[0]
+    assert r.gradients["b"].tolist() == [4.0, 4.0, 4.0]
+
+
+def test_relu_at_zero_and_ties_follow_the_scalar_conventions():
+    r = api.evaluate("sum(relu(x))", {"x": [-1.0, 0.0, 2.0]})[0]
+    assert r.gradients["x"].tolist() == [0.0, 0.0, 1.0]
+    assert any("1 element at a kink of relu" in n and "[1]" in n for n in r.notes)
+    r = api.evaluate("max(x)", {"x": [3.0, 1.0, 3.0]})[0]
+    assert r.gradients["x"].tolist() == [0.5, 0.0, 0.5]
+
+
+def _programs():
+    """Random small array programs, each with its bindings."""
+    rng = np.random.RandomState(3)
+    unary = ["exp", "tanh", "sig", "relu", "abs", "sin"]
+    for k in range(25):
+        n, m = rng.randint(1, 5), rng.randint(1, 5)
+        f, g = rng.choice(unary), rng.choice(unary)
+        text = "h = %s(W @ x + b); y = %s(h) * c; sum(y * y) + mean(W, axis=%d)" % (f, g, rng.randint(0, 2))
+        yield text, {"W": rng.randn(n, m), "x": rng.randn(m), "b": rng.randn(n), "c": rng.randn(n)}
+
+
+PROGRAMS = list(_programs())
+
+
+@pytest.mark.parametrize("text,bindings", PROGRAMS)
+def test_random_array_programs_against_central_differences(text, bindings):
+    assert_gradients(text, bindings, rtol=1e-4, atol=1e-6)
+
+
+TORCH_NAMES = {"sig": "sigmoid", "abs": "abs", "relu": "relu", "exp": "exp", "tanh": "tanh", "sin": "sin"}
+
+
+@pytest.mark.parametrize("text,bindings", PROGRAMS[:10])
+def test_random_array_programs_against_pytorch(text, bindings):
+    torch = pytest.importorskip("torch")
+    r = api.evaluate(text, bindings)[0]
+    ts = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in bindings.items()}
+    head, rest = text.split("; y = ")
+    f = head.split("(")[0].split("= ")[1]
+    g, axis = rest.split("(")[0], int(rest.split("axis=")[1][0])
+    h = getattr(torch, TORCH_NAMES[f])(ts["W"] @ ts["x"] + ts["b"])
+    y = getattr(torch, TORCH_NAMES[g])(h) * ts["c"]
+    out = (torch.sum(y * y) + ts["W"].mean(dim=axis)).sum()
+    out.backward()
+    for k, t in ts.items():
+        np.testing.assert_allclose(r.gradients[k], t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("args,words", [
+    (("sum(W @ x)", "W=[[1,2],[3]]", "x=[1,-1]"), "ragged"),
+    (("sum(W @ x)", "W=[[1,2],[3,4]]", "x=[1,-1,3]"), "do not fit a matrix product"),
+    (("x + y", "x=[1,2,3]", "y=[1,2]"), "x (3,) and y (2,)"),
+    (("x[5]", "x=[1,2]"), "index 5 is out of range"),
+    (("sum(x, axis=2)", "x=[1,2]"), "axis 2 does not exist"),
+    (("x[0, 0]", "x=[1,2]"), "2 indices for an array of 1 dimension"),
+    (("x", "x=[1,2"), "not a closed list"),
+    (("x", "x=[1,,2]"), "not a list of numbers"),
+    (("x[i]", "x=[1,2]", "i=0"), "written out"),
+    (("[]",), "empty list"),
+])
+def test_bad_array_input_is_a_clear_error_with_exit_2(args, words):
+    code, out, err = run(*args)
+    assert code == 2, (out, err)
+    assert words in err, err
+    assert "Traceback" not in err
+
+
+def test_a_nan_inside_an_array_names_the_node_and_the_element():
+    code, _, err = run("log(x)", "x=[1, 2, -3]")
+    assert code == 1
+    assert "log(x) at element [2]" in err and "log needs an argument above 0" in err
+
+
+@pytest.mark.parametrize("flag", ["--check", "--explain", "--emit=python", "--verify", "--dot", "--tree",
+                                  "--step=0.1", "--format=csv"])
+def test_modes_without_arrays_refuse_them_clearly(flag):
+    code, _, err = run("sum(x * x)", "x=[1,2]", flag)
+    assert code == 2
+    assert "does not work on arrays yet" in err and "Traceback" not in err
+
+
+def test_errors_of_the_array_api_are_gradcli_errors():
+    with pytest.raises(GradcliError):
+        api.evaluate("x @ y", {"x": [1.0, 2.0], "y": [1.0, 2.0, 3.0]})
