@@ -129,25 +129,25 @@ def _numbers(bindings: Mapping[str, object] | None) -> dict[str, float]:
 
 
 def compile(text: str | Source, bindings: Mapping[str, float] | None = None,
-            name: str = "<expr>") -> "Graph":
+            name: str = "<expr>", *, seed: int = 0) -> "Graph":
     """Parse a program and build its graph; `bindings` override its own.
 
     Every input an output depends on must be bound; `Program` is the form
     that leaves inputs open until evaluation.
     """
     from .frontend import build
-    return build(_source(text, name), _numbers(bindings))
+    return build(_source(text, name), _numbers(bindings), seed=seed)
 
 
 def evaluate(text: str | Source, bindings: Mapping[str, float] | None = None,
-             name: str = "<expr>") -> "list[Result]":
+             name: str = "<expr>", *, seed: int = 0) -> "list[Result]":
     """Forward and backward passes: one Result per output of the program.
 
     >>> [r.label for r in evaluate("q = x + 1; q*q; q/2", {"x": 3})]
     ['q*q', 'q/2']
     """
     from .engine import evaluate as run
-    return run(compile(text, bindings, name))
+    return run(compile(text, bindings, name, seed=seed))
 
 
 def grad(text: str | Source, /, **bindings: float) -> "Result":

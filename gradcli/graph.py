@@ -470,7 +470,7 @@ class ArrayBuilder(Builder):
             if kind[i] == OP:
                 op = ops[i]
                 args = g.args[i]
-                needs[i] = any(needs[a] for a in (args[:1] if getattr(op, "shape_args", False) else args))
+                needs[i] = any(needs[a] for a in (args[:op.arity] if getattr(op, "shape_args", False) else args))
         return made
 
     def assign(self, name: str, aug: str, span: ast.Span, begin: int, end: int,

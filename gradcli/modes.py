@@ -67,6 +67,8 @@ class Options(NamedTuple):
     h: float = 1e-5
     dot: bool = False
     tree: bool = False
+    seed: int = 0
+    data: str | None = None
 
     @property
     def format(self) -> str:
@@ -103,7 +105,7 @@ class Handler:
         if not uses_arrays(source, bindings):
             return
         from .api import compile
-        if compile(source, bindings).arrays:
+        if compile(source, bindings, seed=opts.seed).arrays:
             what = self.what or "--format %s" % opts.format
             raise InputError("%s does not work on arrays yet" % what,
                              hint="the table and --json show an array program's values and gradients")
@@ -179,7 +181,7 @@ def _same_file(a: str, b: str) -> bool:
 def evaluate(source: Source, bindings: dict[str, float], opts: Options) -> "list[Result]":
     """Every output's result, or only --output's."""
     from .api import evaluate as run
-    results = run(source, bindings)
+    results = run(source, bindings, seed=opts.seed)
     if opts.output is not None:
         from .steps import output_node
         _, node = output_node(results[0].graph, opts.output)

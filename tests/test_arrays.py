@@ -248,3 +248,53 @@ def test_modes_without_arrays_refuse_them_clearly(flag):
 def test_errors_of_the_array_api_are_gradcli_errors():
     with pytest.raises(GradcliError):
         api.evaluate("x @ y", {"x": [1.0, 2.0], "y": [1.0, 2.0, 3.0]})
+
+
+def test_randn_is_seeded_and_reproducible():
+    text = "W = 0.01 * np.random.randn(D, H); sum(W * W)"
+    a = api.evaluate(text, {"D": 3, "H": 2})[0]
+    b = api.evaluate(text, {"D": 3, "H": 2})[0]
+    c = api.evaluate(text, {"D": 3, "H": 2}, seed=5)[0]
+    W = a.values[a.graph.inputs["W"]]
+    assert W.shape == (3, 2)
+    np.testing.assert_array_equal(W, 0.01 * np.random.RandomState(0).standard_normal((3, 2)))
+    assert a.value == b.value != c.value
+    np.testing.assert_allclose(a.gradients["W"], 2 * W)  # W is an input: it gets a gradient
+    code, out, _ = run(text, "D=3", "H=2", "--seed", "5", "--json")
+    assert json.loads(out)["value"] == c.value
+
+
+def test_zeros_ones_and_constant_expressions_are_inputs_with_a_starting_value():
+    r = api.evaluate("b = np.zeros((1, 3)); w = ones(3) * 2; x = [1, 2, 3]; sum(x * w + b)")[0]
+    assert set(r.graph.inputs) == {"b", "w", "x"}
+    assert r.gradients["b"].tolist() == [[1.0, 1.0, 1.0]]
+    assert r.gradients["w"].tolist() == [1.0, 2.0, 3.0]
+    # A binding on the command line overrides the program's starting value.
+    code, out, _ = run("w = [1, 1]; sum(w * w)", "w=[3,4]", "--json")
+    assert json.loads(out)["value"] == 25.0
+
+
+def test_data_binds_each_column_of_a_csv_file(tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text("x0,x1,y\n1.2,0.7,1\n-0.3,-0.5,-1\n3.0,0.1,1\n")
+    code, out, err = run("mean(y * (w0 * x0 + w1 * x1))", "w0=0.1", "w1=0.2", "--data", str(path), "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    x0, x1, y = np.array([1.2, -0.3, 3.0]), np.array([0.7, -0.5, 0.1]), np.array([1.0, -1.0, 1.0])
+    assert result["value"] == pytest.approx(np.mean(y * (0.1 * x0 + 0.2 * x1)))
+    assert result["gradients"]["w0"] == pytest.approx(np.mean(y * x0))
+    assert result["gradients"]["x1"] == pytest.approx(y * 0.2 / 3)
+
+
+@pytest.mark.parametrize("text,words", [
+    ("1,2\n3,4\n", "has no header"),
+    ("x,y\n1,2\n3,a\n", "line 3, column 2 (y): 'a' is not a number"),
+    ("x,y\n1,2\n3\n", "line 3 has 1 values"),
+    ("x,1y\n1,2\n", "'1y' is not a name"),
+    ("", "is empty"),
+])
+def test_bad_csv_files_are_clear_errors(tmp_path, text, words):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    code, _, err = run("sum(x)", "--data", str(path))
+    assert code == 2 and words in err, err
