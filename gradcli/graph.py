@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .errors import Phrase, ProgramError, Source
 from .flat import NAME, NUM, Program
@@ -468,9 +468,11 @@ class ArrayBuilder(Builder):
         needs, ops, kind = g.needs, g.op, g.kind
         for i in range(n0, len(g)):
             if kind[i] == OP:
-                op = ops[i]
+                op: Any = ops[i]
                 args = g.args[i]
-                needs[i] = any(needs[a] for a in (args[:op.arity] if getattr(op, "shape_args", False) else args))
+                if op.shape_args if hasattr(op, "shape_args") else False:
+                    args = args[:op.arity]  # a shape: no gradient flows into it
+                needs[i] = any(needs[a] for a in args)
         return made
 
     def assign(self, name: str, aug: str, span: ast.Span, begin: int, end: int,
