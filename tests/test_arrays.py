@@ -298,3 +298,44 @@ def test_bad_csv_files_are_clear_errors(tmp_path, text, words):
     path.write_text(text)
     code, _, err = run("sum(x)", "--data", str(path))
     assert code == 2 and words in err, err
+
+
+LOSS_CASES = [
+    ("sum(softmax(x) * w)", {"x": _r(5), "w": _r(5)}),
+    ("sum(softmax(X, axis=0) * W)", {"X": _r(3, 4), "W": _r(3, 4)}),
+    ("logsumexp(x)", {"x": _r(6)}),
+    ("sum(logsumexp(X, axis=1, keepdims=True) * X)", {"X": _r(3, 4)}),
+    ("cross_entropy(S * 2, y)", {"S": _r(4, 3), "y": np.array([0.0, 2.0, 1.0, 2.0])}),
+    ("sum(reshape(x, 2, 3) @ W) + sum(x.reshape((3, 2)))", {"x": _r(6), "W": _r(3, 2)}),
+    ("sum(np.maximum(0, s - s[1] + 1))", {"s": _r(4)}),
+]
+
+
+@pytest.mark.parametrize("text,bindings", LOSS_CASES, ids=[c[0] for c in LOSS_CASES])
+def test_losses_and_reshape_against_central_differences(text, bindings):
+    r = api.evaluate(text, bindings)[0]
+    for name in bindings:
+        if name == "y":  # class labels: data, no gradient
+            assert np.all(r.gradients[name] == 0)
+            continue
+        np.testing.assert_allclose(r.gradients[name], numeric(text, bindings, name), rtol=1e-5, atol=1e-7)
+
+
+def test_cross_entropy_is_the_mean_over_rows_as_cs231n_takes_it():
+    S, y = _r(5, 3), np.array([0, 2, 1, 1, 0])
+    r = api.evaluate("cross_entropy(S, y)", {"S": S, "y": y.astype(float)})[0]
+    p = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)
+    assert r.value == pytest.approx(-np.mean(np.log(p[np.arange(5), y])), rel=1e-12)
+    onehot = np.eye(3)[y]
+    np.testing.assert_allclose(r.gradients["S"], (p - onehot) / 5, rtol=1e-12)
+
+
+def test_cross_entropy_against_pytorch():
+    torch = pytest.importorskip("torch")
+    S, y = _r(6, 4), np.array([3, 0, 1, 2, 2, 0])
+    r = api.evaluate("cross_entropy(S, y)", {"S": S, "y": y.astype(float)})[0]
+    t = torch.tensor(S, requires_grad=True)
+    loss = torch.nn.functional.cross_entropy(t, torch.tensor(y))
+    loss.backward()
+    assert r.value == pytest.approx(loss.item(), rel=1e-12)
+    np.testing.assert_allclose(r.gradients["S"], t.grad.numpy(), rtol=1e-10)
