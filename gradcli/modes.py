@@ -280,6 +280,7 @@ class Verify(Handler):
 class Check(Handler):
     """Each gradient against central differences."""
     what = "--check"
+    arrays = True
 
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "list[CheckReport]":
         from .check import check

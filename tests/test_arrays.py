@@ -237,7 +237,7 @@ def test_a_nan_inside_an_array_names_the_node_and_the_element():
     assert "log(x) at element [2]" in err and "log needs an argument above 0" in err
 
 
-@pytest.mark.parametrize("flag", ["--check", "--explain", "--emit=python", "--verify", "--dot", "--tree",
+@pytest.mark.parametrize("flag", ["--explain", "--emit=python", "--verify", "--dot", "--tree",
                                   "--step=0.1", "--format=csv"])
 def test_modes_without_arrays_refuse_them_clearly(flag):
     code, _, err = run("sum(x * x)", "x=[1,2]", flag)
@@ -339,3 +339,25 @@ def test_cross_entropy_against_pytorch():
     loss.backward()
     assert r.value == pytest.approx(loss.item(), rel=1e-12)
     np.testing.assert_allclose(r.gradients["S"], t.grad.numpy(), rtol=1e-10)
+
+
+def test_check_compares_every_element_and_names_the_worst():
+    code, out, err = run("sum(tanh(W @ x))", "W=[[1,2],[3,-4]]", "x=[0.1,-0.2]", "--check", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["ok"]
+    names = sorted(report["inputs"])
+    assert names[0].startswith("W[") and names[0].endswith("(worst of 4)")
+    assert names[1].startswith("x[") and names[1].endswith("(worst of 2)")
+    assert all(c["verdict"] == "good" for c in report["inputs"].values())
+
+
+def test_check_finds_a_wrong_array_gradient():
+    from gradcli.check import check
+    results = api.evaluate("sum(W @ x)", {"W": [[1.0, 2.0], [3.0, 4.0]], "x": [1.0, -1.0]})
+    w = results[0].graph.inputs["W"]
+    results[0].grads[w] = results[0].grads[w].copy()
+    results[0].grads[w][1, 0] += 0.5  # one element wrong
+    [report] = check(results)
+    bad = [c for c in report.inputs if c.verdict == "wrong"]
+    assert not report.ok and bad[0].name.startswith("W[1, 0]")
