@@ -206,7 +206,7 @@ def check_arrays(results: list["Result"], h: float = DEFAULT_H) -> list[CheckRep
                 positions = [positions[k] for k in sorted(pick)]
             worst: list = [None] * len(results)
             for at in positions:
-                outs = []
+                outs: list = []
                 for sign in (1, -1):
                     moved = value.copy()
                     moved[at] += sign * h

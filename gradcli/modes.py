@@ -324,6 +324,7 @@ class Steps(Handler):
     """Gradient ascent, printed as it runs: stepcli.py."""
 
     what = "--step"
+    arrays = True
 
     def run(self, source: Source | None, bindings: dict[str, float], opts: Options) -> int:
         from .stepcli import run_steps

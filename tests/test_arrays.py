@@ -238,7 +238,7 @@ def test_a_nan_inside_an_array_names_the_node_and_the_element():
 
 
 @pytest.mark.parametrize("flag", ["--explain", "--emit=python", "--verify", "--dot", "--tree",
-                                  "--step=0.1", "--format=csv"])
+                                  "--format=csv"])
 def test_modes_without_arrays_refuse_them_clearly(flag):
     code, _, err = run("sum(x * x)", "x=[1,2]", flag)
     assert code == 2
@@ -361,3 +361,43 @@ def test_check_finds_a_wrong_array_gradient():
     [report] = check(results)
     bad = [c for c in report.inputs if c.verdict == "wrong"]
     assert not report.ok and bad[0].name.startswith("W[1, 0]")
+
+
+def test_the_svm_trains_from_its_csv_with_the_data_frozen():
+    args = ["-f", str(EXAMPLES_DIR / "svm.py"), "--data", str(EXAMPLES_DIR / "svm.csv"),
+            "--freeze", "x,y,label", "--descend", "--step", "0.01", "--steps", "300", "--every", "100", "--json"]
+    code, out, err = run(*args)
+    assert code == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    steps, final = lines[:-1], lines[-1]
+    assert [s["step"] for s in steps] == [0, 100, 200, 300]
+    assert steps[0]["value"] == pytest.approx(5.3)
+    assert steps[-1]["value"] < 0.3 and steps[-1]["outputs"]["accuracy"] == 1.0
+    assert final["gradients"]  # the full result at the last state
+    x = [float(line.split(",")[0]) for line in (EXAMPLES_DIR / "svm.csv").read_text().splitlines()[1:]]
+    assert final["nodes"][[n["label"] for n in final["nodes"]].index("x")]["value"] == x  # frozen
+
+
+def test_one_array_step_moves_each_input_by_step_times_its_gradient():
+    r0 = api.evaluate("w = [1, -2]; sum(w * x) ^ 2", {"x": np.array([0.5, 3.0])})[0]
+    g = r0.gradients["w"]
+    code, out, _ = run("w = [1, -2]; sum(w * x) ^ 2", "x=[0.5,3]", "--freeze", "x", "--step", "0.01", "--json")
+    final = json.loads(out.splitlines()[-1])
+    w = [n for n in final["nodes"] if n["label"] == "w"][0]["value"]
+    np.testing.assert_allclose(w, np.array([1.0, -2.0]) + 0.01 * g, rtol=1e-14)
+
+
+def test_a_two_layer_net_trains_with_randn_weights():
+    program = """
+    W1 = 0.5 * np.random.randn(2, 8); b1 = np.zeros(8)
+    W2 = 0.5 * np.random.randn(8, 2); b2 = np.zeros(2)
+    h = np.maximum(0, X @ W1 + b1)
+    loss = cross_entropy(h @ W2 + b2, y)
+    loss
+    """
+    X = "[[0,0],[0,1],[1,0],[1,1]]"
+    code, out, err = run(program, "X=" + X, "y=[0,1,1,0]", "--freeze", "X,y", "--descend", "--step", "0.5",
+                         "--steps", "200", "--every", "200", "--json")
+    assert code == 0, err
+    steps = [json.loads(line) for line in out.splitlines()[:-1]]
+    assert steps[-1]["value"] < 0.5 * steps[0]["value"]
