@@ -316,6 +316,8 @@ _TEMPLATES: dict[str, ArrayOp] = {op.name: op for op in (
     _op("dot", 2, "dot({0}, {1})",
         ("matmul_grads({g}, {0}, {1})[0]", "matmul_grads({g}, {0}, {1})[1]"), ("g.dot(y.T)", "x.T.dot(g)")),
     _op("T", 1, "np.transpose({0})", ("np.transpose({g})",), ("g.T",), symbol=".T"),
+    _op("shape", 1, "np.array(np.shape({0}), dtype=float)", ("",), ("none: a shape is whole numbers",),
+        symbol=".shape", shape_args=True),
     _op("sum", 1, "reduce_(np.sum, {0}, {axis}, {keepdims})", ("spread({g}, {0}, {axis}, {keepdims})",),
         ("g broadcast to x's shape",)),
     _op("mean", 1, "reduce_(np.mean, {0}, {axis}, {keepdims})",
@@ -381,7 +383,7 @@ FUNCTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 ELEMENTWISE: dict[str, str] = {"maximum": "max", "minimum": "min", "exp": "exp", "log": "log"}
 # Methods: x.dot(y), x.sum(axis=0), x.reshape(5, 10) ...
 METHODS = ("dot", "sum", "mean", "max", "min", "reshape", "T", "transpose")
-ATTRIBUTES = ("T",)
+ATTRIBUTES = ("T", "shape")
 
 
 def lookup(key: str) -> ArrayOp | None:

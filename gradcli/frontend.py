@@ -92,7 +92,7 @@ def build(source: Source, bindings: Mapping[str, float] | None = None, *,
     """
     check_size(source)
     bindings = bindings or {}
-    arrays = any(v.__class__ is not float for v in bindings.values())  # an array bound
+    arrays = any(not isinstance(v, (int, float)) for v in bindings.values())  # an array bound
     try:
         return _build(source, bindings, open_inputs, keep_scope, seed, arrays)
     except NeedsArrays:  # the program uses arrays: built again, whole, by the array builder

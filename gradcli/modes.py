@@ -134,7 +134,7 @@ class Handler:
 def uses_arrays(source: Source, bindings: dict) -> bool:
     """Whether the program may use arrays: a cheap look for their syntax, or an array bound."""
     text = source.text
-    return (any(v.__class__ is not float for v in bindings.values())
+    return (any(not isinstance(v, (int, float)) for v in bindings.values())
             or any(s in text for s in ("[", "@", "np.", "numpy.", ".T", ".dot", ".sum", ".mean", ".max", ".min",
                                        ".reshape", "sum(", "mean(", "dot(", "randn(", "zeros(", "ones(",
                                        "softmax(", "logsumexp(", "cross_entropy(", "max(", "min(",
@@ -257,6 +257,7 @@ class Emit(Handler):
 class Verify(Handler):
     """The program's hand-written backward pass, checked line by line."""
     what = "--verify"
+    arrays = True
 
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "VerifyReport":
         from .verify import verify

@@ -158,6 +158,10 @@ class _Build:
                              hint="give a parameter as name=value, as in axis=0")
         return Keyword(str(name), value, (name.start_pos, _end(value)))
 
+    def unpack(self, children):
+        star, value = children  # randn(*D.shape) is randn(D.shape): a shape's dimensions, in a row
+        return value
+
     def index(self, children):
         obj, _, subs, rsqb = children
         span = (_start(obj), rsqb.end_pos)
@@ -251,13 +255,13 @@ def _attributes(tok, upto: int | None = None):
     name is not a name with attributes."""
     text = str(tok)[:upto]
     head, *attrs = text.split(".")
-    if head in PREFIXES or head in ("np", "numpy") or any(a != "T" for a in attrs):
+    if head in PREFIXES or head in ("np", "numpy") or any(a not in ("T", "shape") for a in attrs):
         return None
     node: Any = ast.Name(head, (tok.start_pos, tok.start_pos + len(head)))
     at = tok.start_pos + len(head)
     for a in attrs:
         at += len(a) + 1
-        node = ast.Apply(_arrays().make("T").key, (node,), (tok.start_pos, at))
+        node = ast.Apply(_arrays().make(a).key, (node,), (tok.start_pos, at))
     return node
 
 

@@ -119,11 +119,15 @@ def forward(g: Graph, kinks: dict[int, Any] | None = None) -> list:
     return values
 
 
-def backward(g: Graph, values: list, output: int) -> list:
-    """d sum(output) / d node for every node the output depends on; None elsewhere."""
+def backward(g: Graph, values: list, output: int, seed: Any = None) -> list:
+    """d sum(output * seed) / d node for every node the output depends on
+    (seed: ones, unless given); None elsewhere."""
     grads: list = [None] * len(values)
     out = values[output]
-    grads[output] = np.ones(np.shape(out)) if np.ndim(out) else 1.0
+    if seed is not None:
+        grads[output] = np.broadcast_to(seed, np.shape(out)).astype(float) if np.ndim(out) else float(np.sum(seed))
+    else:
+        grads[output] = np.ones(np.shape(out)) if np.ndim(out) else 1.0
     needs, kind = g.needs, g.kind
     for i in range(output, -1, -1):
         gi = grads[i]

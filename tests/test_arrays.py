@@ -237,7 +237,7 @@ def test_a_nan_inside_an_array_names_the_node_and_the_element():
     assert "log(x) at element [2]" in err and "log needs an argument above 0" in err
 
 
-@pytest.mark.parametrize("flag", ["--explain", "--emit=python", "--verify", "--dot", "--tree",
+@pytest.mark.parametrize("flag", ["--explain", "--emit=python", "--dot", "--tree",
                                   "--format=csv"])
 def test_modes_without_arrays_refuse_them_clearly(flag):
     code, _, err = run("sum(x * x)", "x=[1,2]", flag)
@@ -401,3 +401,46 @@ def test_a_two_layer_net_trains_with_randn_weights():
     assert code == 0, err
     steps = [json.loads(line) for line in out.splitlines()[:-1]]
     assert steps[-1]["value"] < 0.5 * steps[0]["value"]
+
+
+def test_verify_checks_seed_001s_list_backward_pass():
+    code, out, err = run("--verify", "-f", str(EXAMPLES_DIR / "cs231n_neuron_lists.py"), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["ok"]
+    lines = {v["gradient"]: v for v in report["lines"]}
+    assert [round(v, 3) for v in lines["dx"]["value"]] == [0.393, -0.590]
+    assert [round(v, 3) for v in lines["dw"]["value"]] == [-0.197, -0.393, 0.197]
+    assert all(v["status"] == "ok" for v in lines.values())
+
+
+MATMUL = (EXAMPLES_DIR / "cs231n_matmul.py").read_text()
+
+
+def test_verify_checks_cs231n_matrix_multiply_backward_pass():
+    code, out, err = run("--verify", "-f", str(EXAMPLES_DIR / "cs231n_matmul.py"), "--json")
+    assert code == 0, err
+    lines = {v["gradient"]: v for v in json.loads(out)["lines"]}
+    assert lines["dD"]["status"] == "given"
+    dD = np.array(lines["dD"]["value"])
+    W, X = np.random.RandomState(0).standard_normal((5, 10)), None
+    rng = np.random.RandomState(0)
+    W, X = rng.standard_normal((5, 10)), rng.standard_normal((10, 3))
+    np.testing.assert_allclose(lines["dW"]["value"], dD.dot(X.T), rtol=1e-12)
+    np.testing.assert_allclose(lines["dX"]["value"], W.T.dot(dD), rtol=1e-12)
+
+
+def test_a_shape_mistake_gets_its_own_message():
+    wrong = MATMUL.replace("dW = dD.dot(X.T)", "dW = X.dot(dD.T)")
+    code, out, _ = run("--verify", wrong)
+    assert code == 1
+    assert "dW has shape (10, 5) but W is (5, 10): did you mean dD.dot(X.T)?" in " ".join(out.split())
+
+
+def test_a_wrong_element_is_named():
+    wrong = MATMUL.replace("dX = W.T.dot(dD)", "dX = W.T.dot(dD) * 2")
+    code, out, _ = run("--verify", wrong, "--json")
+    assert code == 1
+    [dx] = [v for v in json.loads(out)["lines"] if v["gradient"] == "dX"]
+    assert dx["status"] == "wrong" and "dX[0, 0]" in dx["message"] and "the rule: dX = W.T.dot(dD)" in dx["message"]
+    np.testing.assert_allclose(dx["value"], 2 * np.array(dx["true"]), rtol=1e-12)
