@@ -224,6 +224,7 @@ class Explain(Evaluated):
     """The table, then the backward pass line by line (--explain) and each
     gradient as a sum over paths (--paths)."""
     what = "--explain and --paths"
+    arrays = True
 
     def blocks(self, results: "list[Result]", opts: Options) -> Blocks:
         from .explain import explanation, path_listing
@@ -233,6 +234,9 @@ class Explain(Evaluated):
             block: list[RenderableType] = [table(r, opts.precision, opts.max_rows, FLAGS)]
             if opts.explain:
                 block.append(explanation(r, opts.precision))
+            if opts.paths and r.graph.arrays:
+                raise InputError("--paths does not work on arrays yet",
+                                 hint="--explain writes an array program's backward pass, with shapes")
             if opts.paths:
                 block.append(path_listing(r, opts.precision, forward=not opts.explain))
             blocks.append(block)

@@ -237,7 +237,7 @@ def test_a_nan_inside_an_array_names_the_node_and_the_element():
     assert "log(x) at element [2]" in err and "log needs an argument above 0" in err
 
 
-@pytest.mark.parametrize("flag", ["--explain", "--emit=python", "--dot", "--tree",
+@pytest.mark.parametrize("flag", ["--emit=python", "--dot", "--tree",
                                   "--format=csv"])
 def test_modes_without_arrays_refuse_them_clearly(flag):
     code, _, err = run("sum(x * x)", "x=[1,2]", flag)
@@ -444,3 +444,13 @@ def test_a_wrong_element_is_named():
     [dx] = [v for v in json.loads(out)["lines"] if v["gradient"] == "dX"]
     assert dx["status"] == "wrong" and "dX[0, 0]" in dx["message"] and "the rule: dX = W.T.dot(dD)" in dx["message"]
     np.testing.assert_allclose(dx["value"], 2 * np.array(dx["true"]), rtol=1e-12)
+
+
+def test_explain_writes_the_vectorized_backward_pass_with_shapes():
+    code, out, err = run("-f", str(EXAMPLES_DIR / "cs231n_matmul.py"), "--explain")
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "dW (5×10) += dD (5×3) @ X.T (3×10)" in text
+    assert "dX (10×3) += W.T (10×5) @ dD (5×3)" in text
+    code, _, err = run("sum(x)", "x=[1,2]", "--paths")
+    assert code == 2 and "--paths does not work on arrays yet" in err
