@@ -109,6 +109,14 @@ def _dot(a: Any, b: Any) -> Any:
     return a * b if np.ndim(a) == 0 or np.ndim(b) == 0 else _matmul(a, b)
 
 
+def _matmul_grad(g: Any, a: Any, b: Any, k: int) -> Any:
+    """The gradient of a @ b in argument k: g @ b.T (k = 0) or a.T @ g (k = 1)."""
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    if a.ndim == 2 and b.ndim == 2 and g.ndim == 2:  # the common case, without detours
+        return g @ b.T if k == 0 else a.T @ g
+    return _matmul_grads(g, a, b)[k]
+
+
 def _matmul_grads(g: Any, a: Any, b: Any) -> tuple[Any, Any]:
     a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
     if a.ndim == 0 or b.ndim == 0 or a.ndim == b.ndim == 1:
@@ -244,7 +252,7 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 _HELPERS: dict[str, object] = {
     "np": np, "unbroadcast": unbroadcast, "spread": _spread, "count": _count, "reduce_": _reduce,
-    "ties": _ties, "tie_kink": _tie_kink, "matmul": _matmul, "dot": _dot, "matmul_grads": _matmul_grads,
+    "ties": _ties, "tie_kink": _tie_kink, "matmul": _matmul, "dot": _dot, "matmul_grads": _matmul_grads, "matmul_grad": _matmul_grad,
     "stack": _stack, "index": _index, "index_grad": _index_grad, "randn": _randn, "full": _full,
     "reshape": _reshape, "softmax": _softmax, "logsumexp": _logsumexp, "cross_entropy": _cross_entropy,
     "cross_entropy_grad": _cross_entropy_grad, "expand": _expand,
@@ -311,10 +319,10 @@ _TEMPLATES: dict[str, ArrayOp] = {op.name: op for op in (
     _op("array", 1, "stack({args})", ("{g}[{k}]",), ("g[k]",), variadic=True),
     _op("index", 1, "index({0}, {idx})", ("index_grad({g}, {0}, {idx})",), ("g scattered into zeros",)),
     _op("matmul", 2, "matmul({0}, {1})",
-        ("matmul_grads({g}, {0}, {1})[0]", "matmul_grads({g}, {0}, {1})[1]"), ("g @ y.T", "x.T @ g"),
+        ("matmul_grad({g}, {0}, {1}, 0)", "matmul_grad({g}, {0}, {1}, 1)"), ("g @ y.T", "x.T @ g"),
         symbol="@"),
     _op("dot", 2, "dot({0}, {1})",
-        ("matmul_grads({g}, {0}, {1})[0]", "matmul_grads({g}, {0}, {1})[1]"), ("g.dot(y.T)", "x.T.dot(g)")),
+        ("matmul_grad({g}, {0}, {1}, 0)", "matmul_grad({g}, {0}, {1}, 1)"), ("g.dot(y.T)", "x.T.dot(g)")),
     _op("T", 1, "np.transpose({0})", ("np.transpose({g})",), ("g.T",), symbol=".T"),
     _op("shape", 1, "np.array(np.shape({0}), dtype=float)", ("",), ("none: a shape is whole numbers",),
         symbol=".shape", shape_args=True),

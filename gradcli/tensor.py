@@ -80,7 +80,12 @@ def needed(g: Graph) -> list[bool]:
 
 def forward(g: Graph, kinks: dict[int, Any] | None = None) -> list:
     """The value of every needed node; kinks[i] the mask of node i's elements at a kink."""
-    rng = np.random.RandomState(g.seed)
+    with np.errstate(all="ignore"):  # once, not per node: each node's value is checked instead
+        return _forward(g, kinks)
+
+
+def _forward(g: Graph, kinks: dict[int, Any] | None) -> list:
+    rng = None  # made on the first draw: seeding one costs more than a small pass
     values = list(g.value)
     need = needed(g)
     for i in range(len(values)):
@@ -97,8 +102,9 @@ def forward(g: Graph, kinks: dict[int, Any] | None = None) -> list:
         fn, _, kink = op.functions(len(args))
         xs = [values[a] for a in args]
         try:
-            with np.errstate(all="ignore"):
-                v = fn(rng, *xs) if op.random else fn(*xs)
+            if op.random and rng is None:
+                rng = np.random.RandomState(g.seed)
+            v = fn(rng, *xs) if op.random else fn(*xs)
         except ShapeError as e:
             raise ProgramError("%s: %s" % (_gate(g, i), e), span=g.span[i], source=g.source,
                                hint="check the shapes of %s" % (_args_shapes(g, i, values) or "its arguments")
@@ -112,23 +118,52 @@ def forward(g: Graph, kinks: dict[int, Any] | None = None) -> list:
             raise _not_finite(g, i, values, v)
         values[i] = v
         if kink is not None and kinks is not None and g.needs[i]:
-            with np.errstate(all="ignore"):
-                mask = np.asarray(kink(v, *xs), dtype=bool)
+            mask = np.asarray(kink(v, *xs), dtype=bool)
             if mask.any():
                 kinks[i] = mask
     return values
 
 
-def backward(g: Graph, values: list, output: int, seed: Any = None) -> list:
+def _needs(g: Graph, frozen: set[int]) -> list[bool]:
+    """g.needs, as if the frozen inputs were data: what depends on the others."""
+    needs = list(g.needs)
+    kind = g.kind
+    for i in range(len(needs)):
+        if kind[i] == INPUT:
+            needs[i] = needs[i] and i not in frozen
+        elif needs[i]:
+            op: Any = g.op[i]
+            args = g.args[i]
+            if getattr(op, "shape_args", False):
+                args = args[:op.arity]
+            needs[i] = any(needs[a] for a in args)
+    return needs
+
+
+def backward(g: Graph, values: list, output: int, seed: Any = None, frozen: set[int] | None = None) -> list:
     """d sum(output * seed) / d node for every node the output depends on
-    (seed: ones, unless given); None elsewhere."""
+    (seed: ones, unless given), but for the frozen inputs and what depends
+    on them alone; None elsewhere."""
+    with np.errstate(all="ignore"):
+        return _backward(g, values, output, seed, frozen)
+
+
+def _backward(g: Graph, values: list, output: int, seed: Any, frozen: set[int] | None) -> list:
     grads: list = [None] * len(values)
     out = values[output]
     if seed is not None:
         grads[output] = np.broadcast_to(seed, np.shape(out)).astype(float) if np.ndim(out) else float(np.sum(seed))
     else:
         grads[output] = np.ones(np.shape(out)) if np.ndim(out) else 1.0
-    needs, kind = g.needs, g.kind
+    if frozen:
+        cached = getattr(g, "_frozen_needs", None)  # the step loop asks with the same frozen inputs each step
+        if cached is None or cached[0] != frozen:
+            cached = (set(frozen), _needs(g, frozen))
+            g._frozen_needs = cached  # type: ignore[attr-defined]
+        needs = cached[1]
+    else:
+        needs = g.needs
+    kind = g.kind
     for i in range(output, -1, -1):
         gi = grads[i]
         if gi is None or kind[i] != OP or not needs[i]:
@@ -142,8 +177,7 @@ def backward(g: Graph, values: list, output: int, seed: Any = None) -> list:
             if not needs[j] or vjp is None:
                 continue
             try:
-                with np.errstate(all="ignore"):
-                    d = vjp(gi, values[i], *xs)
+                d = vjp(gi, values[i], *xs)
             except (ValueError, IndexError) as e:
                 raise ProgramError("%s: its gradient cannot be computed for shapes %s (%s)"
                                    % (_gate(g, i), _args_shapes(g, i, values), str(e).split("\n")[0]),
@@ -153,7 +187,7 @@ def backward(g: Graph, values: list, output: int, seed: Any = None) -> list:
             ga = grads[j]
             grads[j] = d if ga is None else ga + d
     for i in g.inputs.values():  # an input no gradient reaches: zeros of its shape
-        if grads[i] is None and values[i] is not None and needs[i] and g.live[i]:
+        if grads[i] is None and values[i] is not None and needs[i] and i < len(g.live) and g.live[i]:
             grads[i] = np.zeros(np.shape(values[i])) if np.ndim(values[i]) else 0.0
     return grads
 

@@ -39,6 +39,7 @@ class ArrayAscent:
                                  hint="the inputs are: %s" % (", ".join(self.names) or "none"))
             frozen.add(name)
         self.frozen = frozen
+        self._frozen_nodes = {g.inputs[n] for n in frozen}
         used = g.reachable([self.output])
         self.moving = [n for n in self.names if n not in frozen and used[g.inputs[n]] and g.needs[g.inputs[n]]]
         self.others = [(label, node) for label, node in g.outputs if node != self.output]
@@ -53,7 +54,7 @@ class ArrayAscent:
     def _evaluate(self, k: int, prev: Step | None, predicted: float | None) -> Step:
         g = self.graph
         values = tensor.forward(g)
-        grads = tensor.backward(g, values, self.output)
+        grads = tensor.backward(g, values, self.output, frozen=self._frozen_nodes)
         for i in g.inputs.values():  # starting values drawn once: the steps move them from there
             if g.value[i] is None:
                 g.value[i] = values[i]
@@ -69,6 +70,10 @@ class ArrayAscent:
         g = self.graph
         sign = -1.0 if self.descend else 1.0
         st = self._evaluate(0, None, None)
+        for n in self.moving:  # moved in place from here on: the start keeps copies of its own
+            i = g.inputs[n]
+            g.value[i] = np.array(g.value[i], dtype=float)
+            st.inputs[n] = g.value[i].copy()
         self.start = self.last = st
         self.trace = [(0, st.value)]
         yield st
@@ -78,7 +83,11 @@ class ArrayAscent:
                 d = st.gradients[n]
                 predicted += float(np.sum(np.square(d)))
                 i = g.inputs[n]
-                g.value[i] = g.value[i] + sign * self.step_size * d  # type: ignore[operator]
+                value = g.value[i]
+                if np.ndim(value):
+                    value += (sign * self.step_size) * d  # type: ignore[operator]
+                else:
+                    g.value[i] = np.array(value + sign * self.step_size * d)
             try:
                 new = self._evaluate(k, st, sign * self.step_size * predicted)
             except MathError as e:
