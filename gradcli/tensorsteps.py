@@ -68,12 +68,13 @@ class ArrayAscent:
 
     def __iter__(self) -> Iterator[Step]:
         g = self.graph
+        gv: list = g.value  # numpy arrays, or numbers
         sign = -1.0 if self.descend else 1.0
         st = self._evaluate(0, None, None)
         for n in self.moving:  # moved in place from here on: the start keeps copies of its own
             i = g.inputs[n]
-            g.value[i] = np.array(g.value[i], dtype=float)
-            st.inputs[n] = g.value[i].copy()
+            gv[i] = np.array(gv[i], dtype=float)
+            st.inputs[n] = gv[i].copy()
         self.start = self.last = st
         self.trace = [(0, st.value)]
         yield st
@@ -83,11 +84,11 @@ class ArrayAscent:
                 d = st.gradients[n]
                 predicted += float(np.sum(np.square(d)))
                 i = g.inputs[n]
-                value = g.value[i]
+                value = gv[i]
                 if np.ndim(value):
-                    value += (sign * self.step_size) * d  # type: ignore[operator]
+                    value += (sign * self.step_size) * d
                 else:
-                    g.value[i] = np.array(value + sign * self.step_size * d)
+                    gv[i] = np.array(value + sign * self.step_size * d)
             try:
                 new = self._evaluate(k, st, sign * self.step_size * predicted)
             except MathError as e:
