@@ -311,7 +311,9 @@ def _array_steps(g, *, as_json: bool, precision: int, no_nodes: bool, no_color: 
                 out.write(_json_line(line) + "\n")
             else:
                 extra = "".join("  %s = %s" % (label, _g(v, precision)) for label, v in others.items())
-                out.write(step_line(s, width, precision) + extra + "\n")
+                line = "%*d  %14s  %14s  %14s" % (width, s.k, _g(s.value, precision), _signed(s.change, precision),
+                                                  _signed(s.predicted, precision))
+                out.write((line + extra).rstrip() + "\n")
     except GradcliError as e:
         error, code = e, e.exit_code
     except KeyboardInterrupt:
@@ -354,7 +356,7 @@ def _array_steps(g, *, as_json: bool, precision: int, no_nodes: bool, no_color: 
             label.append(" (frozen)", style="dim")
         t.add_row(label, _shape(last.inputs[name]), _array_text(start.inputs[name], precision, False),
                   _array_text(last.inputs[name], precision, False),
-                  _array_text(np.asarray(last.gradients[name]), precision, False))
+                  "" if name in asc.frozen else _array_text(np.asarray(last.gradients[name]), precision, False))
     con.print(t)
     if status:
         con.print(status, style="yellow")
