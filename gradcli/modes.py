@@ -246,6 +246,7 @@ class Explain(Evaluated):
 class Emit(Handler):
     """The forward and backward pass as Python or JavaScript."""
     what = "--emit"
+    arrays = True
 
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "Graph":
         from .api import evaluate as run

@@ -311,9 +311,9 @@ def _array_steps(g, *, as_json: bool, precision: int, no_nodes: bool, no_color: 
                 out.write(_json_line(line) + "\n")
             else:
                 extra = "".join("  %s = %s" % (label, _g(v, precision)) for label, v in others.items())
-                line = "%*d  %14s  %14s  %14s" % (width, s.k, _g(s.value, precision), _signed(s.change, precision),
+                text = "%*d  %14s  %14s  %14s" % (width, s.k, _g(s.value, precision), _signed(s.change, precision),
                                                   _signed(s.predicted, precision))
-                out.write((line + extra).rstrip() + "\n")
+                out.write((text + extra).rstrip() + "\n")
     except GradcliError as e:
         error, code = e, e.exit_code
     except KeyboardInterrupt:

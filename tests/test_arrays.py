@@ -237,7 +237,7 @@ def test_a_nan_inside_an_array_names_the_node_and_the_element():
     assert "log(x) at element [2]" in err and "log needs an argument above 0" in err
 
 
-@pytest.mark.parametrize("flag", ["--emit=python", "--dot", "--tree",
+@pytest.mark.parametrize("flag", ["--emit=js", "--dot", "--tree",
                                   "--format=csv"])
 def test_modes_without_arrays_refuse_them_clearly(flag):
     code, _, err = run("sum(x * x)", "x=[1,2]", flag)
@@ -454,3 +454,26 @@ def test_explain_writes_the_vectorized_backward_pass_with_shapes():
     assert "dX (10×3) += W.T (10×5) @ dD (5×3)" in text
     code, _, err = run("sum(x)", "x=[1,2]", "--paths")
     assert code == 2 and "--paths does not work on arrays yet" in err
+
+
+@pytest.mark.parametrize("text,bindings", OP_CASES[::3] + LOSS_CASES, ids=[c[0] for c in OP_CASES[::3] + LOSS_CASES])
+def test_emitted_numpy_code_computes_what_gradcli_computes(text, bindings, tmp_path):
+    from gradcli.emit import emit
+    g = api.compile(text, bindings)
+    [r] = api.evaluate(text, bindings)
+    namespace: dict = {}
+    exec(compile(emit(g, "python"), "emitted.py", "exec"), namespace)
+    value, grads = namespace["forward_backward"](**{k: v for k, v in bindings.items()})
+    np.testing.assert_allclose(value, r.value, rtol=1e-13, atol=1e-15)
+    for name in bindings:
+        np.testing.assert_allclose(grads[name], r.gradients[name], rtol=1e-13, atol=1e-15)
+
+
+def test_emitted_code_draws_randn_from_the_seed():
+    from gradcli.emit import emit
+    text = "W = randn(3, 2); sum(W * x)"
+    g = api.compile(text, {"x": np.ones(2)}, seed=4)
+    namespace: dict = {}
+    exec(emit(g, "python"), namespace)
+    value, grads = namespace["forward_backward"](x=np.ones(2), seed=4)
+    assert value == pytest.approx(api.evaluate(text, {"x": np.ones(2)}, seed=4)[0].value, rel=1e-15)
