@@ -605,6 +605,8 @@ def _syntax_error(e, source: Source) -> ParseError:
     # What arrays add (a tuple's ',', x[0], x.T, a keyword's '=') is not listed:
     # the messages read as they do for the numbers people mostly write.
     expected = set(expected) - {"LSQB", "ATTR"}
+    if "NUMBER" in expected:
+        expected -= {"STAR"}  # randn(*shape): not what an operand's place is for
     if not _in_call(source.text, pos):
         expected -= {"COMMA"}  # (x, ... would be a tuple: a shape, not what was meant
     elif expected & _OPERATOR:
