@@ -13,6 +13,7 @@ not finite is an error naming the node and the element.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,18 @@ import numpy as np
 from .arrayops import ShapeError, array_form, shape_text
 from .errors import MathError, ProgramError
 from .graph import INPUT, OP, Graph
+
+
+def _finite(v: Any) -> bool:
+    """Whether every element of v is finite: its sum is, unless one is not (or
+    the sum of finite ones overflows, which the element-wise test then settles)."""
+    total = np.add.reduce(v, axis=None) if isinstance(v, np.ndarray) else v
+    try:
+        if math.isfinite(total):
+            return True
+    except TypeError:
+        pass
+    return bool(np.isfinite(v).all())
 
 
 def _gate(g: Graph, i: int) -> str:
@@ -114,7 +127,7 @@ def _forward(g: Graph, kinks: dict[int, Any] | None) -> list:
                                span=g.span[i], source=g.source,
                                hint="numpy's broadcasting pairs the last axes; each pair must be equal or 1 "
                                     "(%s)" % str(e).split("\n")[0]) from None
-        if not np.all(np.isfinite(v)):
+        if not _finite(v):
             raise _not_finite(g, i, values, v)
         values[i] = v
         if kink is not None and kinks is not None and g.needs[i]:
@@ -182,7 +195,7 @@ def _backward(g: Graph, values: list, output: int, seed: Any, frozen: set[int] |
                 raise ProgramError("%s: its gradient cannot be computed for shapes %s (%s)"
                                    % (_gate(g, i), _args_shapes(g, i, values), str(e).split("\n")[0]),
                                    span=g.span[i], source=g.source) from None
-            if not np.all(np.isfinite(d)):
+            if not _finite(d):
                 raise _not_finite(g, i, values, d, slope=True)
             ga = grads[j]
             grads[j] = d if ga is None else ga + d

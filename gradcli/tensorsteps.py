@@ -82,7 +82,7 @@ class ArrayAscent:
             predicted = 0.0
             for n in self.moving:
                 d = st.gradients[n]
-                predicted += float(np.sum(np.square(d)))
+                predicted += float(np.vdot(d, d)) if np.ndim(d) else float(d) * float(d)
                 i = g.inputs[n]
                 value = gv[i]
                 if np.ndim(value):
