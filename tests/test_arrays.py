@@ -477,3 +477,13 @@ def test_emitted_code_draws_randn_from_the_seed():
     exec(emit(g, "python"), namespace)
     value, grads = namespace["forward_backward"](x=np.ones(2), seed=4)
     assert value == pytest.approx(api.evaluate(text, {"x": np.ones(2)}, seed=4)[0].value, rel=1e-15)
+
+
+def test_the_session_refuses_arrays_without_a_traceback():
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "gradcli", "-i"], input="x = [1, 2]\nsum(x*x)\n",
+                          capture_output=True, text=True, timeout=60)
+    text = proc.stdout + proc.stderr
+    assert "the session does not take arrays" in text
+    assert "Traceback" not in text and "internal error" not in text
