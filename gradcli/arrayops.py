@@ -175,10 +175,21 @@ def _shape(*args: Any) -> tuple[int, ...]:
     return tuple(dims)
 
 
+MAX_ELEMENTS = 2**27  # 1 GiB of doubles: randn, zeros and ones make no larger array
+
+
+def _size_check(shape: tuple[int, ...]) -> None:
+    size = int(np.prod(shape, dtype=float)) if shape else 1
+    if size > MAX_ELEMENTS:
+        raise ShapeError("an array of shape %s has %d elements; gradcli makes arrays of up to %d"
+                         % (shape_text(shape), size, MAX_ELEMENTS))
+
+
 def _randn(rng: Any, *args: Any) -> Any:
     shape = _shape(*args)
     if -1 in shape:
         raise ShapeError("a shape is whole numbers of at least 0, not -1")
+    _size_check(shape)
     return rng.standard_normal(shape)
 
 
@@ -186,6 +197,7 @@ def _full(value: float, *args: Any) -> Any:
     shape = _shape(*args)
     if -1 in shape:
         raise ShapeError("a shape is whole numbers of at least 0, not -1")
+    _size_check(shape)
     return np.full(shape, value)
 
 

@@ -52,7 +52,7 @@ def emit_arrays(g: Graph, target: str) -> str:
         raise InputError("--emit %s does not work on arrays yet" % target, hint="--emit python writes numpy code")
     helpers: list[Any] = [A.ShapeError, A.shape_text, A._g, A.unbroadcast, A._axes, A._expand, A._spread, A._count, A._reduce,
                A._ties, A._tie_kink, A._matmul, A._dot, A._matmul_grad, A._matmul_grads, A._stack, A._index,
-               A._index_grad, A._shape, A._randn, A._full, A._reshape, A._softmax, A._logsumexp, A._labels,
+               A._index_grad, A._shape, A._size_check, A._randn, A._full, A._reshape, A._softmax, A._logsumexp, A._labels,
                A._cross_entropy, A._cross_entropy_grad, A._erf, A._fl, A._maximum, A._minimum]
     names: dict[str, Any] = {**{k: v for k, v in A._HELPERS.items() if k != "np"}, **{k: v for k, v in A.NUMPY.items() if k != "np"}}
     call = re.compile(r"(?<![\w.])(%s)\b" % "|".join(sorted(names, key=len, reverse=True)))
@@ -64,6 +64,7 @@ def emit_arrays(g: Graph, target: str) -> str:
            "Each function returns (the output's value, {input: d sum(output) / d input}).", '"""',
            "import math", "from functools import reduce", "from typing import Any, Callable", "",
            "import numpy as np", "", "_np = np", "", ""]
+    out.append("MAX_ELEMENTS = %d\n\n" % A.MAX_ELEMENTS)
     for h in helpers:
         out.append(inspect.getsource(h).rstrip() + "\n\n")
     for k, v in names.items():

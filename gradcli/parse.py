@@ -456,6 +456,7 @@ def parse_lark(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:
 _WORDS = {
     "NUMBER": "a number", "NAME": "a name", "QNAME": "a name",
     "_SEP": "the end of the statement", "$END": "the end of the input",
+    "LSQB": "'['", "RSQB": "']'", "ATTR": "an attribute",
 }
 _OPERAND = {"NUMBER", "NAME", "QNAME"}
 _OPERATOR: set[str] = set()  # terminals of binary operators

@@ -223,6 +223,10 @@ def test_random_array_programs_against_pytorch(text, bindings):
     (("x", "x=[1,,2]"), "not a list of numbers"),
     (("x[i]", "x=[1,2]", "i=0"), "written out"),
     (("[]",), "empty list"),
+    (("zeros(1e9, 1e9)",), "gradcli makes arrays of up to"),
+    (("x[1:2:3]", "x=[1,2]"), "expected an operator, ',' or ']'"),
+    (("sum(x, axis=0.5)", "x=[1,2]"), "an axis is a whole number"),
+    (("sum(x, foo=1)", "x=[1,2]"), "sum has no parameter foo"),
 ])
 def test_bad_array_input_is_a_clear_error_with_exit_2(args, words):
     code, out, err = run(*args)
