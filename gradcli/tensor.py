@@ -88,7 +88,12 @@ def needed(g: Graph) -> list[bool]:
     """The live nodes, and the constant nodes that give an input its starting value."""
     roots = [node for _, node in g.outputs]
     roots += [r for i, r in g.init.items() if g.value[i] is None]
-    return g.reachable(roots)
+    cached = getattr(g, "_needed", None)  # the same roots, pass after pass, in the step loop
+    if cached is not None and cached[0] == roots and len(cached[1]) == len(g):
+        return cached[1]
+    need = g.reachable(roots)
+    g._needed = (roots, need)  # type: ignore[attr-defined]
+    return need
 
 
 def forward(g: Graph, kinks: dict[int, Any] | None = None) -> list:
@@ -97,22 +102,41 @@ def forward(g: Graph, kinks: dict[int, Any] | None = None) -> list:
         return _forward(g, kinks)
 
 
+def plan(g: Graph) -> list:
+    """Per node: None, or (its array op, args, value fn, vjps, kink fn), made
+    once per graph: the step loop runs the same passes again and again."""
+    made = getattr(g, "_array_plan", None)
+    if made is None or len(made) != len(g):
+        made = []
+        for i in range(len(g)):
+            if g.kind[i] != OP:
+                made.append(None)
+                continue
+            args = g.args[i]
+            op = array_form(g.op[i], len(args))  # type: ignore[arg-type]
+            fn, vjps, kink = op.functions(len(args))
+            made.append((op, args, fn, vjps, kink))
+        g._array_plan = made  # type: ignore[attr-defined]
+    return made
+
+
 def _forward(g: Graph, kinks: dict[int, Any] | None) -> list:
     rng = None  # made on the first draw: seeding one costs more than a small pass
     values = list(g.value)
     need = needed(g)
+    steps = plan(g)
+    kind = g.kind
     for i in range(len(values)):
         if not need[i]:
             continue
-        if g.kind[i] == INPUT:
+        if kind[i] == INPUT:
             if values[i] is None and i in g.init:
                 values[i] = values[g.init[i]]
             continue
-        if g.kind[i] != OP:
+        entry = steps[i]
+        if entry is None:
             continue
-        args = g.args[i]
-        op = array_form(g.op[i], len(args))  # type: ignore[arg-type]
-        fn, _, kink = op.functions(len(args))
+        op, args, fn, _, kink = entry
         xs = [values[a] for a in args]
         try:
             if op.random and rng is None:
@@ -177,13 +201,12 @@ def _backward(g: Graph, values: list, output: int, seed: Any, frozen: set[int] |
     else:
         needs = g.needs
     kind = g.kind
+    steps = plan(g)
     for i in range(output, -1, -1):
         gi = grads[i]
         if gi is None or kind[i] != OP or not needs[i]:
             continue
-        args = g.args[i]
-        op = array_form(g.op[i], len(args))  # type: ignore[arg-type]
-        vjps = op.functions(len(args))[1]
+        _, args, _, vjps, _ = steps[i]
         xs = [values[a] for a in args]
         for k, j in enumerate(args):
             vjp = vjps[k] if k < len(vjps) else None
