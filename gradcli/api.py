@@ -75,6 +75,8 @@ def _number(name: str, value: object) -> float:
     """A binding's value as a float, or an InputError saying what is wrong."""
     if value.__class__ is float and -math.inf < value < math.inf:  # type: ignore[operator]
         return value  # type: ignore[return-value]  # the common case, first
+    if isinstance(value, (list, tuple)) or type(value).__module__ == "numpy" and getattr(value, "ndim", None):
+        return _array(name, value)  # type: ignore[return-value]
     if isinstance(value, (bool, str, bytes)) or not isinstance(value, (int, float)):
         try:
             if isinstance(value, (bool, str, bytes)):
@@ -86,6 +88,20 @@ def _number(name: str, value: object) -> float:
     x = _float(value)
     if not math.isfinite(x):
         raise InputError("the value of %s is %s, not a finite number" % (name, _short(value)),
+                         hint="values must lie between -1.8e308 and 1.8e308")
+    return x
+
+
+def _array(name: str, value: object) -> object:
+    """An array binding's value as floats, or an InputError."""
+    from .arrayops import ShapeError, as_array
+    import numpy as np
+    try:
+        x = as_array(value)
+    except ShapeError as e:
+        raise InputError("the value of %s is %s" % (name, e), hint="give every row as many elements") from None
+    if not np.all(np.isfinite(x)):
+        raise InputError("the value of %s holds a number that is not finite" % name,
                          hint="values must lie between -1.8e308 and 1.8e308")
     return x
 
@@ -108,25 +124,25 @@ def _numbers(bindings: Mapping[str, object] | None) -> dict[str, float]:
 
 
 def compile(text: str | Source, bindings: Mapping[str, float] | None = None,
-            name: str = "<expr>") -> "Graph":
+            name: str = "<expr>", *, seed: int = 0) -> "Graph":
     """Parse a program and build its graph; `bindings` override its own.
 
     Every input an output depends on must be bound; `Program` is the form
     that leaves inputs open until evaluation.
     """
     from .frontend import build
-    return build(_source(text, name), _numbers(bindings))
+    return build(_source(text, name), _numbers(bindings), seed=seed)
 
 
 def evaluate(text: str | Source, bindings: Mapping[str, float] | None = None,
-             name: str = "<expr>") -> "list[Result]":
+             name: str = "<expr>", *, seed: int = 0) -> "list[Result]":
     """Forward and backward passes: one Result per output of the program.
 
     >>> [r.label for r in evaluate("q = x + 1; q*q; q/2", {"x": 3})]
     ['q*q', 'q/2']
     """
     from .engine import evaluate as run
-    return run(compile(text, bindings, name))
+    return run(compile(text, bindings, name, seed=seed))
 
 
 def grad(text: str | Source, /, **bindings: float) -> "Result":

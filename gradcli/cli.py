@@ -57,8 +57,59 @@ _BINDING_NAME = re.compile(r"\s*(%s)\s*=(?!=)" % syntax.NAME)
 _DECIMAL_COMMA = r"[-+]?\d+,\d+"  # 1,5: compiled only for a binding that fails
 
 
+_LIST_TOKEN = re.compile(r"\s*(?:(\[)|(\])|(,)|(%s))" % _NUMBER)
+
+
+def parse_list(name: str, raw: str) -> object:
+    """`[[1, 2], [3, 4]]` -> a numpy array, or an InputError saying what is wrong."""
+    stack: list[list] = []
+    top: list | None = None
+    pos, want_value = 0, True
+    text = raw.strip()
+    hint = "write a list of numbers, as in %s=[1,-2.5] or %s=[[1,2],[3,4]] (quoted for the shell)" % (name, name)
+    while pos < len(text):
+        m = _LIST_TOKEN.match(text, pos)
+        if m is None or (top is None and not m.group(1)):
+            raise InputError("the value of %s is not a list of numbers: %r" % (name, raw), hint=hint)
+        pos = m.end()
+        if m.group(1):
+            if not want_value:
+                raise InputError("the value of %s is not a list of numbers: %r" % (name, raw), hint=hint)
+            new: list = []
+            if top is not None:
+                top.append(new)
+                stack.append(top)
+            top = new
+        elif m.group(2):
+            if top is None:
+                raise InputError("the value of %s is not a list of numbers: %r" % (name, raw), hint=hint)
+            if stack:
+                top = stack.pop()
+            else:
+                if text[pos:].strip():
+                    raise InputError("the value of %s has more after its list: %r" % (name, raw), hint=hint)
+                break
+            want_value = False
+        elif m.group(3):
+            if want_value:
+                raise InputError("the value of %s is not a list of numbers: %r" % (name, raw), hint=hint)
+            want_value = True
+        else:
+            if not want_value or top is None:
+                raise InputError("the value of %s is not a list of numbers: %r" % (name, raw), hint=hint)
+            top.append(float(m.group(4)))
+            want_value = False
+    else:
+        raise InputError("the value of %s is not a closed list: %r" % (name, raw), hint=hint + "; add ']'")
+    from .api import _array
+    return _array(name, top)
+
+
 def parse_binding(word: str) -> tuple[str, float]:
     """`x=3` -> ("x", 3.0), or an InputError saying how to write it."""
+    named = _BINDING_NAME.match(word)
+    if named and word[named.end():].lstrip().startswith("["):
+        return named.group(1), parse_list(named.group(1), word[named.end():])  # type: ignore[return-value]
     m = _BINDING.match(word)
     if m:
         value = float(m.group(2))
@@ -78,7 +129,7 @@ def parse_binding(word: str) -> tuple[str, float]:
                      hint="write bindings without spaces around '=', as in x=3")
 
 
-_TIGHT_BINDING = re.compile(r"%s=%s\Z" % (syntax.NAME, _NUMBER))
+_TIGHT_BINDING = re.compile(r"%s=(?:%s\Z|\[)" % (syntax.NAME, _NUMBER))
 
 
 def looks_like_binding(word: str) -> bool:
@@ -128,8 +179,43 @@ USAGE_HINT = ('gradcli EXPR [NAME=VALUE ...], as in: gradcli "x*y" x=2 y=3; '
               "or gradcli -f FILE; or pipe a program into gradcli")
 
 
+def read_data(path: str) -> dict[str, object]:
+    """The columns of a CSV file with a header of names, each as a vector, or
+    an InputError that gives the line and column of what is wrong."""
+    import csv
+    import io
+    text = read_file(path)
+    rows = list(csv.reader(io.StringIO(text)))
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise InputError("%s is empty: --data needs a header of names and rows of numbers" % path)
+    header = [cell.strip() for cell in rows[0]]
+    for k, name in enumerate(header):
+        if not re.fullmatch(syntax.NAME, name):
+            if re.fullmatch(_NUMBER, name):
+                raise InputError("%s has no header: line 1 holds numbers, not the columns' names" % path,
+                                 hint="add a first line of names, as in x0,x1,y")
+            raise InputError("%s line 1, column %d: %r is not a name" % (path, k + 1, name),
+                             hint="name each column as a program names its inputs: letters, digits and _")
+    columns: list[list[float]] = [[] for _ in header]
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise InputError("%s line %d has %d values, but the header names %d columns"
+                             % (path, line, len(row), len(header)))
+        for k, cell in enumerate(row):
+            if not re.fullmatch(r"\s*%s\s*" % _NUMBER, cell):
+                raise InputError("%s line %d, column %d (%s): %r is not a number" % (path, line, k + 1, header[k], cell),
+                                 hint="write decimal numbers, as in 1.5 or -2e-3")
+            columns[k].append(float(cell))
+    if len(rows) < 2:
+        raise InputError("%s has a header but no rows of numbers" % path)
+    from .api import _array
+    return {name: _array(name, col) for name, col in zip(header, columns)}
+
+
 def gather(words: tuple[str, ...], files: tuple[str, ...],
-           interactive: bool = False) -> tuple[Source | None, dict[str, float]]:
+           interactive: bool = False, data: str | None = None) -> tuple[Source | None, dict[str, float]]:
     """(the program, command-line bindings). Files are joined into one Source
     that still reports errors by file and line. In a session the program is
     optional and standard input is left to the session."""
@@ -152,6 +238,8 @@ def gather(words: tuple[str, ...], files: tuple[str, ...],
                              hint=USAGE_HINT)
         source = Source(text, "<stdin>")
     bindings: dict[str, float] = {}
+    if data is not None:
+        bindings.update(read_data(data))  # type: ignore[arg-type]
     for word in rest:
         key, value = parse_binding(word)
         bindings[key] = value  # the last binding of a name wins
@@ -295,7 +383,7 @@ def _plain(x: float) -> str:
 # stand for --format (and --json). This table is the only place that says
 # which options go with which mode, and choose_mode the only place that checks.
 
-EVERYWHERE = ("words", "files", "precision", "no_color")
+EVERYWHERE = ("words", "files", "precision", "no_color", "seed", "data")
 STEPPING = ("steps", "descend", "freeze", "every", "tol", "plot", "log")
 FORMATTED = ("json", "csv", "tsv", "markdown")
 
@@ -430,6 +518,10 @@ def _stray(ctx: click.Context, mode: Mode, stray: list[str], given: dict[str, st
 @click.option("--precision", type=click.IntRange(1, 17), default=4, show_default=True, metavar="N",
               help="Significant digits shown in the table and Markdown.")
 @click.option("--all", "show_all", is_flag=True, help="Show every node, however large the graph.")
+@click.option("--data", metavar="FILE.csv", type=click.Path(allow_dash=True),
+              help="Bind each column of a CSV file, named by its header, as a vector.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True, metavar="N",
+              help="Seed of randn's draws: the same seed, the same arrays.")
 @click.option("--no-nodes", is_flag=True, help="Leave the per-node list out of --json.")
 @click.option("--no-color", is_flag=True, help="No colours (also when NO_COLOR is set).")
 @click.option("--step", type=Number(nonzero=True, example="0.01 or -1e-3",
@@ -474,7 +566,8 @@ def main(ctx: click.Context, **params: Any) -> None:
     mode = choose_mode(ctx, params)
     bindings: dict[str, float] = {}
     try:
-        source, bindings = gather(params["words"], params["files"], interactive=mode.name == "session")
+        source, bindings = gather(params["words"], params["files"], interactive=mode.name == "session",
+                                  data=params["data"])
         code = HANDLERS[mode.name].run(source, bindings, Options(**params))
     except GradcliError as e:
         if isinstance(e, StepByHand):  # its step size may be bound here: step_size=0.01

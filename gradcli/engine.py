@@ -258,9 +258,35 @@ def _notes(g: Graph, values: list, grads: list, kinks: list[int]) -> list[str]:
     return notes
 
 
+class ArrayResult(Result):
+    """A Result of an array program (tensor.py): values and gradients are
+    numpy arrays, or numbers for nodes of no dimensions."""
+
+    @property
+    def gradients(self) -> dict[str, float]:
+        grads = self.grads
+        return {name: 0.0 if grads[i] is None else grads[i] for name, i in self.graph.inputs.items()}
+
+
+def evaluate_arrays(g: Graph) -> list[Result]:
+    from . import tensor
+    kinks: dict = {}
+    values = tensor.forward(g, kinks)
+    results: list[Result] = []
+    for label, out in g.outputs:
+        grads = tensor.backward(g, values, out)
+        notes = list(g.notes) + tensor.shape_note(g, values, out) + tensor.kink_notes(g, kinks, grads)
+        if g.backward:
+            notes += [n for n in _notes(g, values, [None] * len(values), []) if n not in g.notes]
+        results.append(ArrayResult(g, values, grads, out, label, notes))
+    return results
+
+
 @without_gc
 def evaluate(g: Graph) -> list[Result]:
     """Forward once, then one backward pass per output."""
+    if g.arrays:
+        return evaluate_arrays(g)
     kinks: list[int] = []
     fns = _compiled(g)  # once, not per pass
     values = _forward(g, kinks, fns)

@@ -291,6 +291,8 @@ def explanation(result: "Result", precision: int = DEFAULT_PRECISION) -> "Group"
     from rich.console import Group
     from rich.text import Text
 
+    if result.graph.arrays:
+        return array_explanation(result, precision)
     ex = Explainer(result, precision)
     parts = [Text.assemble(("forward pass", "bold"), " (the names the backward pass uses)")]
     parts += [Text("  " + line) for line in ex.forward()] or [Text("  (no operations)")]
@@ -350,3 +352,64 @@ def path_listing(result: "Result", precision: int = DEFAULT_PRECISION, limit: in
                           "paths (the table and --json give every gradient)"
                           % (unlisted, "" if unlisted == 1 else "s", format(PATH_WORK, ",")), style="yellow"))
     return Group(*parts)
+
+
+# --- Array programs: the vectorized backward pass, with shapes ---------------
+
+def _dims(x) -> str:
+    import numpy as np
+    shape = np.shape(x)
+    return "(%s)" % "\u00d7".join(map(str, shape)) if shape else "()"
+
+
+def array_explanation(result: "Result", precision: int = DEFAULT_PRECISION) -> "Group":
+    """The backward pass of an array program as CS231n writes it, one line per
+    argument of each op, every term with its shape (dimension analysis):
+    dW (5\u00d710) += d(W @ X) (5\u00d73) @ X.T (3\u00d710)."""
+    import re
+
+    from rich.console import Group
+    from rich.text import Text
+
+    from .arrayops import array_form
+    g = result.graph
+    values, grads = result.values, result.grads
+
+    def name(i: int) -> str:
+        label = g.label(i)
+        return label if re.fullmatch(r"\w+", label) else "(%s)" % label
+
+    def d(i: int) -> str:
+        label = g.label(i)
+        return "d" + label if re.fullmatch(r"\w+", label) else "d(%s)" % label
+
+    lines = [Text.assemble(("backward pass", "bold"), " (vectorized; each term's shape, as in dimension analysis)")]
+    out = result.output
+    lines.append(Text("  %s %s = %s" % (d(out), _dims(values[out]),
+                                       "ones: the gradient of the sum of its elements" if _dims(values[out]) != "()"
+                                       else "1")))
+    for i in range(out, -1, -1):
+        if grads[i] is None or g.kind[i] != OP or not g.needs[i]:
+            continue
+        args = g.args[i]
+        op = array_form(g.op[i], len(args))  # type: ignore[arg-type]
+        rules = op.rule
+        for k, a in enumerate(args):
+            if not g.needs[a] or k >= len(rules) or (op.grads and k < len(op.grads) and not op.grads[k]):
+                continue
+            rule = rules[k] if op.source is None else "%s * (%s)" % ("g", rules[k])
+            rule = re.sub(r"^(\S+)\.dot\((.+)\)$", r"\1 @ \2", rule)  # x.dot(y) as the notes' dimension analysis writes it
+            words = {"g": "%s %s" % (d(i), _dims(grads[i])), "out": "%s %s" % (name(i), _dims(values[i]))}
+            for j, b in enumerate(args):
+                words["x" if j == 0 else "y" if j == 1 else "a%d" % j] = "%s %s" % (name(b), _dims(values[b]))
+                words["{%d}" % j] = words["x" if j == 0 else "y" if j == 1 else "a%d" % j]
+            words["{out}"] = words["out"]
+            transposed = {w: "%s.T %s" % (name(b), _dims(values[b].T if hasattr(values[b], "T") else values[b]))
+                          for w, b in (("x", args[0]), ("y", args[1] if len(args) > 1 else args[0]))}
+            text = re.sub(r"\b([xy])\.T\b", lambda m: transposed[m.group(1)], rule)
+            text = re.sub(r"\{\d+\}|\{out\}|\b(?:g|x|y|out)\b", lambda m: words.get(m.group(0), m.group(0)), text)
+            summed = ""
+            if op.source is not None and _dims(grads[i]) != _dims(values[a]):
+                summed = ", summed over the broadcast axes"
+            lines.append(Text("  %s %s += %s%s" % (d(a), _dims(values[a]), text, summed)))
+    return Group(*lines)

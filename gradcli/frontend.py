@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Mapping
 from . import fastparse, syntax
 from .errors import InputError, Source
 from .flat import Program, from_ast, to_ast, without_gc
-from .graph import Builder, Graph
+from .graph import ArrayBuilder, Builder, Graph, NeedsArrays
 from .ops import BARE_CONSTANTS
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def parse(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:
 
 
 def build(source: Source, bindings: Mapping[str, float] | None = None, *,
-          open_inputs: bool = False, keep_scope: bool = False) -> Graph:
+          open_inputs: bool = False, keep_scope: bool = False, seed: int = 0) -> Graph:
     """The graph of a program; `bindings` override its own `name = number` lines.
 
     A hand-written backward pass at the end (see backward_start) is left out
@@ -92,8 +92,17 @@ def build(source: Source, bindings: Mapping[str, float] | None = None, *,
     """
     check_size(source)
     bindings = bindings or {}
-    builder = Builder(source, bindings, open_inputs)
-    if keep_scope or _ASSIGNS_D_NAME(source.text):
+    arrays = any(not isinstance(v, (int, float)) for v in bindings.values())  # an array bound
+    try:
+        return _build(source, bindings, open_inputs, keep_scope, seed, arrays)
+    except NeedsArrays:  # the program uses arrays: built again, whole, by the array builder
+        return _build(source, bindings, open_inputs, keep_scope, seed, True)
+
+
+def _build(source: Source, bindings: Mapping[str, float], open_inputs: bool, keep_scope: bool,
+           seed: int, arrays: bool) -> Graph:
+    builder = ArrayBuilder(source, bindings, open_inputs, seed) if arrays else Builder(source, bindings, open_inputs)
+    if keep_scope or arrays or _ASSIGNS_D_NAME(source.text):
         program = read(source)
         start = backward_start(program)
         forward, backward = program.split(start)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .errors import Phrase, ProgramError, Source
 from .flat import NAME, NUM, Program, written_as_number
@@ -126,6 +126,11 @@ class Graph:
         self.program: Program = Program()
         self.notes: list[str] = []  # what the front door noticed, for every result's notes
         self._fns: list | None = None
+        # Array programs (tensor.py): values are numpy arrays; init[i] is the
+        # constant node that gives input i its starting value (w = [2, -3, -3]).
+        self.arrays = False
+        self.seed = 0
+        self.init: dict[int, int] = {}
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -199,11 +204,22 @@ class Graph:
         return seen
 
 
+class NeedsArrays(Exception):
+    """The program uses an array op: the scalar builder cannot build it."""
+
+
+class _ScalarOps(dict):
+    def __missing__(self, key):
+        raise NeedsArrays(key)
+
+
 class Builder:
     """Walks a program's statements in order, keeping the names in scope.
 
     It reads the flat form of the program (flat.py: postfix code in arrays),
     so a statement of a million operations is one loop over a few arrays."""
+
+    table: dict = _ScalarOps(OPS)  # op name -> record; an array op's name raises NeedsArrays
 
     def __init__(self, source: Source, bindings: Mapping[str, float], open_inputs: bool = False):
         self.g = Graph(source)
@@ -335,7 +351,7 @@ class Builder:
         ids = g.args.ids
         arg, extend, first = ids.append, ids.extend, g.args.first.append
         need = g.needs
-        table, env, inputs = OPS, self.env, g.inputs
+        table, env, inputs = self.table, self.env, g.inputs
         if stack is None:
             stack = []
         push = stack.append
@@ -424,11 +440,63 @@ class Builder:
         check_bound(self.g, self.open_inputs)
 
 
+class _ArrayOps(dict):
+    def __missing__(self, key):
+        from .arrayops import lookup
+        op = lookup(key)
+        if op is None:
+            raise KeyError(key)
+        return op
+
+
+class ArrayBuilder(Builder):
+    """The builder of an array program (tensor.py evaluates it). A name
+    assigned an expression that depends on no input (`w = [2, -3, -3]`,
+    `W = 0.01 * randn(5, 10)`) is an input, that expression its starting
+    value; the shape arguments of randn, zeros, ones and reshape take no
+    gradient."""
+
+    table: dict = _ArrayOps(OPS)
+
+    def __init__(self, source: Source, bindings: Mapping[str, float], open_inputs: bool = False,
+                 seed: int = 0):
+        super().__init__(source, bindings, open_inputs)
+        self.g.arrays = True
+        self.g.seed = seed
+
+    def expr(self, begin: int, end: int, stack: list[int] | None = None, partial: bool = False):
+        g = self.g
+        n0 = len(g)
+        made = super().expr(begin, end, stack, partial)
+        needs, ops, kind = g.needs, g.op, g.kind
+        for i in range(n0, len(g)):
+            if kind[i] == OP:
+                op: Any = ops[i]
+                args = g.args[i]
+                if op.shape_args if hasattr(op, "shape_args") else False:
+                    args = args[:op.arity]  # a shape: no gradient flows into it
+                needs[i] = any(needs[a] for a in args)
+        return made
+
+    def assign(self, name: str, aug: str, span: ast.Span, begin: int, end: int,
+               node: int | None = None) -> None:
+        g = self.g
+        if not aug and node is None and self.lookup(name) is None:
+            node = self.expr(begin, end)
+            if not g.needs[node] and g.kind[node] == OP:
+                inp = g.add(INPUT, None, (), self.bindings.get(name), span, name)
+                g.inputs[name] = inp
+                g.init[inp] = node
+                self.last = name
+                return
+        super().assign(name, aug, span, begin, end, node)
+
+
 def check_bound(g: Graph, open_inputs: bool = False) -> None:
     """Find the live nodes; every input they use must have a value (unless
     `open_inputs`). Inputs with no value that no output uses are dropped."""
     g.live = used = g.reachable_sweep(node for _, node in g.outputs)
-    unbound = [n for n, i in g.inputs.items() if g.value[i] is None and used[i]]
+    unbound = [n for n, i in g.inputs.items() if g.value[i] is None and used[i] and i not in g.init]
     if unbound and not open_inputs:
         first = g.span[g.inputs[unbound[0]]]
         example = " ".join("%s=1" % n for n in unbound[:4])
@@ -444,7 +512,7 @@ def check_bound(g: Graph, open_inputs: bool = False) -> None:
         raise ProgramError(
             "no value for %s %s" % ("input" if len(unbound) == 1 else "inputs", ", ".join(unbound)),
             span=first, source=g.source, hint=hint)
-    for n in [n for n, i in g.inputs.items() if g.value[i] is None and not used[i]]:
+    for n in [n for n, i in g.inputs.items() if g.value[i] is None and not used[i] and i not in g.init]:
         del g.inputs[n]  # unbound and unused: not an input of any output
 
 

@@ -72,6 +72,8 @@ class Options(NamedTuple):
     tree: bool = False
     draw: str | None = None
     html: str | None = None
+    seed: int = 0
+    data: str | None = None
 
     @property
     def format(self) -> str:
@@ -98,9 +100,25 @@ class Handler:
     def code(self, result: Any) -> int:
         return 0
 
+    arrays = False  # whether the mode works on array programs (else it refuses them)
+    what = ""       # the mode, as the refusal names it
+
+    def refuse_arrays(self, source: Source, bindings: dict[str, float], opts: Options) -> None:
+        """InputError if this mode does not take array programs and this is one."""
+        if self.arrays and opts.format not in ("csv", "tsv", "markdown"):
+            return
+        if not uses_arrays(source, bindings):
+            return
+        from .api import compile
+        if compile(source, bindings, seed=opts.seed).arrays:
+            what = self.what or "--format %s" % opts.format
+            raise InputError("%s does not work on arrays yet" % what,
+                             hint="the table and --json show an array program's values and gradients")
+
     def run(self, source: Source | None, bindings: dict[str, float], opts: Options) -> int:
         """Compute, save the picture, show; the exit code. Raises GradcliError."""
         assert source is not None
+        self.refuse_arrays(source, bindings, opts)
         result = self.compute(source, bindings, opts)
         write = self.text(result, opts)
         blocks = self.blocks(result, opts) if write is None or opts.svg is not None else []
@@ -116,6 +134,17 @@ class Handler:
                 for part in block:
                     out.print(part)
         return self.code(result)
+
+
+def uses_arrays(source: Source, bindings: dict) -> bool:
+    """Whether the program may use arrays: a cheap look for their syntax, or an array bound."""
+    text = source.text
+    return (any(not isinstance(v, (int, float)) for v in bindings.values())
+            or any(s in text for s in ("[", "@", "np.", "numpy.", ".T", ".dot", ".sum", ".mean", ".max", ".min",
+                                       ".reshape", "sum(", "mean(", "dot(", "randn(", "zeros(", "ones(",
+                                       "softmax(", "logsumexp(", "cross_entropy(", "max(", "min(",
+                                       "reshape(", "transpose(", "matmul(", "amax(", "amin(", "maximum(",
+                                       "minimum(")))
 
 
 def save_svg(blocks: Blocks, path: str, inputs: tuple[str, ...] = ()) -> None:
@@ -185,7 +214,7 @@ def _same_file(a: str, b: str) -> bool:
 def evaluate(source: Source, bindings: dict[str, float], opts: Options) -> "list[Result]":
     """Every output's result, or only --output's."""
     from .api import evaluate as run
-    results = run(source, bindings)
+    results = run(source, bindings, seed=opts.seed)
     if opts.output is not None:
         from .steps import output_node
         _, node = output_node(results[0].graph, opts.output)
@@ -200,6 +229,7 @@ class Evaluated(Handler):
 
 class Table(Evaluated):
     """The table of every output, or the same numbers as JSON, CSV, TSV or Markdown."""
+    arrays = True
 
     def blocks(self, results: "list[Result]", opts: Options) -> Blocks:
         from .render import table
@@ -226,6 +256,8 @@ class Table(Evaluated):
 class Explain(Evaluated):
     """The table, then the backward pass line by line (--explain) and each
     gradient as a sum over paths (--paths)."""
+    what = "--explain and --paths"
+    arrays = True
 
     def blocks(self, results: "list[Result]", opts: Options) -> Blocks:
         from .explain import explanation, path_listing
@@ -235,6 +267,9 @@ class Explain(Evaluated):
             block: list[RenderableType] = [table(r, opts.precision, opts.max_rows, FLAGS)]
             if opts.explain:
                 block.append(explanation(r, opts.precision))
+            if opts.paths and r.graph.arrays:
+                raise InputError("--paths does not work on arrays yet",
+                                 hint="--explain writes an array program's backward pass, with shapes")
             if opts.paths:
                 block.append(path_listing(r, opts.precision, forward=not opts.explain))
             blocks.append(block)
@@ -243,6 +278,8 @@ class Explain(Evaluated):
 
 class Emit(Handler):
     """The forward and backward pass as Python or JavaScript."""
+    what = "--emit"
+    arrays = True
 
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "Graph":
         from .api import evaluate as run
@@ -257,6 +294,8 @@ class Emit(Handler):
 
 class Verify(Handler):
     """The program's hand-written backward pass, checked line by line."""
+    what = "--verify"
+    arrays = True
 
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "VerifyReport":
         from .verify import verify
@@ -279,6 +318,8 @@ class Verify(Handler):
 
 class Check(Handler):
     """Each gradient against central differences."""
+    what = "--check"
+    arrays = True
 
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "list[CheckReport]":
         from .check import check
@@ -301,6 +342,7 @@ class Check(Handler):
 
 class Dot(Evaluated):
     """Graphviz text, one digraph per output."""
+    what = "--dot"
 
     def text(self, results: "list[Result]", opts: Options) -> Writer:
         from .draw import dot
@@ -310,6 +352,7 @@ class Dot(Evaluated):
 
 class Tree(Evaluated):
     """The graph of each output as a tree rooted at it."""
+    what = "--tree"
 
     def blocks(self, results: "list[Result]", opts: Options) -> Blocks:
         from .draw import tree
@@ -383,9 +426,13 @@ def save_page(result: "Result", opts: Options, trace: dict | None = None) -> Non
 class Steps(Handler):
     """Gradient ascent, printed as it runs: stepcli.py."""
 
+    what = "--step"
+    arrays = True
+
     def run(self, source: Source | None, bindings: dict[str, float], opts: Options) -> int:
         from .stepcli import run_steps
         assert source is not None
+        self.refuse_arrays(source, bindings, opts)
         return run_steps(source, source.name, bindings, as_json=opts.format == "json", precision=opts.precision,
                          no_nodes=opts.no_nodes, no_color=opts.no_color, step=opts.step, steps=opts.steps,
                          descend=opts.descend, freeze=opts.freeze, every=opts.every, tol=opts.tol,
@@ -396,8 +443,12 @@ class Steps(Handler):
 class Session(Handler):
     """The interactive session: repl.py. The program, if any, runs first."""
 
+    what = "the session"
+
     def run(self, source: Source | None, bindings: dict[str, float], opts: Options) -> int:
         from .repl import session
+        if source is not None:
+            self.refuse_arrays(source, bindings, opts)
         return session(source, bindings, no_color=opts.no_color, precision=opts.precision)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from . import ast, syntax
 from .errors import GradcliError, ParseError, Phrase, ProgramError, Source, StepByHand
 from .ops import CONSTANTS, FUNCTIONS
-from .syntax import DECLARATIONS, PREFIXES
+from .syntax import ARRAY_PREFIXES, DECLARATIONS, PREFIXES
 
 
 def _grammar_text() -> str:
@@ -60,6 +60,9 @@ def _strip_prefix(tok, what: str) -> str:
     """`math.exp` -> `exp`; any other dotted name is an error."""
     if tok.type != "QNAME":
         return str(tok)
+    prefix, _, name = str(tok).rpartition(".")
+    if prefix in ARRAY_PREFIXES:
+        return name
     prefix, _, name = str(tok).partition(".")
     if prefix not in PREFIXES:
         hint = "only math. and Math. may prefix a name, as in math.exp or Math.PI"
@@ -92,6 +95,8 @@ class _Build:
     def name(self, children):
         tok = children[0]
         span = (tok.start_pos, tok.end_pos)
+        if tok.type == "QNAME" and _attributes(tok) is not None:
+            return _attributes(tok)
         if tok.type == "QNAME":
             name = _strip_prefix(tok, "constant")
             if name in CONSTANTS:
@@ -105,8 +110,18 @@ class _Build:
     def call(self, children):
         tok, args, rpar = children
         args = tuple(args or ())
-        name = _strip_prefix(tok, "function")
         span = (tok.start_pos, rpar.end_pos)
+        if tok.type == "QNAME":
+            head, _, method = str(tok).rpartition(".")
+            if head not in ARRAY_PREFIXES and head.partition(".")[0] not in PREFIXES:
+                obj = _attributes(tok, len(head))
+                if obj is not None and method in _arrays().METHODS:
+                    return _array_call(method, (obj,) + args, span, tok)
+        name = _strip_prefix(tok, "function")
+        name = _arrays_alias(name)
+        if name in _ARRAY_FUNCTIONS or any(isinstance(a, Keyword) for a in args):
+            if not (name in ("max", "min") and len(args) > 1 and not any(isinstance(a, Keyword) for a in args)):
+                return _array_call(name, args, span, tok)
         op = FUNCTIONS.get(name)
         if op is None:
             raise UnknownFunction(tok, span, len(args))
@@ -119,7 +134,71 @@ class _Build:
         return ast.Apply(op.name, args, span)
 
     def args(self, children):
+        return [c for c in children if c is not None]
+
+    # Arrays.
+    def array(self, children):
+        lsqb, args, rsqb = children
+        span = (lsqb.start_pos, rsqb.end_pos)
+        if not args:
+            raise ProgramError("an empty list has no value", span=span, hint="write its elements, as in [1, 2]")
+        for a in args:
+            if isinstance(a, Keyword):
+                raise ProgramError("a list holds values, not %s=..." % a.name, span=a.span)
+        return ast.Apply(_arrays().make("array").key, tuple(args), span)
+
+    def tuple(self, children):
+        lpar, first, rest, rpar = children
+        return self.array([lpar, [first] + list(rest or ()), rpar])
+
+    def keyword(self, children):
+        name, op, value = children
+        if str(op) != "=":
+            raise ParseError("unexpected '%s' in the arguments" % op, span=(op.start_pos, op.end_pos),
+                             hint="give a parameter as name=value, as in axis=0")
+        return Keyword(str(name), value, (name.start_pos, _end(value)))
+
+    def unpack(self, children):
+        star, value = children  # randn(*D.shape) is randn(D.shape): a shape's dimensions, in a row
+        return value
+
+    def index(self, children):
+        obj, _, subs, rsqb = children
+        span = (_start(obj), rsqb.end_pos)
+        idx = []
+        for sub in subs:
+            if isinstance(sub, Slice):
+                idx.append((_whole(sub.start, "a slice's start"), _whole(sub.stop, "a slice's end")))
+            else:
+                idx.append(_whole(sub, "an index"))
+        return ast.Apply(_arrays().make("index", idx=tuple(idx)).key, (obj,), span)
+
+    def subscripts(self, children):
         return children
+
+    def slice(self, children):
+        start, colon, stop = children
+        return Slice(start, stop)
+
+    def attribute(self, children):
+        obj, attr = children
+        span = (_start(obj), attr.end_pos)
+        if attr[1:] not in _arrays().ATTRIBUTES:
+            raise ProgramError("unknown attribute '%s'" % attr, span=(attr.start_pos, attr.end_pos),
+                               hint="arrays have .T (the transpose) and methods such as .dot(y) and .sum()")
+        return ast.Apply(_arrays().make(attr[1:]).key, (obj,), span)
+
+    def method(self, children):
+        attr, _, args, rpar = children
+        return attr, list(args or ()), rpar
+
+    def method_call(self, children):
+        obj, (attr, args, rpar) = children
+        span = (_start(obj), rpar.end_pos)
+        if attr[1:] not in _arrays().METHODS:
+            raise ProgramError("unknown method '%s'" % attr, span=(attr.start_pos, attr.end_pos),
+                               hint="arrays have the methods " + ", ".join(_arrays().METHODS))
+        return _array_call(attr[1:], (obj,) + tuple(args), span, attr)
 
     def group(self, children):
         # The parentheses belong to the span, so labels read `(-8)^(1/3)`.
@@ -143,6 +222,107 @@ class _Build:
 
     def start(self, children):
         return [c for c in children if not isinstance(c, str)]
+
+
+class Keyword:
+    """`axis=0` among a call's arguments."""
+    def __init__(self, name: str, value: Any, span: ast.Span):
+        self.name, self.value, self.span = name, value, span
+
+
+class Slice:
+    def __init__(self, start: Any, stop: Any):
+        self.start, self.stop = start, stop
+
+
+def _arrays():
+    from . import arrayops  # numpy: loaded only for a program with arrays
+    return arrayops
+
+
+# The array functions, by name, without loading numpy (arrayops.FUNCTIONS has them all).
+_ARRAY_FUNCTIONS = ("sum", "mean", "amax", "amin", "dot", "matmul", "transpose", "reshape", "randn", "zeros",
+                    "ones", "softmax", "logsumexp", "cross_entropy", "array")
+_ALIASES = {"maximum": "max", "minimum": "min"}  # numpy's elementwise spellings
+
+
+def _arrays_alias(name: str) -> str:
+    return _ALIASES.get(name, name)
+
+
+def _attributes(tok, upto: int | None = None):
+    """`W.T` (or `W.T.T`): the name and its transposes; None if the dotted
+    name is not a name with attributes."""
+    text = str(tok)[:upto]
+    head, *attrs = text.split(".")
+    if head in PREFIXES or head in ("np", "numpy") or any(a not in ("T", "shape") for a in attrs):
+        return None
+    node: Any = ast.Name(head, (tok.start_pos, tok.start_pos + len(head)))
+    at = tok.start_pos + len(head)
+    for a in attrs:
+        at += len(a) + 1
+        node = ast.Apply(_arrays().make(a).key, (node,), (tok.start_pos, at))
+    return node
+
+
+def _static(e: Any, what: str) -> Any:
+    """A parameter's value written out: a number, True/False/None, or a tuple of them."""
+    if isinstance(e, ast.Num):
+        return int(e.value) if e.value == int(e.value) else e.value
+    if isinstance(e, ast.Apply) and e.op == "neg" and isinstance(e.args[0], ast.Num):
+        return -_static(e.args[0], what)
+    if isinstance(e, ast.Name) and e.id in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[e.id]
+    if isinstance(e, ast.Apply) and e.op == "array":
+        return tuple(_static(a, what) for a in e.args)
+    raise ProgramError("%s must be written out as a number" % what, span=e.span,
+                       hint="gradcli fixes it when it reads the program, as in axis=0")
+
+
+def _whole(e: Any, what: str) -> Any:
+    if e is None:
+        return None
+    v = _static(e, what)
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise ProgramError("%s must be a whole number written out, as in x[0] or x[1:3]" % what, span=e.span)
+    return v
+
+
+def _array_call(name: str, args: tuple, span: ast.Span, tok: Any) -> ast.Apply:
+    """A call of an array function (or method): its array arguments, then its
+    parameters, by position or by name."""
+    arrayops = _arrays()
+    op_name, params = arrayops.FUNCTIONS.get(name, (name, ()))
+    if name in ("max", "min", "amax", "amin", "sum", "mean"):
+        op_name = {"amax": "max", "amin": "min"}.get(name, name)
+    template = arrayops._TEMPLATES.get(op_name)
+    if template is None:
+        raise UnknownFunction(tok, span, len(args))
+    positional = [a for a in args if not isinstance(a, Keyword)]
+    keywords = {a.name: a for a in args if isinstance(a, Keyword)}
+    if op_name in ("max", "min") and len(positional) > 1 and not keywords:
+        return ast.Apply(op_name, tuple(positional), span)
+    n = len(positional) if template.variadic else template.arity
+    arrays, extra = positional[:n], positional[n:]
+    if len(arrays) < template.arity:
+        raise ProgramError("%s takes %d array argument%s, not %d" % (name, template.arity,
+                           "" if template.arity == 1 else "s", len(arrays)), span=span,
+                           hint="for example %s(x%s)" % (name, ", y" if template.arity == 2 else ""))
+    if len(extra) > len(params):
+        raise ProgramError("%s takes %d argument%s, not %d" % (name, template.arity + len(params),
+                           "" if template.arity + len(params) == 1 else "s", len(positional)), span=span)
+    values = {p: _static(e, p) for p, e in zip(params, extra)}
+    for key, kw in keywords.items():
+        if key not in params:
+            raise ProgramError("%s has no parameter %s" % (name, key), span=kw.span,
+                               hint="its parameters: %s" % (", ".join(params) or "none"))
+        values[key] = _static(kw.value, key)
+    if "keepdims" in values:
+        values["keepdims"] = bool(values["keepdims"])
+    if "axis" in values and isinstance(values["axis"], float):
+        raise ProgramError("an axis is a whole number, as in axis=0", span=keywords.get("axis", kw).span
+                           if "axis" in keywords else span)
+    return ast.Apply(arrayops.make(op_name, **values).key, tuple(arrays), span)
 
 
 def _binary(op: str):
@@ -276,6 +456,7 @@ def parse_lark(text: str | Source, name: str = "<expr>") -> list[ast.Stmt]:
 _WORDS = {
     "NUMBER": "a number", "NAME": "a name", "QNAME": "a name",
     "_SEP": "the end of the statement", "$END": "the end of the input",
+    "LSQB": "'['", "RSQB": "']'", "ATTR": "an attribute",
 }
 _OPERAND = {"NUMBER", "NAME", "QNAME"}
 _OPERATOR: set[str] = set()  # terminals of binary operators
@@ -328,6 +509,22 @@ def _expected(names: set[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _in_call(text: str, pos: int) -> bool:
+    """Whether the innermost bracket open at `pos` is a call's or a list's, where ',' goes on."""
+    depth = 0
+    start = max(text.rfind("\n", 0, pos), text.rfind(";", 0, pos)) + 1
+    for k in range(pos - 1, start - 1, -1):
+        c = text[k]
+        if c in ")]":
+            depth += 1
+        elif c in "([":
+            if depth == 0:
+                before = text[start:k].rstrip()
+                return c == "[" or bool(before) and (before[-1].isalnum() or before[-1] in "_")
+            depth -= 1
+    return False
 
 
 def _depth(text: str, pos: int) -> int:
@@ -406,6 +603,15 @@ def _syntax_error(e, source: Source) -> ParseError:
             hint = "gradcli has no comparisons; use = only to assign, as in x = 3"
     else:
         what, expected = "unexpected input", set()
+    # What arrays add (a tuple's ',', x[0], x.T, a keyword's '=') is not listed:
+    # the messages read as they do for the numbers people mostly write.
+    expected = set(expected) - {"LSQB", "ATTR"}
+    if "NUMBER" in expected:
+        expected -= {"STAR"}  # randn(*shape): not what an operand's place is for
+    if not _in_call(source.text, pos):
+        expected -= {"COMMA"}  # (x, ... would be a tuple: a shape, not what was meant
+    elif expected & _OPERATOR:
+        expected -= {"ASSIGN"}
     message = what + ("; expected %s" % _expected(expected) if expected else "")
     end = pos + 1
     if isinstance(e, UnexpectedToken) and e.token.type not in ("$END",):

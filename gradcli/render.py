@@ -61,6 +61,8 @@ def table(result: "Result", precision: int = DEFAULT_PRECISION,
           max_rows: int | None = DEFAULT_MAX_ROWS, words: Words | None = None) -> "Group":
     """The forward/backward table of one output, then its inputs at a glance.
     `words` name the parameters its notes mention (see errors.Phrase)."""
+    if result.graph.arrays:
+        return array_table(result, precision, max_rows, words)
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -256,6 +258,8 @@ def _output_label(result: "Result") -> str:
 
 @without_gc
 def to_json(result: "Result", nodes: bool = True, words: Words | None = None) -> dict:
+    if result.graph.arrays:
+        return array_json(result, nodes, words)
     d: dict = {
         "output": _output_label(result),
         "value": _j(result.value),
@@ -273,6 +277,9 @@ def write_json(result: "Result", out, nodes: bool = True, words: Words | None = 
     """Write json_line(to_json(result, nodes, words)) and a newline to `out`: the
     same text, but the gradients and the nodes a batch at a time (a million
     nodes as dicts in one list would take gigabytes)."""
+    if result.graph.arrays:
+        out.write(json_line(array_json(result, nodes, words)) + "\n")
+        return
     head = json_line({"output": _output_label(result), "value": _j(result.value)})
     out.write(head[:-1] + ', "gradients": {')
     _write_batches(out, (json_line(dict(batch))[1:-1] for batch in _batches(_gradients(result))))
@@ -311,3 +318,106 @@ def _write_batches(out, texts) -> None:
 # builds a new JSONEncoder on each call. Its text is json.dumps's, to the byte.
 json_line = json.JSONEncoder(allow_nan=False, ensure_ascii=False).encode
 
+
+
+# --- Array programs ---------------------------------------------------------
+
+def _array_text(x, precision: int, full: bool) -> str:
+    """An array's elements, nested as numpy writes them; a large one cut to its
+    first and last elements unless `full`."""
+    import numpy as np
+    a = np.asarray(x, dtype=float)
+    if a.ndim == 0:
+        return number(float(a), precision)
+    if not full and a.size > 6:
+        flat = a.ravel()
+        return "[%s, ..., %s] (%d)" % (", ".join(number(float(v), precision) for v in flat[:3]),
+                                       number(float(flat[-1]), precision), a.size)
+    rows = [a]
+    text = np.array2string(a, separator=", ", threshold=a.size + 1,
+                           formatter={"float_kind": lambda v: number(float(v), precision)},
+                           max_line_width=10**9)
+    del rows
+    return " ".join(text.split())
+
+
+def _shape(x) -> str:
+    import numpy as np
+    from .arrayops import shape_text
+    return shape_text(np.shape(x)) if np.ndim(x) else "()"
+
+
+def array_table(result: "Result", precision: int = DEFAULT_PRECISION,
+                max_rows: int | None = DEFAULT_MAX_ROWS, words: Words | None = None) -> "Group":
+    """The table of an array program: one row per node, with its shape."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    g = result.graph
+    values, grads = result.values, result.grads
+    full = max_rows is None
+    used = _used(result)
+    t = Table(title=None, box=None, header_style="bold", pad_edge=False, show_edge=False)
+    t.add_column("node", overflow="fold")
+    t.add_column("op")
+    t.add_column("shape", justify="right")
+    t.add_column("value", justify="right", overflow="fold")
+    t.add_column("grad", justify="right", overflow="fold")
+    for i, u in enumerate(used):
+        if not u:
+            continue
+        style = "bold cyan" if g.kind[i] == INPUT else ("dim" if g.kind[i] == CONST else "")
+        if i == result.output:
+            style = "bold green"
+        t.add_row(Text(g.label(i), style=style), op_name(result, i), _shape(values[i]),
+                  _array_text(values[i], precision, full),
+                  "-" if grads[i] is None else _array_text(grads[i], precision, full))
+    summary = Table(box=None, show_header=True, header_style="bold", pad_edge=False, show_edge=False)
+    summary.add_column("input")
+    summary.add_column("shape", justify="right")
+    summary.add_column("value", justify="right", overflow="fold")
+    summary.add_column("d %s / d input" % _short(result.label), justify="right", overflow="fold")
+    for name, i in g.inputs.items():
+        d = grads[i]
+        summary.add_row(Text(name, style="bold cyan"), _shape(values[i]), _array_text(values[i], precision, full),
+                        _array_text(0.0 if d is None else d, precision, full))
+    parts: list[RenderableType] = [
+        Text.assemble(("forward and backward pass of ", "bold"), (result.label, "bold green")),
+        t, Text(""),
+        Text.assemble(("output ", "bold"), (result.label, "bold green"), " = ",
+                      (_array_text(result.value, precision, full), "bold")),
+    ]
+    if g.inputs:
+        parts.append(summary)
+    for note in result.notes:
+        parts.append(Text("note: " + say(note, words), style="yellow"))
+    return Group(*parts)
+
+
+def _nested(x):
+    """An array as nested lists of floats (strict JSON: nan and inf as strings)."""
+    import numpy as np
+    a = np.asarray(x, dtype=float)
+    if np.all(np.isfinite(a)):
+        return a.tolist()
+    return np.vectorize(lambda v: _j(float(v)), otypes=[object])(a).tolist()
+
+
+def array_json(result: "Result", nodes: bool = True, words: Words | None = None) -> dict:
+    import numpy as np
+    g = result.graph
+    d: dict = {"output": _output_label(result), "shape": list(np.shape(result.value)),
+               "value": _nested(result.value),
+               "gradients": {name: _nested(0.0 if result.grads[i] is None else result.grads[i])
+                             for name, i in g.inputs.items()}}
+    if nodes:
+        d["nodes"] = [{"id": i, "label": g.label(i), "op": op_name(result, i) if g.kind[i] != 2 else
+                       g.op[i].name,  # type: ignore[union-attr]
+                       "shape": list(np.shape(result.values[i])), "value": _nested(result.values[i]),
+                       "grad": None if result.grads[i] is None else _nested(result.grads[i]),
+                       "args": list(g.args[i])}
+                      for i, u in enumerate(_used(result)) if u]
+    if result.notes:
+        d["notes"] = [say(n, words) for n in result.notes]
+    return d

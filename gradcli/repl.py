@@ -218,7 +218,12 @@ class Session:
     def evaluate(self, text: str, part: str) -> "list[Result]":
         """The program 'definitions, then text' at the session's inputs."""
         from .api import evaluate
-        return evaluate(self.source(text, part), self.bindings)
+        results = evaluate(self.source(text, part), self.bindings)
+        if results and results[0].graph.arrays:
+            from .errors import InputError
+            raise InputError("the session does not take arrays",
+                             hint="run an array program from the command line: gradcli -f FILE")
+        return results
 
     def source(self, text: str, part: str) -> Source:
         return Source.join([(p, stmt) for p, stmt, _ in self.defs] + [(part, text)])

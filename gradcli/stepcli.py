@@ -263,6 +263,10 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
         raise InputError(refused)
     g = compile_program(text, bindings, name)
     n = 1 if steps is None else steps
+    if g.arrays:
+        return _array_steps(g, as_json=as_json, precision=precision, no_nodes=no_nodes, no_color=no_color,
+                            step=step, steps=n, descend=descend, freeze=freeze, every=every, tol=tol,
+                            output=output, plot=plot)
     asc = Ascent(g, step, n, output=output, descend=descend, freeze=freeze_names(freeze),
                  every=every or 1, tol=tol, samples=4 * chart_size()[0] if plot else 0)
 
@@ -367,3 +371,81 @@ class _progress_bar:
 
     def stop(self) -> None:
         self.bar.stop()
+
+
+def _array_steps(g, *, as_json: bool, precision: int, no_nodes: bool, no_color: bool, step, steps: int,
+                 descend: bool, freeze, every, tol, output, plot) -> int:
+    """The step loop of an array program: a line per reported step, with the
+    program's other outputs beside the loss, then the inputs' start and end."""
+    import numpy as np
+
+    from .render import _array_text, _shape, to_json
+    from .tensorsteps import ArrayAscent
+    asc = ArrayAscent(g, step, steps, output=output, descend=descend, freeze=freeze_names(freeze),
+                      every=every or 1, tol=tol)
+    width = max(4, len(str(steps)))
+    out = sys.stdout
+    error: GradcliError | None = None
+    code = 0
+    if not as_json:
+        out.write(header(width) + "\n")
+    try:
+        for s in asc:
+            others = getattr(s, "outputs", {})
+            if as_json:
+                line: dict = {"step": s.k, "value": s.value, "change": s.change, "predicted": s.predicted}
+                if others:
+                    line["outputs"] = others
+                out.write(_json_line(line) + "\n")
+            else:
+                extra = "".join("  %s = %s" % (label, _g(v, precision)) for label, v in others.items())
+                text = "%*d  %14s  %14s  %14s" % (width, s.k, _g(s.value, precision), _signed(s.change, precision),
+                                                  _signed(s.predicted, precision))
+                out.write((text + extra).rstrip() + "\n")
+    except GradcliError as e:
+        error, code = e, e.exit_code
+    except KeyboardInterrupt:
+        code = 130
+    if asc.last is None:
+        sys.stderr.write((error.render(FLAGS) if error else "gradcli: interrupted") + "\n")
+        return code or 1
+    status = ""
+    if asc.stopped == "tol":
+        status = "stopped at step %d: the output changed by less than %s (--tol)" % (asc.last.k, _g(tol, 6))
+    elif error is not None:
+        status = "the last good state, after %d updates" % asc.last.k
+        out.flush()
+        sys.stderr.write(error.render(FLAGS) + "\n")
+    elif not asc.moving:
+        status = "nothing moved: every input is frozen or the output does not depend on it"
+    if as_json:
+        out.write(_json_line(to_json(asc.result(), nodes=not no_nodes, words=FLAGS)) + "\n")
+        return code
+    from rich.table import Table
+    from rich.text import Text
+    start, last = asc.start, asc.last
+    assert start is not None
+    mode = "descent" if descend else "ascent"
+    con = console(no_color)
+    if plot:
+        con.print()
+        con.print(Text("\n".join(chart(asc.trace))))
+    con.print()
+    con.print(Text.assemble(("gradient %s" % mode, "bold"), " of ", (asc.label, "bold green"),
+                            ", step size %s: %d update%s" % (step_text(step), last.k, "" if last.k == 1 else "s")))
+    t = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
+    for col in ("", "shape", "start", "final", "d %s / d input" % _short(asc.label)):
+        t.add_column(col, justify="left" if not col else "right", overflow="fold")
+    t.add_row(Text(_short(asc.label), style="bold green"), "()", _g(start.value, precision),
+              Text(_g(last.value, precision), style="bold"), "")
+    for name in asc.names:
+        label = Text(name, style="bold cyan")
+        if name in asc.frozen:
+            label.append(" (frozen)", style="dim")
+        t.add_row(label, _shape(last.inputs[name]), _array_text(start.inputs[name], precision, False),
+                  _array_text(last.inputs[name], precision, False),
+                  "" if name in asc.frozen else _array_text(np.asarray(last.gradients[name]), precision, False))
+    con.print(t)
+    if status:
+        con.print(status, style="yellow")
+    return code

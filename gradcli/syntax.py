@@ -23,6 +23,7 @@ class Binary(NamedTuple):
     right: bool = False         # groups to the right: 2^3^2 is 2^(3^2)
     chains: bool = True         # False: a < b < c is an error, not (a < b) < c
     logic: bool = False         # a comparison or a logical operator (see fastparse.py)
+    array: bool = False         # an array operator (@): its op is in arrayops.py, not ops.OPS
 
 
 class Unary(NamedTuple):
@@ -57,6 +58,7 @@ BINARY: tuple[Binary, ...] = (
     Binary("sub", ("-",), 5),
     Binary("mul", ("*",), 6),
     Binary("div", ("/",), 6),
+    Binary("matmul", ("@",), 6, array=True),
     Binary("pow", ("^", "**"), 8, right=True),
 )
 # Unary minus binds looser than power, so -x^2 is -(x^2), and a power's
@@ -83,6 +85,7 @@ COMPOUND: dict[str, str] = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
 ACCUMULATE: dict[str, float] = {"": 1.0, "+": 1.0, "-": -1.0}
 
 PREFIXES = ("math", "Math")           # math.exp, Math.PI: stripped
+ARRAY_PREFIXES = ("np", "numpy", "np.random", "numpy.random")  # np.exp, np.random.randn: stripped too
 DECLARATIONS = ("var", "let", "const")  # var x = 1: the keyword is dropped
 COMMENTS = ("#", "//")                # to the end of the line
 

@@ -200,6 +200,8 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
     """Check the program's hand-written backward pass against the true gradients."""
     source = text if isinstance(text, Source) else Source(text, name)
     g = build(source, bindings, keep_scope=True)
+    if g.arrays:
+        return verify_arrays(g, source, bindings or {})  # type: ignore[return-value]
     backward = g.backward
     if not backward:
         raise ProgramError("the program has no hand-written backward pass to verify", source=source,
@@ -530,6 +532,8 @@ _STYLE = {"ok": "green", "wrong": "bold red", "fork": "bold red", "inherited": "
 
 
 def verify_view(report: VerifyReport, precision: int = DEFAULT_PRECISION) -> "Group":
+    if isinstance(report, ArrayVerifyReport):
+        return array_view(report, precision)
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -573,6 +577,8 @@ def verify_view(report: VerifyReport, precision: int = DEFAULT_PRECISION) -> "Gr
 
 
 def to_json(report: VerifyReport) -> dict:
+    if isinstance(report, ArrayVerifyReport):
+        return array_json(report)
     return {
         "verify": report.output, "ok": report.ok,
         "lines": [{"line": v.line, "statement": v.text, "target": v.target, "value": _j(v.value),
@@ -583,3 +589,164 @@ def to_json(report: VerifyReport) -> dict:
                       for gv in report.gradients},
         "not_computed": {n: _j(v) for n, v in report.not_computed.items()},
     }
+
+
+# --- Array programs: a vectorized backward pass, checked element by element ---
+
+@dataclass
+class ArrayLine:
+    line: int
+    name: str            # the gradient variable, as in dW
+    target: str | None   # the forward name it is the gradient of
+    status: str          # ok, wrong, shape, given (the output's incoming gradient), unchecked
+    message: str
+    claimed: object = None
+    true: object = None
+
+
+@dataclass
+class ArrayVerifyReport:
+    output: str
+    lines: list[ArrayLine] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(v.status in ("ok", "given", "unchecked") for v in self.lines)
+
+
+def verify_arrays(g, source: Source, bindings: Mapping[str, float]) -> ArrayVerifyReport:
+    """Each gradient variable's final value against the true gradient of its
+    forward name, element by element; a wrong shape has its own message, with
+    the vectorized rule when the name is an argument of a matrix product."""
+    import numpy as np
+
+    from . import tensor
+    from .arrayops import ArrayOp, shape_text
+    from .frontend import read
+    from .graph import ArrayBuilder
+    if not g.backward:
+        raise ProgramError("the program has no hand-written backward pass to verify", source=source,
+                           hint="after the forward pass, write lines such as dW = dD.dot(X.T); " + RULE)
+    if len(g.outputs) > 1:
+        raise ProgramError(Phrase("{verify} needs a forward pass with one output, and this one has %d",
+                                  len(g.outputs)), source=source,
+                           hint="keep one bare expression (or none: then the last assigned name is the output)")
+    label, out = g.outputs[0]
+    # The whole program, its backward pass too, for the values its lines compute.
+    program = read(source)
+    b = ArrayBuilder(source, bindings, seed=g.seed)
+    b.assigned = set(n for n in program.name if n is not None)
+    b.statements(program)
+    whole = b.g
+    env = {**whole.inputs, **b.env}
+    whole.outputs = list(env.items())
+    values = tensor.forward(whole)
+    for name, i in g.inputs.items():  # the same starting values (randn's draws) in both
+        if name in env:
+            g.value[i] = values[env[name]]
+    forward_values = tensor.forward(g)
+    scope = dict(g.scope)
+    backward = g.backward
+    out_name = g.name[out] or label
+    seed = None
+    given = None
+    for name in backward.name:
+        if gradient_of(name, scope) == out_name:
+            seed, given = values[env[name]], name
+            break
+    grads = tensor.backward(g, forward_values, out, seed)
+    last_line: dict[str, int] = {}
+    for k, name in enumerate(backward.name):
+        last_line[name] = source.where(backward.nstart[k])[1]
+    report = ArrayVerifyReport(label)
+    grad_names = {gradient_of(n, scope): n for n in last_line}
+    for name, line in last_line.items():
+        target = gradient_of(name, scope)
+        claimed = values[env[name]]
+        if name == given:
+            report.lines.append(ArrayLine(line, name, target, "given",
+                                          "the gradient arriving at the output %s" % out_name, claimed))
+            continue
+        if target is None or target not in scope:
+            report.lines.append(ArrayLine(line, name, target, "unchecked", "not the gradient of a forward name",
+                                          claimed))
+            continue
+        node = scope[target]
+        want_shape = np.shape(forward_values[node])
+        true = grads[node]
+        if true is None:
+            true = np.zeros(want_shape)
+        if np.shape(claimed) != want_shape:
+            message = "%s has shape %s but %s is %s" % (name, shape_text(np.shape(claimed)), target,
+                                                        shape_text(want_shape))
+            hint = _vectorized_rule(g, node, grad_names, ArrayOp)
+            if hint:
+                message += ": did you mean %s?" % hint
+            report.lines.append(ArrayLine(line, name, target, "shape", message, claimed, true))
+            continue
+        diff = np.abs(np.asarray(claimed, dtype=float) - true)
+        scale = np.maximum(np.maximum(np.abs(claimed), np.abs(true)), 1e-300)
+        rel = np.where(diff == 0, 0.0, diff / scale)
+        if np.all(rel <= 1e-7) or np.all(diff <= 1e-12):
+            report.lines.append(ArrayLine(line, name, target, "ok", "right: d %s / d %s" % (out_name, target),
+                                          claimed, true))
+            continue
+        at = np.unravel_index(int(np.argmax(rel)), np.shape(rel)) if np.ndim(rel) else ()
+        where = "[%s]" % ", ".join(str(int(a)) for a in at) if at else ""
+        c, t = float(np.asarray(claimed, dtype=float)[at]), float(np.asarray(true)[at])
+        wrong = int(np.sum(rel > 1e-7))
+        message = "wrong: %s%s is %s, but d %s / d %s%s is %s (%d of %d elements wrong)" % (
+            name, where, number(c), out_name, target, where, number(t), wrong, int(np.size(rel)))
+        hint = _vectorized_rule(g, node, grad_names, ArrayOp)
+        if hint:
+            message += "; the rule: %s = %s" % (name, hint)
+        report.lines.append(ArrayLine(line, name, target, "wrong", message, claimed, true))
+    return report
+
+
+def _vectorized_rule(g, node: int, grad_names: dict, array_op) -> str:
+    """The gradient of `node` as people write it, when it is an argument of
+    an array op (a matrix product) whose own gradient the backward pass names:
+    dD.dot(X.T) for W in D = W.dot(X)."""
+    import re
+    for i in range(node + 1, len(g)):
+        op = g.op[i]
+        args = g.args[i]
+        if not isinstance(op, array_op) or op.source is not None or node not in args or len(args) != 2:
+            continue
+        gname = grad_names.get(g.name[i]) if g.name[i] else None
+        if gname is None or not op.rule:
+            continue
+        k = args.index(node)
+        words = {"g": gname, "x": g.label(args[0]), "y": g.label(args[1])}
+        return re.sub(r"\b[gxy]\b", lambda m: words[m.group(0)], op.rule[k])
+    return ""
+
+
+def array_view(report: ArrayVerifyReport, precision: int = DEFAULT_PRECISION) -> "Group":
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from .render import _array_text, _shape
+    t = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
+    for col, just in (("line", "right"), ("gradient", "left"), ("shape", "right"), ("value", "right"),
+                      ("verdict", "left")):
+        t.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
+    styles = {"ok": "green", "given": "dim", "unchecked": "dim", "wrong": "bold red", "shape": "bold red"}
+    for v in report.lines:
+        t.add_row(str(v.line), v.name, _shape(v.claimed), _array_text(v.claimed, precision, False),
+                  Text(v.message, style=styles[v.status]))
+    head = Text.assemble(("hand-written backward pass of ", "bold"), (report.output, "bold green"),
+                         ", checked element by element")
+    verdict = Text("every gradient is right" if report.ok else "some gradients are wrong",
+                   style="bold green" if report.ok else "bold red")
+    return Group(head, t, verdict)
+
+
+def array_json(report: ArrayVerifyReport) -> dict:
+    from .render import _nested
+    return {"verify": report.output, "ok": report.ok,
+            "lines": [{"line": v.line, "gradient": v.name, "target": v.target, "status": v.status,
+                       "message": v.message, "value": None if v.claimed is None else _nested(v.claimed),
+                       "true": None if v.true is None else _nested(v.true)} for v in report.lines]}

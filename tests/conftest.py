@@ -49,6 +49,8 @@ def run_args(path: Path) -> list[str]:
         word = words.pop(0)
         if word == "-f":
             args += ["-f", str(ROOT / words.pop(0))]
+        elif word == "--data":  # an array program's data: a CSV file beside it
+            args += ["--data", str(ROOT / words.pop(0))]
         elif re.fullmatch(r"\w+=\S+", word):
             args.append(word)
         elif not word.startswith("--"):

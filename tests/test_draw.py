@@ -95,10 +95,14 @@ def test_dot_of_every_example_is_valid_and_its_shares_add_up():
     from gradcli.errors import Source
     for path in examples():
         args = run_args(path)
+        if "--data" in args:  # an array program (--dot refuses arrays: tests/test_arrays.py)
+            continue
         files = [args[k + 1] for k, a in enumerate(args) if a == "-f"]
         bindings = dict(a.split("=") for a in args if "=" in a)
         source = Source.join((f, Path(f).read_text("utf-8")) for f in files)
         results = gradcli.evaluate(source, {k: float(v) for k, v in bindings.items()})
+        if results[0].graph.arrays:
+            continue
         graphs = dotlang.parse(dot(results, precision=17))
         assert len(graphs) == len(results), path
         for r, graph in zip(results, graphs):

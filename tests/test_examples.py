@@ -49,7 +49,14 @@ def test_every_example_runs_through_the_installed_command(path, tmp_path):
     assert "forward and backward pass of" in proc.stdout
     assert "\x1b[" not in proc.stdout
     outs = run_json(*args)
-    assert outs and all(math.isfinite(o["value"]) for o in outs)
+    assert outs and all(_finite(o["value"]) for o in outs)
+
+
+def _finite(value) -> bool:
+    """A number, or the nested lists of an array program's value, all finite."""
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return math.isfinite(value)
 
 
 def test_neuron_js():
