@@ -40,7 +40,7 @@ import math
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from .arguments import short as _short, to_float as _float
-from .errors import InputError, ProgramError, Source
+from .errors import InputError, Phrase, ProgramError, Source
 
 if TYPE_CHECKING:
     from .engine import Result
@@ -194,6 +194,14 @@ def ascend(program: "str | Source | Program", step: float, steps: int = 1, *,
 
 def _ascent(graph: "Graph", step: float, steps: int, output: str | None, descend: bool,
             freeze: str | Iterable[str], every: int, tol: float | None) -> "Ascent":
+    if graph.arrays:  # numpy's own loop (tensorsteps.py), with the arguments checked as Ascent does
+        from .arguments import label, names, real, whole
+        from .tensorsteps import ArrayAscent
+        return ArrayAscent(  # type: ignore[return-value]  # the same interface
+            graph, real("the step size", step, hint=Phrase("as in {step=0.01}")),
+            whole("the number of steps", steps, 0), output=label("output", output), descend=bool(descend),
+            freeze=names("freeze", freeze), every=whole("every", every, 1),
+            tol=None if tol is None else real("the tolerance", tol, hint=Phrase("as in {tol=1e-9}")))
     from .steps import Ascent  # it checks its own arguments (gradcli/arguments.py)
     return Ascent(graph, step, steps, output=output, descend=descend, freeze=freeze, every=every, tol=tol)
 
@@ -341,6 +349,8 @@ class _Compiled:
     @classmethod
     def after(cls, g: "Graph") -> float:
         """After how many evaluations of g its code pays off."""
+        if g.arrays:  # numpy does the work: tensor.py's plan is made once already
+            return math.inf
         ops = sum(1 for op, live in zip(g.op, g.live) if op is not None and live)
         return max(2, ops // cls.PER_EVALUATION) if ops <= cls.MOST else math.inf
 

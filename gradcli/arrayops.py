@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .ops import OPS, Op
+from .ops import NAMESPACE, OPS, Op
 
 
 class ShapeError(ValueError):
@@ -432,13 +432,19 @@ def _minimum(*xs: Any) -> Any:
     return reduce(np.minimum, xs)
 
 
+def _hypot(*xs: Any) -> Any:
+    return reduce(np.hypot, xs)
+
+
 # The names the scalar templates call, as numpy has them.
 NUMPY: dict[str, object] = {
     "exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p, "log2": np.log2, "log10": np.log10,
     "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
     "atan": np.arctan, "atan2": np.arctan2, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
-    "pow": np.power, "abs": np.abs, "max": _maximum, "min": _minimum, "erf": _erf,
+    "pow": np.power, "abs": np.abs, "max": _maximum, "min": _minimum, "erf": _erf, "hypot": _hypot,
     "LN2": math.log(2.0), "LN10": math.log(10.0), "where": np.where, "fl": _fl, "np": np,
+    # the op table's constants (LOG2E, ...), as they are
+    **{name: v for name, v in NAMESPACE.items() if isinstance(v, float)},
 }
 
 

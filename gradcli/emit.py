@@ -53,7 +53,7 @@ def emit_arrays(g: Graph, target: str) -> str:
     helpers: list[Any] = [A.ShapeError, A.shape_text, A._g, A.unbroadcast, A._axes, A._expand, A._spread, A._count, A._reduce,
                A._ties, A._tie_kink, A._matmul, A._dot, A._matmul_grad, A._matmul_grads, A._stack, A._index,
                A._index_grad, A._shape, A._size_check, A._randn, A._full, A._reshape, A._softmax, A._logsumexp, A._labels,
-               A._cross_entropy, A._cross_entropy_grad, A._erf, A._fl, A._maximum, A._minimum]
+               A._cross_entropy, A._cross_entropy_grad, A._erf, A._fl, A._maximum, A._minimum, A._hypot]
     names: dict[str, Any] = {**{k: v for k, v in A._HELPERS.items() if k != "np"}, **{k: v for k, v in A.NUMPY.items() if k != "np"}}
     call = re.compile(r"(?<![\w.])(%s)\b" % "|".join(sorted(names, key=len, reverse=True)))
 

@@ -120,7 +120,8 @@ class _Build:
         name = _strip_prefix(tok, "function")
         name = _arrays_alias(name)
         if name in _ARRAY_FUNCTIONS or any(isinstance(a, Keyword) for a in args):
-            if not (name in ("max", "min") and len(args) > 1 and not any(isinstance(a, Keyword) for a in args)):
+            # max(a, b), min(a, b), logsumexp(a, b): several arguments and no axis= are elementwise
+            if not (name in _ELEMENTWISE_TOO and len(args) > 1 and not any(isinstance(a, Keyword) for a in args)):
                 return _array_call(name, args, span, tok)
         op = FUNCTIONS.get(name)
         if op is None:
@@ -244,6 +245,8 @@ def _arrays():
 _ARRAY_FUNCTIONS = ("sum", "mean", "amax", "amin", "dot", "matmul", "transpose", "reshape", "randn", "zeros",
                     "ones", "softmax", "logsumexp", "cross_entropy", "array")
 _ALIASES = {"maximum": "max", "minimum": "min"}  # numpy's elementwise spellings
+# Both a reduction of one array (with axis=) and the scalar op of several arguments.
+_ELEMENTWISE_TOO = ("max", "min", "logsumexp")
 
 
 def _arrays_alias(name: str) -> str:
@@ -300,7 +303,7 @@ def _array_call(name: str, args: tuple, span: ast.Span, tok: Any) -> ast.Apply:
         raise UnknownFunction(tok, span, len(args))
     positional = [a for a in args if not isinstance(a, Keyword)]
     keywords = {a.name: a for a in args if isinstance(a, Keyword)}
-    if op_name in ("max", "min") and len(positional) > 1 and not keywords:
+    if op_name in _ELEMENTWISE_TOO and len(positional) > 1 and not keywords:
         return ast.Apply(op_name, tuple(positional), span)
     n = len(positional) if template.variadic else template.arity
     arrays, extra = positional[:n], positional[n:]

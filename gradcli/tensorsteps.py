@@ -104,6 +104,13 @@ class ArrayAscent:
                 return
         self.stopped = "steps"
 
+    def run(self) -> Step:
+        """Run to the end; the last step (MathError at a failing step)."""
+        for _ in self:
+            pass
+        assert self.last is not None
+        return self.last
+
     def result(self) -> Result:
         """The full Result at the last state."""
         g = self.graph

@@ -491,3 +491,10 @@ def test_the_session_refuses_arrays_without_a_traceback():
     text = proc.stdout + proc.stderr
     assert "the session does not take arrays" in text
     assert "Traceback" not in text and "internal error" not in text
+
+
+def test_every_helper_the_scalar_templates_call_has_a_numpy_spelling():
+    # A scalar op made elementwise calls its templates' helpers on arrays: each needs one.
+    from gradcli import arrayops, ops
+    assert set(ops.HELPERS) <= set(arrayops.NUMPY)
+    assert arrayops.NUMPY["LOG2E"] == ops.NAMESPACE["LOG2E"]
