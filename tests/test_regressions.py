@@ -384,5 +384,5 @@ def test_a_long_step_run_keeps_a_bounded_trace():
     assert len(loop.trace) == 1
     loop = Ascent(graph, 0.001, 100_000, samples=256)  # as --plot asks
     loop.run()
-    assert 256 <= len(loop.trace) <= 4 * 256 + 2
+    assert 256 <= len(loop.trace) <= 1.1 * 4 * 256  # about 4 * samples, not 100,000
     assert loop.trace[0][0] == 0 and loop.trace[-1] == (100_000, pytest.approx(101))
