@@ -248,6 +248,9 @@ class Ascent:
         self.trace = [(0, st.value)]
         yield self.start
         cap, every, n = self._chunk_size(), self.every, self.steps
+        # The trace is kept only for a plot, and at most about 4 * samples points
+        # of it (a run of 100 million steps would fill the memory).
+        spacing = max(1, n // (4 * self.samples)) if self.samples else 0
         try:
             while st.k < n:
                 target = min(n, (st.k // every + 1) * every)
@@ -261,7 +264,7 @@ class Ascent:
                         target = end
                         break
                     self._last = st  # made into a Step only when asked for
-                    if self.samples:  # kept only for a plot: a long run would fill the memory
+                    if self.samples and st.k - self.trace[-1][0] >= spacing:
                         self.trace.append((st.k, st.value))
                     if self.progress:
                         self.progress(st.k)
@@ -269,7 +272,7 @@ class Ascent:
                 prev = st
                 st, stopped = self._advance(prev, 1)
                 self._last = step = self._step(st, prev)
-                if self.samples and self.trace[-1][0] != st.k:
+                if self.samples and (st.k - self.trace[-1][0] >= spacing or st.k == n or stopped):
                     self.trace.append((st.k, st.value))
                 if self.progress:
                     self.progress(st.k)

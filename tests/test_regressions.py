@@ -374,3 +374,15 @@ def test_the_api_still_takes_what_it_documents():
     assert [n.label for n in gradcli.nodes(gradcli.grad("x*y", x=1, y=2))] == ["x", "y", "x*y"]
     s = gradcli.Source.join([("a.py", "x = 1"), ("b.py", "x*2")])
     assert gradcli.grad(s).value == 2 and math.isclose(gradcli.grad(s).gradients["x"], 2)
+
+
+def test_a_long_step_run_keeps_a_bounded_trace():
+    from gradcli.steps import Ascent
+    graph = gradcli.compile("x", {"x": 1})
+    loop = Ascent(graph, 0.001, 100_000)  # every step reported, no plot: no trace kept
+    assert loop.run().inputs["x"] == pytest.approx(1 + 100)
+    assert len(loop.trace) == 1
+    loop = Ascent(graph, 0.001, 100_000, samples=256)  # as --plot asks
+    loop.run()
+    assert 256 <= len(loop.trace) <= 1.1 * 4 * 256  # about 4 * samples, not 100,000
+    assert loop.trace[0][0] == 0 and loop.trace[-1] == (100_000, pytest.approx(101))
