@@ -209,9 +209,15 @@ def plot_chart(points: list[tuple[int, float]], label: str, width: int, height: 
     figure.draw(figure.signal(ks, vs).lines())
     figure.plot_size(width, height)
     words = " over the steps" + (" (log scale)" if log else "")
-    figure.title(_short(label, max(8, width - len(words))) + words)
+    title = label + words
+    above: list[str] = []  # the title, whole, on lines of its own when it is wider than the chart
+    if len(title) <= width:
+        figure.title(title)
+    else:
+        import textwrap
+        above = textwrap.wrap(title, width, break_on_hyphens=False)
     figure.label("step", axis=0)
-    figure.label(_short(label, 12), axis=1)
+    figure.label(_value_label(label, width), axis=1)
     if log:
         powers = _powers(min(vs), max(vs), max(2, height // 3))
         figure.ruler(axis=1).ticks(powers, ["%g" % 10.0 ** e for e in powers])
@@ -220,7 +226,18 @@ def plot_chart(points: list[tuple[int, float]], label: str, width: int, height: 
         figure.ruler(axis=0).ticks(ticks, [str(k) for k in ticks])
     text = figure.build().string(colorless=True)
     figure.clear()
-    return [line.rstrip() for line in text.splitlines()], note
+    return above + [line.rstrip() for line in text.splitlines()], note
+
+
+def _value_label(label: str, width: int) -> str:
+    """The value axis's label, below its left end: the output itself when it
+    fits there (12 columns, and clear of "step" centred below the chart),
+    else "value", which the title above says is the output's; never a cut
+    expression such as `sig(a*x+b...`."""
+    room = min(12, (width - len("step")) // 2 - 1)
+    if len(label) <= room:
+        return label
+    return "value" if room >= len("value") else ""
 
 
 def freeze_names(text: str | None) -> list[str]:
