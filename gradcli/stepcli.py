@@ -101,11 +101,15 @@ def _short(label: str, width: int = 24) -> str:
 
 
 def chart(points: list[tuple[int, float]], width: int = PLOT_WIDTH, height: int = PLOT_HEIGHT,
-          mark: str = "*") -> list[str]:
+          mark: str = "*", log: bool = False) -> list[str]:
     """The output over the steps as lines of text: one column per span of
-    steps (its last value), value axis on the left, step axis below."""
+    steps (its last value), value axis on the left, step axis below; with
+    `log` (every value above 0), the height is log10 of the value."""
     if not points:
         return []
+    if log:
+        import math
+        points = [(k, math.log10(v)) for k, v in points]
     k0, k1 = points[0][0], points[-1][0]
     span = max(1, k1 - k0)
     cols = min(width, span + 1)
@@ -145,7 +149,7 @@ def chart(points: list[tuple[int, float]], width: int = PLOT_WIDTH, height: int 
         if bottom_ is not None and top_ is not None:
             for r in range(row(top_), row(bottom_) + 1):
                 grid[r][c] = mark
-    top, bottom = "%.6g" % hi, "%.6g" % lo
+    top, bottom = ("%.6g" % 10.0 ** hi, "%.6g" % 10.0 ** lo) if log else ("%.6g" % hi, "%.6g" % lo)
     pad = max(len(top), len(bottom))
     lines = []
     for r, cells in enumerate(grid):
@@ -153,7 +157,7 @@ def chart(points: list[tuple[int, float]], width: int = PLOT_WIDTH, height: int 
         lines.append("%*s |%s" % (pad, axis, "".join(cells).rstrip()))
     lines.append("%*s +%s" % (pad, "", "-" * cols))
     left, right = "step %d" % k0, "%d" % k1
-    lines.append("%*s  %s%*s" % (pad, "", left, max(1, cols - len(left)), right))
+    lines.append("%*s  %s%*s" % (pad, "", left, max(len(right) + 1, cols - len(left)), right))
     return lines
 
 
@@ -355,13 +359,20 @@ def _print_chart(console, asc: "Ascent", log: bool = False) -> None:
     width, height = chart_size()
     style = "cyan" if console.is_terminal else ""
     if not console.encoding.lower().startswith("utf"):
-        lines = chart(asc.trace, width=max(8, width - 12), height=height)
+        note = ""
+        if log and any(v <= 0 for _, v in asc.trace):
+            note = ("linear scale: a log scale needs every value above 0, and the output reaches %s"
+                    % _g(min(v for _, v in asc.trace), 4))
+            log = False
+        lines = chart(asc.trace, width=max(8, width - 12), height=height, log=log)
         over = max(map(len, lines)) - width  # the value axis's labels took more than 12 columns
         if over > 0:
-            lines = chart(asc.trace, width=max(8, width - 12 - over), height=height)
-        console.print(Text("%s over the steps" % asc.label, style="bold"))
+            lines = chart(asc.trace, width=max(8, width - 12 - over), height=height, log=log)
+        console.print(Text("%s over the steps%s" % (asc.label, " (log scale)" if log else ""), style="bold"))
         for line in lines:
             console.print(Text(line, style=style), soft_wrap=True)
+        if note:
+            console.print(Text(note, style="yellow"))
         return
     lines, note = plot_chart(asc.trace, asc.label, width, height, log)
     for line in lines:

@@ -104,3 +104,27 @@ def test_the_value_axis_says_what_is_plotted_and_never_cuts_the_expression(colum
     short = chart_of(gradcli("x*x", "x=3", "--step", "0.1", "--steps", "4", "--descend", "--plot",
                              columns=columns, lines=3).stdout, "x*x")
     assert short[-1].split() == ["x*x", "step"]
+
+
+def test_log_scale_in_an_ascii_terminal_too():
+    # Without box-drawing characters --log was dropped in silence: a linear chart, titled as one.
+    out = gradcli("x*x", "x=3", "--step", "0.1", "--steps", "40", "--descend", "--plot", "--log",
+                  encoding="ascii").stdout
+    chart = chart_of(out, "x*x")
+    assert chart[0] == "x*x over the steps (log scale)"
+    rows = [line.split("|", 1)[1] for line in chart[1:] if "|" in line]
+    # 9 * 0.64^k falls by the same factor each step: a straight line on a log scale, so the
+    # curve's mark drops about as many rows in the first half of the steps as in the second.
+    depth = [min(r for r, row in enumerate(rows) if len(row) > c and row[c] == "*") for c in (0, 20, 40)]
+    assert depth[0] == 0 and depth[2] == len(rows) - 1
+    assert abs((depth[1] - depth[0]) - (depth[2] - depth[1])) <= 1
+    top, bottom = float(chart[1].split("|")[0]), float(rows and chart[len(rows)].split("|")[0])
+    assert math.isclose(top, 9.0) and math.isclose(bottom, 9 * 0.64 ** 40, rel_tol=1e-5)
+
+
+def test_ascii_log_scale_of_a_negative_output_says_why_it_is_linear():
+    out = gradcli("x-5", "x=3", "--step", "0.1", "--steps", "4", "--plot", "--log", encoding="ascii").stdout
+    assert "x-5 over the steps\n" in out
+    assert "linear scale: a log scale needs every value above 0, and the output reaches -2" in out
+    # a short run's step axis keeps its ends apart ("step 04" was step 0 to 4)
+    assert chart_of(out, "x-5")[-2].split() == ["step", "0", "4"]
