@@ -369,6 +369,7 @@ class Steps(Handler):
     def run(self, source: Source | None, bindings: dict[str, float], opts: Options) -> int:
         from .stepcli import run_steps
         assert source is not None
+        check_target("--html", opts.html, opts.files, "circuit.html") if opts.html is not None else None
         return run_steps(source, source.name, bindings, as_json=opts.format == "json", precision=opts.precision,
                          no_nodes=opts.no_nodes, no_color=opts.no_color, step=opts.step, steps=opts.steps,
                          descend=opts.descend, freeze=opts.freeze, every=opts.every, tol=opts.tol,

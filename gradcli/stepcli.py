@@ -328,14 +328,18 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
     elif not asc.moving:
         status = "nothing moved: every input is frozen or the output does not depend on it"
 
+    page_error: GradcliError | None = None
     if page is not None:  # the page of the final state, with the run's curve and paths
-        page(asc.result(), trace)
+        try:
+            page(asc.result(), trace)
+        except GradcliError as e:  # the run's summary still comes; the error after it
+            page_error = e
     if as_json:
         from .render import to_json
         out.write(_json_line(to_json(asc.result(), nodes=not no_nodes, words=FLAGS)) + "\n")
         if status and code != 1:
             sys.stderr.write("gradcli: %s\n" % status)
-        return code
+        return _page_failed(page_error, code)
     out_console = console(no_color)
     if plot:
         out_console.print()
@@ -344,7 +348,17 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
     out_console.print(summary(asc, precision, status))
     for note in asc.result().notes:
         out_console.print("note: " + say(note, FLAGS), style="yellow")
-    return code
+    return _page_failed(page_error, code)
+
+
+def _page_failed(error: GradcliError | None, code: int) -> int:
+    """The exit code, after --html's error (if its page could not be
+    written) on standard error, below the run it did not lose."""
+    if error is None:
+        return code
+    sys.stdout.flush()
+    sys.stderr.write(error.render(FLAGS) + "\n")
+    return code or error.exit_code
 
 
 def _json_line(obj: dict) -> str:
