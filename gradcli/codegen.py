@@ -128,7 +128,8 @@ def _named(op, n: int, template: str, rule: str, which: int | None,
     else:
         name = names_.take(want)
         shown = rule.format(*params, out="out") if rule else ""
-        code.functions[name] = (params + (("out",) if uses_out else ()), body, shown)
+        code.functions[name] = (params + (("out",) if uses_out else ()), body,
+                                _function_doc(op.name, params, which, shown))
     return "%s(%s)" % (name, ", ".join(args + ([out] if uses_out else [])))
 
 
@@ -392,24 +393,24 @@ def _bodies(code: Code) -> list[str]:
     return [body for _, body, _ in code.functions.values()]
 
 
-def _function_doc(name: str, params: tuple[str, ...], rule: str) -> str:
-    """What a named gate computes, as the tutorials write it."""
-    if not name.startswith("d_"):
-        return "%s(%s), to the last digit" % (name.rstrip("_"), ", ".join(params))
-    gate, wrt = name[2:].rstrip("_").rsplit("_d", 1)
-    head = "d %s / d %s = %s" % (gate, wrt, rule) if rule else "d %s / d %s" % (gate, wrt)
-    out = ", out being %s(%s)" % (gate, ", ".join(p for p in params if p != "out")) \
-        if "out" in re.findall(r"\w+", rule) else ""
+def _function_doc(gate: str, params: tuple[str, ...], which: int | None, rule: str) -> str:
+    """What a named gate computes, as the tutorials write it: its value, or
+    (which: the argument) its slope."""
+    call = "%s(%s)" % (gate, ", ".join(params))
+    if which is None:
+        return "%s, to the last digit" % call
+    head = "d %s / d %s" % (gate, params[which]) + (" = %s" % rule if rule else "")
+    out = ", out being %s" % call if "out" in re.findall(r"\w+", rule) else ""
     return head + out + "; computed to the last digit"
 
 
 def _python_functions(codes: list[Code]) -> list[str]:
     seen: dict[str, str] = {}
     for code in codes:
-        for name, (params, body, rule) in code.functions.items():
+        for name, (params, body, doc) in code.functions.items():
             if name not in seen:
                 seen[name] = 'def %s(%s):\n    """%s"""\n    return %s' % (
-                    name, ", ".join(params), _py_doc(_function_doc(name, params, rule)), body)
+                    name, ", ".join(params), _py_doc(doc), body)
     return list(seen.values())
 
 
@@ -535,9 +536,9 @@ def _js_function(code: Code, name: str) -> str:
         body.append("var %s;" % ", ".join("%s = %s" % (n, forms[n]) for n in short))
     body += ["var %s = %s;" % (n, forms[n].replace("\n", "\n  ")) for n in funcs if n not in short]
     body += ["var %s = %s;" % (n, forms[n]) for n in used if not callable(NAMESPACE[n])]
-    for fname, (params, text, rule) in code.functions.items():
+    for fname, (params, text, doc) in code.functions.items():
         body.append("function %s(%s) {  // %s\n    return %s;\n  }"
-                    % (fname, ", ".join(params), _function_doc(fname, params, rule), js_expr(text)))
+                    % (fname, ", ".join(params), doc, js_expr(text)))
     for n, i in code.inputs:
         body.append("var %s = (%s in inputs) ? inputs[%s] : %s;"
                     % (code.names[i], _py_str(n), _py_str(n), _default(g.value[i])))
