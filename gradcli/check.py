@@ -402,8 +402,17 @@ def check_table(report: CheckReport, precision: int = DEFAULT_PRECISION, words: 
                               % (c.name, "left" if c.method == "forward" else "right", c.method),
                               style="yellow"))
         if c.method == "none":
-            notes.append(Text(fill("  %s: f is undefined at %s ± h; try another {h}", words) % (c.name, c.name),
+            # Say the step taken: with a large h, x ± s leaves the domain or the range of doubles.
+            smaller = c.step > DEFAULT_H * max(1.0, abs(c.value))
+            notes.append(Text(fill("  %s: f cannot be evaluated at %s ± s (s = %s: outside its domain, or "
+                                   "beyond the largest double); try %s {h}", words)
+                              % (c.name, c.name, "%g" % c.step, "a smaller" if smaller else "another"),
                               style="yellow"))
+        wanted = report.h * max(1.0, abs(c.value))
+        if c.step > wanted:
+            notes.append(Text(fill("  %s: h·max(1, |x|) = %s is below the spacing of doubles at x = %s, so the "
+                                   "step taken is s = %s, 4 units in the last place of x", words)
+                              % (c.name, "%g" % wanted, number(c.value, precision), "%g" % c.step), style="dim"))
     head = Text.assemble(("gradient check of ", "bold"), (report.output, "bold green"),
                          " = %s: central differences (f(x+s) - f(x-s)) / 2s, s = h·max(1, |x|), h = %g"
                          % (number(report.value, precision), report.h))

@@ -21,7 +21,7 @@ import builtins
 import keyword
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import product
 
 from .errors import ProgramError
@@ -64,6 +64,10 @@ class Code:
     inputs: list[tuple[str, int]]  # (program name, node) in signature order
     forward: list[Line]
     backward: list[Line]
+    # --emit's named gates: a template too long to read inline becomes a small
+    # function, name -> (parameters, its expression, what it computes as
+    # people write it), and the line calls it: `t3 = sig(t2)`.
+    functions: dict[str, tuple[tuple[str, ...], str, str]] = field(default_factory=dict)
 
     def value_of(self, i: int) -> str:
         """How code refers to node i's value: its variable or a literal."""
@@ -99,8 +103,40 @@ class Names:
         return name
 
 
-def generate(g: Graph, output: int, reserved: frozenset[str] = PYTHON_RESERVED) -> Code:
-    """The straight-line forward and backward code of one output of `g`."""
+# A template longer than this, written over one-letter parameters, is a
+# function of its own in emitted code (named=True): a learner reads
+# `dt2 = d_sig(t2) * dt3` and, once, what d_sig computes, instead of the
+# same long guarded formula inline at every gate.
+NAMED_LONGER_THAN = 50
+_PARAMS = "abcdfghijklmnpqrsuvwyz"  # not e, o (out), t (the temporaries), x
+
+
+def _named(op, n: int, template: str, rule: str, which: int | None,
+           names_: "Names", code: "Code", args: list[str], out: str) -> str | None:
+    """The call to `template` as a named function, or None to inline it."""
+    params = tuple(_PARAMS[k] if n <= len(_PARAMS) else "a%d" % k for k in range(n))
+    uses_out = "{out}" in template
+    body = template.format(*params, out="out")
+    if len(body) <= NAMED_LONGER_THAN:
+        return None
+    base = op.name if n == op.arity else "%s%d" % (op.name, n)
+    want = base if which is None else "d_%s_d%s" % (base, params[which])
+    # the same function (one name) for every gate of this op with n arguments
+    for name, (_, text, _) in code.functions.items():
+        if text == body and name.rstrip("_") == want:
+            break
+    else:
+        name = names_.take(want)
+        shown = rule.format(*params, out="out") if rule else ""
+        code.functions[name] = (params + (("out",) if uses_out else ()), body,
+                                _function_doc(op.name, params, which, shown))
+    return "%s(%s)" % (name, ", ".join(args + ([out] if uses_out else [])))
+
+
+def generate(g: Graph, output: int, reserved: frozenset[str] = PYTHON_RESERVED,
+             named: bool = False) -> Code:
+    """The straight-line forward and backward code of one output of `g`;
+    with `named`, long templates as calls to named functions (--emit)."""
     used = g.reachable([output])
     names_ = Names(reserved)
     names: dict[int, str] = {}
@@ -124,7 +160,9 @@ def generate(g: Graph, output: int, reserved: frozenset[str] = PYTHON_RESERVED) 
         op = g.op[i]
         assert op is not None
         args = [code.value_of(a) for a in g.args[i]]
-        code.forward.append(Line(names[i], op.value_template(len(args)).format(*args), i))
+        template = op.value_template(len(args))
+        call = _named(op, len(args), template, "", None, names_, code, args, "") if named else None
+        code.forward.append(Line(names[i], call or template.format(*args), i))
 
     if output not in grad_names:  # a constant output: no gradient flows
         return code
@@ -137,11 +175,14 @@ def generate(g: Graph, output: int, reserved: frozenset[str] = PYTHON_RESERVED) 
         assert op is not None
         args = [code.value_of(a) for a in g.args[i]]
         partials = op.partial_templates(len(args))
+        rules = op.rule_templates(len(args)) if named else ()
         for k, a in enumerate(g.args[i]):
             if not g.needs[a]:
                 continue
-            local = partials[k].format(*args, out=names[i])
-            expr = "%s * %s" % (paren(local), grad_names[i])
+            call = (_named(op, len(args), partials[k], rules[k], k, names_, code, args, names[i])
+                    if named else None)
+            local = call or paren(partials[k].format(*args, out=names[i]))
+            expr = "%s * %s" % (local, grad_names[i])
             code.backward.append(Line(grad_names[a], expr, i, add=a in assigned))
             assigned.add(a)
     return code
@@ -343,9 +384,34 @@ def helpers(codes: list[Code]) -> list[str]:
     """The op-table helpers (exp, log, LN2, ...) the code calls, sorted."""
     found: set[str] = set()
     for code in codes:
-        for line in code.forward + code.backward:
-            found.update(n for n in _HELPER.findall(line.expr) if n in NAMESPACE)
+        for text in [line.expr for line in code.forward + code.backward] + _bodies(code):
+            found.update(n for n in _HELPER.findall(text) if n in NAMESPACE and n not in code.functions)
     return sorted(found)
+
+
+def _bodies(code: Code) -> list[str]:
+    return [body for _, body, _ in code.functions.values()]
+
+
+def _function_doc(gate: str, params: tuple[str, ...], which: int | None, rule: str) -> str:
+    """What a named gate computes, as the tutorials write it: its value, or
+    (which: the argument) its slope."""
+    call = "%s(%s)" % (gate, ", ".join(params))
+    if which is None:
+        return "%s, to the last digit" % call
+    head = "d %s / d %s" % (gate, params[which]) + (" = %s" % rule if rule else "")
+    out = ", out being %s" % call if "out" in re.findall(r"\w+", rule) else ""
+    return head + out + "; computed to the last digit"
+
+
+def _python_functions(codes: list[Code]) -> list[str]:
+    seen: dict[str, str] = {}
+    for code in codes:
+        for name, (params, body, doc) in code.functions.items():
+            if name not in seen:
+                seen[name] = 'def %s(%s):\n    """%s"""\n    return %s' % (
+                    name, ", ".join(params), _py_doc(doc), body)
+    return list(seen.values())
 
 
 def _comment(code: Code, line: Line, backward: bool) -> str:
@@ -367,7 +433,7 @@ def python_source(codes: list[Code], names: list[str]) -> str:
     if funcs:
         head.append("from math import %s" % ", ".join(funcs))
     head += ["%s = %r" % (n, HELPERS[n].value) for n in used if HELPERS[n].python == "constant"]
-    parts = ["\n".join(head)]
+    parts = ["\n".join(head)] + _python_functions(codes)
     for code, name in zip(codes, names):
         parts.append(_python_def(code, name))
     return "\n\n\n".join(parts) + "\n"
@@ -445,8 +511,10 @@ def js_source(codes: list[Code], names: list[str]) -> str:
 
 def _refuse_without_js(code: Code) -> None:
     g = code.graph
+    bodies = dict(zip(code.functions, _bodies(code)))
     for line in code.forward + code.backward:
-        for n in _HELPER.findall(line.expr):
+        called = [bodies[n] for n in _HELPER.findall(line.expr) if n in bodies]
+        for n in _HELPER.findall(" ".join([line.expr] + called)):
             if n in HELPERS and HELPERS[n].js is None:
                 op = g.op[line.node]
                 assert op is not None
@@ -468,6 +536,9 @@ def _js_function(code: Code, name: str) -> str:
         body.append("var %s;" % ", ".join("%s = %s" % (n, forms[n]) for n in short))
     body += ["var %s = %s;" % (n, forms[n].replace("\n", "\n  ")) for n in funcs if n not in short]
     body += ["var %s = %s;" % (n, forms[n]) for n in used if not callable(NAMESPACE[n])]
+    for fname, (params, text, doc) in code.functions.items():
+        body.append("function %s(%s) {  // %s\n    return %s;\n  }"
+                    % (fname, ", ".join(params), doc, js_expr(text)))
     for n, i in code.inputs:
         body.append("var %s = (%s in inputs) ? inputs[%s] : %s;"
                     % (code.names[i], _py_str(n), _py_str(n), _default(g.value[i])))

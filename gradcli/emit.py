@@ -28,7 +28,7 @@ def emit(g: Graph, target: str) -> str:
     if g.arrays:
         return emit_arrays(g, target)
     reserved = codegen.EMIT_PYTHON_RESERVED if target == "python" else codegen.JS_RESERVED
-    codes = [codegen.generate(g, out, reserved) for _, out in g.outputs]
+    codes = [codegen.generate(g, out, reserved, named=True) for _, out in g.outputs]
     names = function_names(g, target)
     if target == "python":
         return codegen.python_source(codes, names)

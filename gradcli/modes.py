@@ -433,6 +433,8 @@ class Steps(Handler):
         from .stepcli import run_steps
         assert source is not None
         self.refuse_arrays(source, bindings, opts)
+        if opts.html is not None:  # refused before the run, not after it
+            check_target("--html", opts.html, opts.files, "circuit.html")
         return run_steps(source, source.name, bindings, as_json=opts.format == "json", precision=opts.precision,
                          no_nodes=opts.no_nodes, no_color=opts.no_color, step=opts.step, steps=opts.steps,
                          descend=opts.descend, freeze=opts.freeze, every=opts.every, tol=opts.tol,

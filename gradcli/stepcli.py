@@ -101,11 +101,15 @@ def _short(label: str, width: int = 24) -> str:
 
 
 def chart(points: list[tuple[int, float]], width: int = PLOT_WIDTH, height: int = PLOT_HEIGHT,
-          mark: str = "*") -> list[str]:
+          mark: str = "*", log: bool = False) -> list[str]:
     """The output over the steps as lines of text: one column per span of
-    steps (its last value), value axis on the left, step axis below."""
+    steps (its last value), value axis on the left, step axis below; with
+    `log` (every value above 0), the height is log10 of the value."""
     if not points:
         return []
+    if log:
+        import math
+        points = [(k, math.log10(v)) for k, v in points]
     k0, k1 = points[0][0], points[-1][0]
     span = max(1, k1 - k0)
     cols = min(width, span + 1)
@@ -145,7 +149,7 @@ def chart(points: list[tuple[int, float]], width: int = PLOT_WIDTH, height: int 
         if bottom_ is not None and top_ is not None:
             for r in range(row(top_), row(bottom_) + 1):
                 grid[r][c] = mark
-    top, bottom = "%.6g" % hi, "%.6g" % lo
+    top, bottom = ("%.6g" % 10.0 ** hi, "%.6g" % 10.0 ** lo) if log else ("%.6g" % hi, "%.6g" % lo)
     pad = max(len(top), len(bottom))
     lines = []
     for r, cells in enumerate(grid):
@@ -153,7 +157,7 @@ def chart(points: list[tuple[int, float]], width: int = PLOT_WIDTH, height: int 
         lines.append("%*s |%s" % (pad, axis, "".join(cells).rstrip()))
     lines.append("%*s +%s" % (pad, "", "-" * cols))
     left, right = "step %d" % k0, "%d" % k1
-    lines.append("%*s  %s%*s" % (pad, "", left, max(1, cols - len(left)), right))
+    lines.append("%*s  %s%*s" % (pad, "", left, max(len(right) + 1, cols - len(left)), right))
     return lines
 
 
@@ -209,9 +213,15 @@ def plot_chart(points: list[tuple[int, float]], label: str, width: int, height: 
     figure.draw(figure.signal(ks, vs).lines())
     figure.plot_size(width, height)
     words = " over the steps" + (" (log scale)" if log else "")
-    figure.title(_short(label, max(8, width - len(words))) + words)
+    title = label + words
+    above: list[str] = []  # the title, whole, on lines of its own when it is wider than the chart
+    if len(title) <= width:
+        figure.title(title)
+    else:
+        import textwrap
+        above = textwrap.wrap(title, width, break_on_hyphens=False)
     figure.label("step", axis=0)
-    figure.label(_short(label, 12), axis=1)
+    figure.label(_value_label(label, width), axis=1)
     if log:
         powers = _powers(min(vs), max(vs), max(2, height // 3))
         figure.ruler(axis=1).ticks(powers, ["%g" % 10.0 ** e for e in powers])
@@ -220,7 +230,18 @@ def plot_chart(points: list[tuple[int, float]], label: str, width: int, height: 
         figure.ruler(axis=0).ticks(ticks, [str(k) for k in ticks])
     text = figure.build().string(colorless=True)
     figure.clear()
-    return [line.rstrip() for line in text.splitlines()], note
+    return above + [line.rstrip() for line in text.splitlines()], note
+
+
+def _value_label(label: str, width: int) -> str:
+    """The value axis's label, below its left end: the output itself when it
+    fits there (12 columns, and clear of "step" centred below the chart),
+    else "value", which the title above says is the output's; never a cut
+    expression such as `sig(a*x+b...`."""
+    room = min(12, (width - len("step")) // 2 - 1)
+    if len(label) <= room:
+        return label
+    return "value" if room >= len("value") else ""
 
 
 def freeze_names(text: str | None) -> list[str]:
@@ -311,14 +332,18 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
     elif not asc.moving:
         status = "nothing moved: every input is frozen or the output does not depend on it"
 
+    page_error: GradcliError | None = None
     if page is not None:  # the page of the final state, with the run's curve and paths
-        page(asc.result(), trace)
+        try:
+            page(asc.result(), trace)
+        except GradcliError as e:  # the run's summary still comes; the error after it
+            page_error = e
     if as_json:
         from .render import to_json
         out.write(_json_line(to_json(asc.result(), nodes=not no_nodes, words=FLAGS)) + "\n")
         if status and code != 1:
             sys.stderr.write("gradcli: %s\n" % status)
-        return code
+        return _page_failed(page_error, code)
     out_console = console(no_color)
     if plot:
         out_console.print()
@@ -327,7 +352,17 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
     out_console.print(summary(asc, precision, status))
     for note in asc.result().notes:
         out_console.print("note: " + say(note, FLAGS), style="yellow")
-    return code
+    return _page_failed(page_error, code)
+
+
+def _page_failed(error: GradcliError | None, code: int) -> int:
+    """The exit code, after --html's error (if its page could not be
+    written) on standard error, below the run it did not lose."""
+    if error is None:
+        return code
+    sys.stdout.flush()
+    sys.stderr.write(error.render(FLAGS) + "\n")
+    return code or error.exit_code
 
 
 def _json_line(obj: dict) -> str:
@@ -342,13 +377,20 @@ def _print_chart(console, asc: "Ascent", log: bool = False) -> None:
     width, height = chart_size()
     style = "cyan" if console.is_terminal else ""
     if not console.encoding.lower().startswith("utf"):
-        lines = chart(asc.trace, width=max(8, width - 12), height=height)
+        note = ""
+        if log and any(v <= 0 for _, v in asc.trace):
+            note = ("linear scale: a log scale needs every value above 0, and the output reaches %s"
+                    % _g(min(v for _, v in asc.trace), 4))
+            log = False
+        lines = chart(asc.trace, width=max(8, width - 12), height=height, log=log)
         over = max(map(len, lines)) - width  # the value axis's labels took more than 12 columns
         if over > 0:
-            lines = chart(asc.trace, width=max(8, width - 12 - over), height=height)
-        console.print(Text("%s over the steps" % asc.label, style="bold"))
+            lines = chart(asc.trace, width=max(8, width - 12 - over), height=height, log=log)
+        console.print(Text("%s over the steps%s" % (asc.label, " (log scale)" if log else ""), style="bold"))
         for line in lines:
             console.print(Text(line, style=style), soft_wrap=True)
+        if note:
+            console.print(Text(note, style="yellow"))
         return
     lines, note = plot_chart(asc.trace, asc.label, width, height, log)
     for line in lines:

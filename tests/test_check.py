@@ -237,3 +237,28 @@ def test_an_infinite_analytic_gradient_is_the_overflow_error_not_a_silent_row():
         res = CliRunner().invoke(main, ["log(x)", "x=5e-324", "--check", *extra])
         assert res.exit_code == 1 and res.stdout == ""
         assert "log(x): the gradient flowing back through it is too large for double precision" in res.stderr
+
+
+def test_a_step_too_big_says_what_went_wrong_and_to_shrink_it():
+    # --h 1e300 takes x ± 2e300, where x*x is beyond the largest double; the note
+    # said "f is undefined at x ± h; try another --h", though x*x is defined everywhere.
+    done = CliRunner().invoke(main, ["x*x", "x=2", "--check", "--h", "1e300"])
+    assert done.exit_code == 0, done.output
+    assert "x: f cannot be evaluated at x ± s (s = 2e+300: outside its domain, or beyond the largest double); " \
+           "try a smaller --h" in " ".join(done.output.split())
+    assert "Traceback" not in done.output
+
+
+def test_a_step_below_the_spacing_of_doubles_is_raised_and_says_so():
+    # --h 1e-300 at x = 3: x + 3e-300 is x itself, so the check takes 4 ulps of x, and says so.
+    done = CliRunner().invoke(main, ["x*x*x", "x=3", "--check", "--h", "1e-300"])
+    assert done.exit_code == 0, done.output
+    s = 4 * math.ulp(3.0)
+    text = " ".join(done.output.split())
+    assert ("x: h·max(1, |x|) = 3e-300 is below the spacing of doubles at x = 3, so the step taken is s = %g"
+            % s) in text
+    # and the numerical slope over that step is the true 27 to a few ulps' worth of rounding
+    [row] = [line for line in done.output.splitlines() if line.startswith("x ")]
+    assert abs(float(row.split()[3]) - 27.0) <= 27.0 * 1e-3
+    # an ordinary h takes h·max(1, |x|) and has no such note
+    assert "spacing of doubles" not in CliRunner().invoke(main, ["x*x*x", "x=3", "--check"]).output

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import gradcli
+from gradcli import codegen
 from gradcli.emit import emit
 from gradcli.errors import MathError
 
@@ -56,8 +57,13 @@ def test_python_reads_like_the_tutorial():
     src = emit(gradcli.compile("q = a*x + b*y + c; f = sig(q)", NEURON_INPUTS), "python")
     # sig's slope is not out * (1 - out), which is 1 - 1 in the tails, but the same number
     # from cosh, to the last digit (see gradcli/ops.py)
-    assert ("    dq = (0.25 / (cosh(0.5 * q) * cosh(0.5 * q)) if abs(q) < 40.0 else exp(-abs(q))) * df"
-            "  # backprop f = sig(q)\n") in src
+    # from cosh, to the last digit (see gradcli/ops.py): a guarded formula, written once as a
+    # named function that says what it computes, so the backward line reads as the tutorial's.
+    assert ("def d_sig_da(a):\n"
+            '    """d sig / d a = out * (1 - out), out being sig(a); computed to the last digit"""\n'
+            "    return 0.25 / (cosh(0.5 * a) * cosh(0.5 * a)) if abs(a) < 40.0 else exp(-abs(a))\n") in src
+    assert "    f = sig(q)\n" in src
+    assert "    dq = d_sig_da(q) * df  # backprop f = sig(q)\n" in src
     assert "    da = x * dt1  # backprop t1 = a * x\n" in src
     assert "    df = 1.0  # the output's gradient" in src
 
@@ -73,7 +79,8 @@ def test_fork_is_written_with_plus_equals():
 def test_js_neuron_and_fork():
     g = gradcli.compile(NEURON, NEURON_INPUTS)
     src = emit(g, "js")
-    assert "var abs = Math.abs, cosh = Math.cosh, exp = Math.exp;" in src and "var t5 = t4 >= 0.0 ? " in src
+    assert "var abs = Math.abs, cosh = Math.cosh, exp = Math.exp;" in src and "var t5 = sig(t4);" in src
+    assert "function sig(a) {  // sig(a), to the last digit\n    return a >= 0.0 ? " in src
     (out,) = run_js(src, [("forwardBackward", {})])
     r = gradcli.evaluate(NEURON, NEURON_INPUTS)[0]
     assert close(out["value"], r.value) and round(out["value"], 4) == 0.8808
@@ -182,3 +189,40 @@ def test_js_matches_the_evaluator(cases):
         assert close(out["value"], r.value), (f, r.label)
         for name, grad in r.gradients.items():
             assert close(out["grads"][name], grad), (r.label, name, out["grads"][name], grad)
+
+
+READABLE = "sig(a*x+b) * tanh(a/x) + a/(x*b) + logsumexp(a, b, x) + hypot(a, b) + logsigmoid(x) + erf(a)"
+
+
+@pytest.mark.parametrize("point", [dict(a=1, b=2, x=0.5), dict(a=-3, b=1e-3, x=40), dict(a=1e-310, b=-2, x=-0.25)])
+def test_long_templates_are_named_functions_that_keep_every_digit(point):
+    # sig, tanh, div, logsumexp... became long guarded formulas for last-digit accuracy;
+    # inline, one logsumexp line ran to 700 characters. Emitted, each is a function
+    # named for its gate, called from short lines, with the evaluator's numbers bit for bit.
+    g = gradcli.compile(READABLE, point)
+    r = gradcli.evaluate(READABLE, point)[0]
+    src = emit(g, "python")
+    body = src[src.index("def forward_backward"):]
+    assert max(len(line) for line in body.splitlines()) < 120
+    for call in ("= sig(t", "d_sig_da(t", "d_tanh_da(t", "d_div_db(", "logsumexp3(", "d_logsumexp3_da("):
+        assert call in body, call
+    assert run_python(src) == (r.value, r.gradients)
+
+
+@needs_node
+@pytest.mark.parametrize("point", [dict(a=1, b=2, x=0.5), dict(a=-3, b=1e-3, x=40), dict(a=1e-310, b=-2, x=-0.25)])
+def test_long_templates_are_named_functions_in_javascript_too(point):
+    g = gradcli.compile(READABLE, point)
+    r = gradcli.evaluate(READABLE, point)[0]
+    js = emit(g, "js")
+    assert "function d_sig_da(a) {" in js and "= sig(t" in js
+    inline = codegen.js_source([codegen.generate(g, out, codegen.JS_RESERVED) for _, out in g.outputs],
+                               ["forwardBackward"])
+    assert "d_sig_da" not in inline and "function sig(" not in inline  # the formulas written inline
+    [got] = run_js(js, [("forwardBackward", {})])
+    [inline_got] = run_js(inline, [("forwardBackward", {})])
+    assert got == inline_got  # named or inline, the same operations: bit for bit
+    # and the evaluator's numbers, within JavaScript's erf and Math (a unit in the last place)
+    assert close(got["value"], r.value)
+    assert got["grads"].keys() == r.gradients.keys()
+    assert all(close(got["grads"][k], r.gradients[k]) for k in r.gradients)

@@ -222,7 +222,7 @@ def test_the_api_notes_and_renderers_speak_without_flags():
         console = Console(file=io.StringIO(), width=200, color_system=None)
         console.print(check.check_table(report))
         no_flags(console.file.getvalue())
-    assert "try another h" in console.file.getvalue()
+    assert "try a smaller h" in console.file.getvalue()
     [big] = gradcli.evaluate(" + ".join("w%d" % i for i in range(40)), {"w%d" % i: 1 for i in range(40)})
     console = Console(file=io.StringIO(), width=200, color_system=None)
     console.print(render.table(big, max_rows=10))
@@ -235,7 +235,7 @@ def test_the_api_notes_and_renderers_speak_without_flags():
     (["exp(x)", "x=1", "--step", "1000", "--steps", "3"], "a smaller --step (now 1000) may keep it in range"),
     (["abs(x)", "x=1e-6", "--check"], "choose a smaller --h or move away from it"),
     (["abs(x)", "x=1e-6", "--check", "--json"], "choose a smaller --h or move away from it"),
-    (["sqrt(x) + sqrt(2e-5 - x)", "x=1e-5", "--check", "--h", "2e-5"], "try another --h"),
+    (["sqrt(x) + sqrt(2e-5 - x)", "x=1e-5", "--check", "--h", "2e-5"], "try a smaller --h"),
     ([" + ".join("w%d" % i for i in range(40))] + ["w%d=1" % i for i in range(40)], "(--all shows every node)"),
     (["# only a comment"], 'hint: give an expression, as in: gradcli "x*y" x=2 y=3'),
     (["x*y", "x=2"], "hint: bind it on the command line (y=1) or in the program (y = 1)"),

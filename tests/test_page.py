@@ -162,3 +162,21 @@ def test_an_input_drawn_at_each_of_its_wires_shows_its_total_from_every_copy(bro
         assert page.text("#info-numbers") == "op input   value 2   grad 10"
     assert page.errors == []
     page.page.close()
+
+
+def test_a_step_run_refuses_a_folder_before_it_runs_and_keeps_its_summary_when_the_page_cannot_be_written(tmp_path):
+    # --html FOLDER with --step ran every step, then failed, and the summary was lost.
+    run = [sys.executable, "-m", "gradcli", "x*x", "x=3", "--step", "0.1", "--steps", "3", "--descend", "--html"]
+    done = subprocess.run(run + [str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "--html %s is a folder, not a file" % tmp_path in done.stderr and "Traceback" not in done.stderr
+    # A folder that does not exist is found only when the page is written: the run's summary stays.
+    missing = tmp_path / "no such folder" / "run.html"
+    done = subprocess.run(run + [str(missing)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    x = 3.0
+    for _ in range(3):
+        x -= 0.1 * 2 * x  # d x*x / dx = 2x
+    assert "gradient descent of x*x" in done.stdout
+    assert [line.split()[2] for line in done.stdout.splitlines() if line.startswith("x ")] == ["%.4g" % x]
+    assert "cannot write %s" % missing in done.stderr and "Traceback" not in done.stderr

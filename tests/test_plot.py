@@ -35,7 +35,8 @@ def test_the_chart_fills_the_terminals_width_and_half_its_height_up_to_24_lines(
     assert max(len(line) for line in chart) == columns  # the frame's right edge in the last column
     assert len(chart) == min(24, lines // 2)  # at most 24 lines, so a tall terminal keeps the steps in view
     # The axes say what is plotted: the steps below, from 0 to 200, and the output on the left.
-    assert chart[-1].split()[-1] == "step" and chart[-1].startswith("x*x")
+    # (x*x - 6*x + 9 is longer than the 12 columns under the value axis: "value", the title's)
+    assert chart[-1].split() == ["value", "step"]
     steps = [int(t) for t in chart[-2].split()]
     assert steps[0] == 0 and steps[-1] == 200 and steps == sorted(steps)
 
@@ -82,3 +83,48 @@ def test_plot_chart_is_sized_as_asked():
     for width, height in ((20, 8), (57, 13), (131, 24)):
         lines, note = plot_chart(points, "f", width, height)
         assert note == "" and len(lines) == height and max(map(len, lines)) == width
+
+
+@pytest.mark.parametrize("columns", [10, 40, 80, 200])
+def test_the_value_axis_says_what_is_plotted_and_never_cuts_the_expression(columns):
+    # A long output: the y label was cut to "sig(a*x+b..." and, in a narrow
+    # terminal, ran into the step label ("sig(a*x+bstep").
+    label = "sig(a*x+b*y+c)*2 + tanh(a*x)"
+    out = gradcli(label, "a=1", "b=2", "c=-3", "x=-1", "y=3", "--step", "0.01", "--steps", "5", "--plot",
+                  columns=columns, lines=3).stdout
+    lines = out.splitlines()
+    top = next(k for k, line in enumerate(lines) if line.strip().startswith("sig("))
+    end = lines.index("", top)
+    chart = lines[top:end]
+    assert not any("..." in line for line in chart)
+    assert " ".join(line.strip() for line in chart if "┌" not in line and "┤" not in line
+                    ).startswith(label + " over the steps")  # the whole title, wrapped if need be
+    assert chart[-1].split() == ["value", "step"]
+    # A short output names itself there.
+    short = chart_of(gradcli("x*x", "x=3", "--step", "0.1", "--steps", "4", "--descend", "--plot",
+                             columns=columns, lines=3).stdout, "x*x")
+    assert short[-1].split() == ["x*x", "step"]
+
+
+def test_log_scale_in_an_ascii_terminal_too():
+    # Without box-drawing characters --log was dropped in silence: a linear chart, titled as one.
+    out = gradcli("x*x", "x=3", "--step", "0.1", "--steps", "40", "--descend", "--plot", "--log",
+                  encoding="ascii").stdout
+    chart = chart_of(out, "x*x")
+    assert chart[0] == "x*x over the steps (log scale)"
+    rows = [line.split("|", 1)[1] for line in chart[1:] if "|" in line]
+    # 9 * 0.64^k falls by the same factor each step: a straight line on a log scale, so the
+    # curve's mark drops about as many rows in the first half of the steps as in the second.
+    depth = [min(r for r, row in enumerate(rows) if len(row) > c and row[c] == "*") for c in (0, 20, 40)]
+    assert depth[0] == 0 and depth[2] == len(rows) - 1
+    assert abs((depth[1] - depth[0]) - (depth[2] - depth[1])) <= 1
+    top, bottom = float(chart[1].split("|")[0]), float(rows and chart[len(rows)].split("|")[0])
+    assert math.isclose(top, 9.0) and math.isclose(bottom, 9 * 0.64 ** 40, rel_tol=1e-5)
+
+
+def test_ascii_log_scale_of_a_negative_output_says_why_it_is_linear():
+    out = gradcli("x-5", "x=3", "--step", "0.1", "--steps", "4", "--plot", "--log", encoding="ascii").stdout
+    assert "x-5 over the steps\n" in out
+    assert "linear scale: a log scale needs every value above 0, and the output reaches -2" in out
+    # a short run's step axis keeps its ends apart ("step 04" was step 0 to 4)
+    assert chart_of(out, "x-5")[-2].split() == ["step", "0", "4"]
