@@ -15,7 +15,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Mapping
 
-from . import fastparse, syntax
+from . import fastparse, gates, syntax
 from .errors import InputError, Source
 from .flat import Program, from_ast, to_ast, without_gc
 from .graph import Builder, Graph
@@ -93,6 +93,15 @@ def build(source: Source, bindings: Mapping[str, float] | None = None, *,
     check_size(source)
     bindings = bindings or {}
     builder = Builder(source, bindings, open_inputs)
+    lang = gates.language(source)
+    if lang is not None:  # code with Unit and gate objects: its forward pass, read as a program
+        circuit = gates.read(source, bindings, lang)
+        g = without_gc(builder.program)(circuit.program)
+        g.circuit = circuit
+        g.notes.extend(circuit.notes)
+        if keep_scope:
+            g.scope, g.computed, g.program = builder.env, builder.computed, circuit.program
+        return g
     if keep_scope or _ASSIGNS_D_NAME(source.text):
         program = read(source)
         start = backward_start(program)

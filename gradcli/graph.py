@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .errors import Phrase, ProgramError, Source
 from .flat import NAME, NUM, Program
@@ -106,6 +106,7 @@ class Graph:
                front door is asked to keep it, for --verify and Program)
     computed   name -> span of every name the program assigns an expression (ditto)
     program    the forward statements, in flat form (ditto)
+    circuit    the Unit-and-gate code the graph was read from (circuit.Circuit), or None
     """
 
     def __init__(self, source: Source):
@@ -125,6 +126,7 @@ class Graph:
         self.computed: dict[str, ast.Span] = {}
         self.program: Program = Program()
         self.notes: list[str] = []  # what the front door noticed, for every result's notes
+        self.circuit: Any = None  # the Unit-and-gate code it was read from (circuit.Circuit), if any
         self._fns: list | None = None
 
     def __len__(self) -> int:

@@ -170,7 +170,11 @@ class Table(Evaluated):
 
     def blocks(self, results: "list[Result]", opts: Options) -> Blocks:
         from .render import table
-        return [[table(r, opts.precision, opts.max_rows, FLAGS)] for r in results]
+        blocks: Blocks = [[table(r, opts.precision, opts.max_rows, FLAGS)] for r in results]
+        if results and results[0].graph.circuit is not None:  # Unit-and-gate code: its Units and step
+            from .gateview import circuit_view
+            blocks.append([circuit_view(results[0], opts.precision)])
+        return blocks
 
     def text(self, results: "list[Result]", opts: Options) -> Writer | None:
         fmt = opts.format
