@@ -220,6 +220,7 @@ class BackwardCall:
     writes: list[Write] = field(default_factory=list)
     reads: list[Read] = field(default_factory=list)
     forward: ForwardCall | None = None  # the gate's latest forward call before this
+    top_grad: float = 0.0               # its output Unit's grad when the call began
 
 
 @dataclass
@@ -676,8 +677,12 @@ class Walk:
         assert f.func is not None
         call = BackwardCall(gate, e.span, f.func, forward=next(
             (c for c in reversed(self.forwards) if c.gate is gate), None))
+        if call.forward is not None and call.forward.out is not None:
+            call.top_grad = call.forward.out.grad
         self.backwards.append(call)
         self.events.append(call)
+        if call.forward is None:  # nothing to backpropagate: gatecheck says so
+            return None
         self.backward = call
         try:
             return self.invoke(f, args, e.span, gate)

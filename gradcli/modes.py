@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .check import CheckReport
     from .engine import Result
     from .graph import Graph
+    from .gatecheck import GateReport
     from .verify import VerifyReport
 
     Blocks = list[list[RenderableType]]
@@ -227,24 +228,34 @@ class Emit(Handler):
 
 
 class Verify(Handler):
-    """The program's hand-written backward pass, checked line by line."""
+    """The program's hand-written backward pass, checked line by line; for
+    code with Unit and gate objects, every gate's backward method (gatecheck.py)."""
 
-    def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "VerifyReport":
+    def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "VerifyReport | GateReport":
+        from .gates import language
+        if language(source) is not None:
+            from .gatecheck import check_gates
+            return check_gates(source, bindings)
         from .verify import verify
         return verify(source, bindings, precision=opts.precision)
 
-    def blocks(self, report: "VerifyReport", opts: Options) -> Blocks:
+    def blocks(self, report: "VerifyReport | GateReport", opts: Options) -> Blocks:
+        from .gatecheck import GateReport, gate_view
+        if isinstance(report, GateReport):
+            return [[gate_view(report, opts.precision)]]
         from .verify import verify_view
         return [[verify_view(report, opts.precision)]]
 
-    def text(self, report: "VerifyReport", opts: Options) -> Writer | None:
+    def text(self, report: "VerifyReport | GateReport", opts: Options) -> Writer | None:
         if opts.format != "json":
             return None
+        from .gatecheck import GateReport, to_json as gate_json
         from .render import json_line
         from .verify import to_json
-        return lambda out: out.write(json_line(to_json(report)) + "\n")
+        data = gate_json(report) if isinstance(report, GateReport) else to_json(report)
+        return lambda out: out.write(json_line(data) + "\n")
 
-    def code(self, report: "VerifyReport") -> int:
+    def code(self, report: "VerifyReport | GateReport") -> int:
         return 0 if report.ok else 1
 
 

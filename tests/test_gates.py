@@ -182,3 +182,164 @@ def test_broken_javascript_is_a_syntax_error_with_its_line():
     result = invoke("-f", "-", input=text)
     assert result.exit_code == 2
     assert "not valid JavaScript" in result.stderr
+
+
+# --- --verify: each gate class's backward method, and the learner's bugs --------
+
+FORK = GATES_DIR / "tanh_fork.js"
+
+
+def verify(text):
+    result = invoke("--verify", "-f", "-", "--json", input=text)
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def line_of(text, snippet, nth=1):
+    at = -1
+    for _ in range(nth):
+        at = text.index(snippet, at + 1)
+    return text[:at].count("\n") + 1
+
+
+def swap(text, first, second):
+    assert first in text and second in text
+    return text.replace(first, "\0").replace(second, first).replace("\0", second)
+
+
+@pytest.mark.parametrize("path", [JS, PY, FORK], ids=["js", "python", "fork"])
+def test_the_seed_code_verifies(path):
+    code, report = verify(path.read_text("utf-8"))
+    assert code == 0 and report["ok"]
+    assert all(c["status"] == "ok" for c in report["calls"])
+    assert report["gradients"] and all(g["ok"] for g in report["gradients"].values())
+
+
+# (file, what is written wrong, into what, class, the Unit(s) named wrong)
+METHOD_BUGS = [
+    (JS, "this.u0.grad += this.u1.value * this.utop.grad;", "this.u0.grad += this.u0.value * this.utop.grad;",
+     "multiplyGate", "wrong", {"a", "b"}),
+    (JS, "this.u1.grad += this.u0.value * this.utop.grad;", "this.u1.grad -= this.u0.value * this.utop.grad;",
+     "multiplyGate", "wrong", {"x", "y"}),
+    (JS, "this.u0.grad += (s * (1 - s)) * this.utop.grad;", "this.u0.grad += (s * s) * this.utop.grad;",
+     "sigmoidGate", "wrong", {"axpbypc"}),
+    (JS, "this.u1.grad += 1 * this.utop.grad;", "this.u1.grad += 2 * this.utop.grad;",
+     "addGate", "wrong", {"by", "c"}),
+    (PY, "self.u1.grad += self.u0.value*self.utop.grad", "self.u1.grad += self.u1.value*self.utop.grad",
+     "MultGate", "wrong", {"x", "y"}),
+    (PY, "self.u0.grad += (shankar*(1 - shankar))*self.utop.grad", "self.u0.grad += shankar*self.utop.grad",
+     "SigmoidGate", "wrong", {"ax_p_by_p_c"}),
+    (PY, "self.u0.grad += 1*self.utop.grad", "self.u0.grad += self.u1.value*self.utop.grad",
+     "AddGate", "wrong", {"ax", "ax_p_by"}),
+    (FORK, "this.u0.grad += (1 - t * t) * this.utop.grad;", "this.u0.grad += (1 - t) * this.utop.grad;",
+     "tanhGate", "wrong", {"xy"}),
+    (FORK, "this.u0.grad += this.n * Math.pow(this.u0.value, this.n - 1) * this.utop.grad;",
+     "this.u0.grad += this.n * Math.pow(this.u0.value, this.n) * this.utop.grad;", "powGate", "wrong", {"x"}),
+    # x forks: powg writes its share first; mulg's = then replaces it
+    (FORK, "this.u0.grad += this.u1.value * this.utop.grad;", "this.u0.grad = this.u1.value * this.utop.grad;",
+     "multiplyGate", "overwrite", {"x"}),
+]
+
+
+@pytest.mark.parametrize("path, old, new, cls, status, units", METHOD_BUGS,
+                         ids=["js-mul-u0", "js-mul-sign", "js-sig", "js-add", "py-mul-u1", "py-sig", "py-add",
+                              "fork-tanh", "fork-pow", "fork-assign"])
+def test_a_wrong_backward_method_is_named_by_class_line_and_unit(path, old, new, cls, status, units):
+    text = path.read_text("utf-8")
+    assert old in text
+    broken = text.replace(old, new, 1)
+    code, report = verify(broken)
+    assert code == 1 and not report["ok"]
+    bad = [c for c in report["calls"] if c["status"] != "ok"]
+    assert {c["unit"] for c in bad} == units
+    line = line_of(text, old)  # where the change is
+    for c in bad:
+        assert (c["class"], c["class_line"], c["status"]) == (cls, line, status)
+        assert c["message"].startswith("%s.backward, line %d: " % (cls, line))
+        assert math.isclose(c["adds"], c["should_add"]) == (status == "overwrite")
+    # the gradients it spoils are WRONG, and the expected share is the true one
+    true = {k: g["true"] for k, g in report["gradients"].items()}
+    assert any(not g["ok"] for g in report["gradients"].values())
+    if status == "wrong" and path is JS and cls == "multiplyGate" and new.startswith("this.u0"):
+        # a's share: d(a*x)/da * d s/d(ax) = x * 0.105, from central differences
+        want = central(neuron, NEURON)["a"]
+        a = next(c for c in bad if c["unit"] == "a")
+        assert math.isclose(a["should_add"], want, rel_tol=1e-6) and math.isclose(true["a"], want, rel_tol=1e-6)
+
+
+def test_equals_instead_of_plus_equals_is_right_until_a_unit_forks():
+    text = JS.read_text("utf-8")
+    fine = text.replace("this.u0.grad += 1 * this.utop.grad;", "this.u0.grad = 1 * this.utop.grad;", 1)
+    code, report = verify(fine)
+    assert code == 0 and report["ok"]  # no Unit of the neuron feeds two gates
+    warned = [c for c in report["calls"] if c["status"] == "fragile"]
+    assert {c["unit"] for c in warned} == {"ax", "axpby"}
+    assert all("wrong as soon as a Unit feeds two gates" in c["message"] for c in warned)
+    # the same mistake where x forks: the second share replaces the first
+    fork = FORK.read_text("utf-8").replace("this.u0.grad += this.u1.value * this.utop.grad;",
+                                           "this.u0.grad = this.u1.value * this.utop.grad;")
+    code, report = verify(fork)
+    assert code == 1
+    (bad,) = [c for c in report["calls"] if c["status"] == "overwrite"]
+    assert "replaces the 1 already in x.grad (from powg)" in bad["message"]
+    # x's grad is then only mulg's share, y * (1 - tanh(xy)^2)
+    assert math.isclose(report["gradients"]["x"]["program"], -2.0 * (1 - math.tanh(-1.0) ** 2), rel_tol=1e-12)
+    assert math.isclose(report["gradients"]["x"]["true"], -2.0 * (1 - math.tanh(-1.0) ** 2) + 1.0, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("path", [JS, PY], ids=["js", "python"])
+def test_backward_calls_in_the_wrong_order_name_both_calls(path):
+    text = path.read_text("utf-8")
+    if path is JS:
+        broken = swap(text, "addg1.backward(); // writes gradients into axpby and c",
+                      "addg0.backward(); // writes gradients into ax and by")
+    else:
+        broken = swap(text, "addg1.backward()  # writes gradients into ax_p_by and c",
+                      "addg0.backward()  # writes gradients into ax and by")
+    code, report = verify(broken)
+    assert code == 1
+    (p,) = [p for p in report["problems"] if p["kind"] == "order"]
+    assert p["line"] == line_of(broken, "addg0.backward()")
+    assert p["message"].startswith("addg0.backward() reads addg0.utop.grad")
+    assert "before addg1.backward() (line %d), which writes it, has run" % line_of(broken, "addg1.backward()") \
+        in p["message"]
+    assert not report["gradients"]["a"]["ok"] and report["gradients"]["a"]["program"] == 0
+
+
+@pytest.mark.parametrize("path, seed", [(JS, "s.grad = 1.0;\n"), (PY, "s.grad = 1.0  # set the gradient from 0 to 1.0\n")],
+                         ids=["js", "python"])
+def test_a_forgotten_seed_gradient_is_named(path, seed):
+    broken = path.read_text("utf-8").replace(seed, "")
+    code, report = verify(broken)
+    assert code == 1
+    (p,) = report["problems"]
+    assert p["kind"] == "seed" and p["line"] == line_of(broken, "sg0.backward()")
+    assert "never sets s.grad = 1.0" in p["message"] and "every gradient comes out 0" in p["message"]
+    assert all(g["program"] == 0 for name, g in report["gradients"].items())
+
+
+def test_one_gate_object_for_two_gates_is_named():
+    text = JS.read_text("utf-8")
+    broken = text.replace("by = mulg1.forward(b, y);", "by = mulg0.forward(b, y);")
+    code, report = verify(broken)
+    assert code == 1
+    kinds = {p["kind"]: p for p in report["problems"]}
+    reused = kinds["reused"]
+    assert reused["line"] == line_of(broken, "by = mulg0.forward(b, y);")
+    assert "mulg0.forward is called 2 times" in reused["message"]
+    assert "a, x get no gradient from it" in reused["message"]
+    assert kinds["no-forward"]["message"].startswith("mulg1.backward() runs, but mulg1.forward was never called")
+    assert report["gradients"]["a"]["program"] == 0 and not report["gradients"]["a"]["ok"]
+
+
+def test_verify_as_people_read_it():
+    text = JS.read_text("utf-8").replace("this.u0.grad += this.u1.value * this.utop.grad;",
+                                         "this.u0.grad += this.u0.value * this.utop.grad;")
+    result = invoke("--verify", "-f", "-", input=text)
+    assert result.exit_code == 1
+    out = result.stdout
+    line = line_of(text, "this.u0.grad += this.u0.value")
+    assert ("wrong: multiplyGate.backward, line %d: this.u0.grad += this.u0.value * this.utop.grad adds 0.105 "
+            "to a (mulg0.u0); it should add d(u0.value * u1.value)/d(this.u0.value) * this.utop.grad = "
+            "-1 * 0.105 = -0.105" % line) in out
+    assert out.rstrip().endswith("the backward pass is wrong: the first line that goes wrong is line %d" % line)
