@@ -210,6 +210,11 @@ class ForwardCall:
     out: Obj | None     # the Unit it returned
     span: Span
     method: Func
+    fields: dict = field(default_factory=dict)  # the gate's fields right after the call
+
+    def field_of(self, unit: Obj) -> str | None:
+        """The gate's field that held `unit` after this call (u0, u1, utop)."""
+        return next((k for k, v in self.fields.items() if v is unit), None)
 
 
 @dataclass
@@ -656,7 +661,8 @@ class Walk:
         if self.phase == "forward":
             units = [a for a in args if isinstance(a, Obj) and a.is_unit]
             assert f.func is not None
-            call = ForwardCall(gate, units, out if isinstance(out, Obj) and out.is_unit else None, e.span, f.func)
+            call = ForwardCall(gate, units, out if isinstance(out, Obj) and out.is_unit else None, e.span, f.func,
+                               dict(gate.fields))
             self.forwards.append(call)
             for u in units:
                 if gate not in u.read_by:

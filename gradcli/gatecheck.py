@@ -105,7 +105,7 @@ def check_gates(source: Source, bindings: Mapping[str, float]) -> GateReport:
             done.append(b.gate)
             continue
         top = f.out
-        top_field = "%s.%s.grad" % (c.gate_name(b.gate), b.gate.field_of(top) or "utop")
+        top_field = "%s.%s.grad" % (c.gate_name(b.gate), f.field_of(top) or "utop")
         if top is c.output and not seeded:
             report.problems.append(Problem("seed", c.line(b.span), (
                 "%s reads %s (%s.grad) = %s: the program never sets %s.grad = 1.0 before it, so the "
@@ -178,7 +178,7 @@ def _check_call(c: "Circuit", b: "BackwardCall", f: "ForwardCall", truth: dict, 
     for uid, writes in by_unit.items():
         u = writes[0].unit
         name = c.unit_name(u)
-        where = "%s (%s.%s)" % (name, c.gate_name(b.gate), b.gate.field_of(u) or "?")
+        where = "%s (%s.%s)" % (name, c.gate_name(b.gate), f.field_of(u) or "?")
         line = c.line(writes[0].span)
         target = " ; ".join(c.text(w.span).rstrip(";") for w in writes)
         claimed = sum(-w.amount if w.aug == "-" else w.amount for w in writes)
@@ -193,12 +193,12 @@ def _check_call(c: "Circuit", b: "BackwardCall", f: "ForwardCall", truth: dict, 
             continue
         d = partials[uid]
         want = d * G
-        field_ = b.gate.field_of(u) or "u"
+        field_ = f.field_of(u) or "u"
         if not close(claimed, want):
             rows.append(Row(call, c.line(b.span), cls, line, target, name, claimed, want, "wrong", (
                 "%s.backward, line %d: %s adds %s to %s; it should add d(%s)/d(%s.%s.value) * %s.%s.grad = "
                 "%s * %s = %s" % (cls, line, target, number(claimed), where, forward_text, me, field_, me,
-                                  b.gate.field_of(f.out) or "utop", number(d), number(G), number(want)))))
+                                  f.field_of(f.out) or "utop", number(d), number(G), number(want)))))
             continue
         assigned = [w for w in writes if w.aug == ""]
         if assigned and any(w.before != 0.0 for w in assigned):
@@ -228,7 +228,7 @@ def _check_call(c: "Circuit", b: "BackwardCall", f: "ForwardCall", truth: dict, 
             if u is None or close(d * G, 0.0) and close(d, 0.0):
                 continue
             line = c.line(b.method.span)
-            field_ = b.gate.field_of(u) or "u"
+            field_ = f.field_of(u) or "u"
             rows.append(Row(call, c.line(b.span), cls, line, "-", c.unit_name(u), None, d * G, "missing", (
                 "%s.backward (line %d) never writes %s.%s.grad: %s should get %s * %s = %s"
                 % (cls, line, me, field_, c.unit_name(u), number(d), number(G), number(d * G)))))

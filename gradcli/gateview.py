@@ -16,7 +16,7 @@ from .render import number
 if TYPE_CHECKING:
     from rich.console import Group
 
-    from .circuit import Circuit, Obj
+    from .circuit import BackwardCall, Circuit, Obj
     from .engine import Result
     from .graph import Graph
 
@@ -122,3 +122,80 @@ def circuit_view(result: "Result", precision: int = 4) -> "Group":
     if sentence:
         parts.append(Text(sentence))
     return Group(*parts)
+
+
+def _where_from(c: "Circuit", u: "Obj") -> str:
+    """What a Unit is, in object terms: the gate field that holds it."""
+    if u.made_by is not None:
+        return "%s.%s" % (c.gate_name(u.made_by), u.made_field or "utop")
+    return c.unit_name(u)
+
+
+def explanation(result: "Result", precision: int = 4) -> "Group":
+    """The backward pass as the program runs it, one line per backward call
+    (and per write into a grad at top level), with its numbers, in call order:
+    what each call reads from its own output Unit and writes into its input
+    Units, and which gate's backward reads that next, since it is the same object."""
+    from rich.console import Group
+    from rich.text import Text
+    c: Circuit = result.graph.circuit
+    me = "this" if c.language == "js" else "self"
+    n = lambda x: number(x, precision)  # noqa: E731
+    lines: list[str] = []
+    writer: dict[int, str] = {}  # Unit id -> the call that last wrote its grad
+    for ev in c.events:
+        if not hasattr(ev, "gate"):
+            u = ev.unit
+            what = "the output" if u is c.output else "a Unit"
+            made = ("%s, the Unit %s.forward returned" % (_where_from(c, u), c.gate_name(u.made_by))
+                    if u.made_by is not None else "an input")
+            lines.append("line %d: %s %s %s: %s.grad is %s; %s is %s%s" % (
+                c.line(ev.span), c.text(ev.span).rstrip(";"), "sets" if not ev.aug else "adds to", what,
+                c.unit_name(u), n(ev.after), c.unit_name(u), made,
+                " (d %s / d %s = 1 starts the chain)" % (c.unit_name(u), c.unit_name(u)) if u is c.output else ""))
+            writer[u.id] = "line %d" % c.line(ev.span)
+            continue
+        b: BackwardCall = ev
+        gate = c.gate_name(b.gate)
+        call = "%s.backward()" % gate
+        f = b.forward
+        if f is None or f.out is None:
+            lines.append("line %d: %s: %s.forward was never called, so it has nothing to write" % (
+                c.line(b.span), call, gate))
+            continue
+        top = f.out
+        top_field = f.field_of(top) or "utop"
+        src = writer.get(top.id)
+        read = "reads %s.%s.grad = %s (%s%s)" % (me, top_field, n(b.top_grad), c.unit_name(top),
+                                                 ", written by %s" % src if src else ", which nothing has written")
+        parts = []
+        for w in b.writes:
+            u = w.unit
+            field_ = f.field_of(u) or "?"
+            op = "+=" if w.aug == "+" else "-=" if w.aug == "-" else "="
+            text = "%s.%s.grad %s %s" % (gate, field_, op, n(w.amount))
+            if w.aug and w.before != 0.0:
+                share = w.amount if w.aug == "+" else -w.amount
+                text += " (%s %s %s = %s: %s feeds %d gates, and each adds its share)" % (
+                    n(w.before), "-" if share < 0 else "+", n(abs(share)), n(w.after), c.unit_name(u),
+                    len(u.read_by))
+            else:
+                text += " -> %s" % n(w.after)
+            if u.made_by is not None:
+                text += ("; %s.%s is the Unit %s.forward returned (%s.%s, named %s): one object, so when "
+                         "%s.backward() reads %s.%s.grad it reads what %s wrote"
+                         % (gate, field_, c.gate_name(u.made_by), c.gate_name(u.made_by), u.made_field or "utop",
+                            c.unit_name(u), c.gate_name(u.made_by), me, u.made_field or "utop", gate))
+            else:
+                text += "; %s.%s is %s, an input: its grad is d %s / d %s" % (gate, field_, c.unit_name(u),
+                                                                             c.unit_name(c.output), c.unit_name(u))
+            parts.append(text)
+            writer[u.id] = call
+        if not parts:
+            parts.append("writes no grad")
+        lines.append("line %d: %s %s; %s" % (c.line(b.span), call, read, "; ".join(parts)))
+    title = Text("the backward pass in object terms: each backward() reads its gate's %s.utop.grad and adds into "
+                 "the grad of the Units its forward was given, in the order the program calls them" % me,
+                 style="bold")
+    body = [Text("  " + line) for line in lines] or [Text("  the program calls no backward method")]
+    return Group(title, *body)

@@ -205,7 +205,10 @@ class Explain(Evaluated):
         blocks = []
         for r in results:
             block: list[RenderableType] = [table(r, opts.precision, opts.max_rows, FLAGS)]
-            if opts.explain:
+            if opts.explain and r.graph.circuit is not None:  # Unit-and-gate code: in its own terms
+                from .gateview import circuit_view, explanation as in_objects
+                block += [circuit_view(r, opts.precision), in_objects(r, opts.precision)]
+            elif opts.explain:
                 block.append(explanation(r, opts.precision))
             if opts.paths:
                 block.append(path_listing(r, opts.precision, forward=not opts.explain))

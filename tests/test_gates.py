@@ -343,3 +343,55 @@ def test_verify_as_people_read_it():
             "to a (mulg0.u0); it should add d(u0.value * u1.value)/d(this.u0.value) * this.utop.grad = "
             "-1 * 0.105 = -0.105" % line) in out
     assert out.rstrip().endswith("the backward pass is wrong: the first line that goes wrong is line %d" % line)
+
+
+# --- --explain in object terms -----------------------------------------------------
+
+
+def explain_lines(path):
+    result = invoke("-f", str(path), "--explain")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith("the backward pass in object terms"))
+    return [line.strip() for line in lines[start + 1:]]
+
+
+def test_explain_answers_how_sg0s_grad_reaches_addg1():
+    lines = explain_lines(PY)
+    text = PY.read_text("utf-8")
+    calls = ["sg0.backward()", "addg1.backward()", "addg0.backward()", "mulg1.backward()", "mulg0.backward()"]
+    # one line for s.grad = 1.0, then one per backward call, in call order, each with its line
+    assert len(lines) == 1 + len(calls)
+    assert lines[0].startswith("line %d: s.grad = 1.0 sets the output" % line_of(text, "s.grad = 1.0"))
+    for line, call in zip(lines[1:], calls):
+        assert line.startswith("line %d: %s reads self.utop.grad = " % (line_of(text, call + "  #"), call)), line
+    s = neuron(**NEURON)
+    share = "%.4g" % (s * (1 - s))
+    assert ("sg0.u0.grad += %s -> %s; sg0.u0 is the Unit addg1.forward returned (addg1.utop, named ax_p_by_p_c): "
+            "one object, so when addg1.backward() reads self.utop.grad it reads what sg0 wrote" % (share, share)) \
+        in lines[1]
+    assert "reads self.utop.grad = %s (ax_p_by_p_c, written by sg0.backward())" % share in lines[2]
+
+
+@pytest.mark.parametrize("path", [JS, PY], ids=["js", "python"])
+def test_explain_gives_each_inputs_gradient_as_the_call_that_writes_it(path):
+    lines = explain_lines(path)
+    want = central(neuron, NEURON)
+    me = "this" if path is JS else "self"
+    for gate, fields in (("mulg1", ("b", "y")), ("mulg0", ("a", "x"))):
+        (line,) = [line for line in lines if line.split(": ", 1)[1].startswith("%s.backward() reads %s.utop.grad"
+                                                                                % (gate, me))]
+        for field_, name in zip(("u0", "u1"), fields):
+            g = "%.4g" % want[name]
+            assert "%s.%s.grad += %s -> %s; %s.%s is %s, an input" % (gate, field_, g, g, gate, field_, name) in line
+
+
+def test_explain_shows_a_fork_adding_up():
+    lines = explain_lines(FORK)
+    (mul,) = [line for line in lines if line.split(": ", 1)[1].startswith("mulg.backward() reads")]
+    t = math.tanh(-1.0)
+    share = -2.0 * (1 - t * t)   # y * d tanh(xy)/d xy, at x = 0.5, y = -2
+    assert "mulg.u0.grad += %.4g (1 - %.4g = %.4g: x feeds 2 gates, and each adds its share)" % (
+        share, -share, 1 + share) in mul
+    out = json.loads(invoke("-f", str(FORK), "--json").stdout.splitlines()[0])
+    assert math.isclose(out["gradients"]["x"], 1 + share, rel_tol=1e-12)
