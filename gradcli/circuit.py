@@ -22,8 +22,8 @@ from typing import Any, Mapping, Sequence
 from . import ast as gast
 from .errors import MathError, ParseError, ProgramError, Source
 from .flat import Program, from_ast
-from .ops import CONSTANTS, FUNCTIONS, OPS
-from .syntax import NEGATE
+from .ops import CONSTANTS, FUNCTIONS, HELPERS, OPS
+from .syntax import NEGATE, WHERE
 
 Span = tuple[int, int]
 
@@ -78,6 +78,15 @@ class Bin:
     op: str  # the op table's name (syntax.BINARY maps the symbol)
     left: Any
     right: Any
+    span: Span
+
+
+@dataclass(slots=True)
+class Cond:
+    """`a if test else b`, `test ? a : b`: the op `where`."""
+    test: Any
+    a: Any
+    b: Any
     span: Span
 
 
@@ -137,6 +146,7 @@ class Skipped:
 
 
 PRINTERS = ("console.log", "print")
+PYTHON_BUILTINS = ("abs", "max", "min", "pow")  # Python's own functions that are ops
 STEP_FIELDS = ("value", "grad")  # what makes an object a Unit
 
 # --- What the walk records ------------------------------------------------------
@@ -517,6 +527,8 @@ class Walk:
             return s.vars[n.id]
         if n.id in ("Math", "math"):
             return Module(n.id)
+        if self.language == "python" and n.id in PYTHON_BUILTINS:
+            return FUNCTIONS[n.id]
         raise self.error("%s is not defined" % n.id, n.span,
                          hint="define it before this line, or bind it on the command line")
 
@@ -540,6 +552,8 @@ class Walk:
             a = self.expr(e.left, scope, this)
             b = self.expr(e.right, scope, this)
             return self.binary(e.op, a, b, e.span, e.left.span, e.right.span)
+        if isinstance(e, Cond):
+            return self.conditional(e, scope, this)
         if isinstance(e, Unary):
             a = self.expr(e.x, scope, this)
             if not isinstance(a, Number):
@@ -563,6 +577,27 @@ class Walk:
             return self.call(e, scope, this)
         raise self.error("gradcli cannot read this expression", e.span)
 
+    def conditional(self, e: Cond, scope: Scope, this: Obj | None) -> Number:
+        """Both values, as gradcli's `where` has them (the chosen one must be
+        computable; the other may fail, as where's unchosen branch may)."""
+        test = self.expr(e.test, scope, this)
+        if not isinstance(test, Number):
+            raise self.error("%s is not a number" % self.text(e.test.span), e.test.span)
+        chosen, other = (e.a, e.b) if test.x != 0.0 else (e.b, e.a)
+        picked = self.expr(chosen, scope, this)
+        if not isinstance(picked, Number):
+            raise self.error("%s is not a number" % self.text(chosen.span), chosen.span)
+        try:
+            rest = self.expr(other, scope, this)
+        except MathError:
+            rest = picked
+        if not isinstance(rest, Number):
+            raise self.error("%s is not a number" % self.text(other.span), other.span)
+        a, b = (picked, rest) if test.x != 0.0 else (rest, picked)
+        spans = [e.test.span, e.a.span, e.b.span]
+        syms = [v.sym if v.sym is not None else ("num", v.x, sp) for v, sp in zip((test, a, b), spans)]
+        return Number(picked.x, ("op", WHERE, syms, e.span))
+
     def attribute(self, e: Attr, scope: Scope, this: Obj | None) -> Any:
         obj = self.expr(e.obj, scope, this)
         if isinstance(obj, Module):
@@ -570,6 +605,8 @@ class Walk:
                 return Number(CONSTANTS[e.attr], ("num", CONSTANTS[e.attr], e.span))
             if e.attr in FUNCTIONS:
                 return FUNCTIONS[e.attr]
+            if e.attr in HELPERS and callable(HELPERS[e.attr].value):  # math.log1p: a number, no gradcli op
+                return MathHelper(e.attr)
             raise self.error("%s.%s is not a function gradcli knows" % (obj.name, e.attr), e.span,
                              hint="the functions: " + ", ".join(sorted(FUNCTIONS)))
         if isinstance(obj, Fn) and e.attr == "prototype":
@@ -629,6 +666,19 @@ class Walk:
                 if not isinstance(v, Number):
                     raise self.error("%s is not a number" % self.text(s), s)
             return self.apply(f.name, args, e.span, spans)
+        if isinstance(f, MathHelper):
+            xs = []
+            for v, sp in zip(args, spans):
+                if not isinstance(v, Number):
+                    raise self.error("%s is not a number" % self.text(sp), sp)
+                xs.append(v.x)
+            try:
+                x = float(HELPERS[f.name].value(*xs))  # type: ignore[operator]
+            except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+                x = math.nan
+            if not math.isfinite(x):
+                raise MathError("%s: not a finite number" % self.text(e.span), span=e.span, source=self.source)
+            return Number(x, ("helper", f.name, e.span))
         if not isinstance(f, Fn):
             raise self.error("%s is not a function" % self.text(e.func.span), e.func.span)
         if f.is_class:
@@ -774,6 +824,14 @@ class Walk:
         return " ".join(self.source.text[span[0]:span[1]].split())
 
 
+class MathHelper:
+    """math.log1p and the like: a number to compute with, but no op of gradcli's."""
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+
 class Attr_Proto:
     """F.prototype, as the target of F.prototype.m = function ..."""
     __slots__ = ("fn",)
@@ -790,6 +848,8 @@ def _pure(body: list) -> bool:
     for st in body:
         if isinstance(st, Assign) and not isinstance(st.target, Name):
             return False
+        if isinstance(st, Assign) and st.declare is False:
+            return False  # a global assigned
         if not isinstance(st, (Assign, Return)):
             return False
     return True
@@ -897,14 +957,14 @@ def _program(c: Circuit) -> Program:
     stmts: list[gast.Stmt] = []
     for u in c.units:
         span = u.name_span or u.span
-        expr = _to_ast(u.expr, u)
+        expr = _to_ast(u.expr, u, c.source)
         stmts.append(gast.Assign(u.name or "?", expr, "", span))
     o = c.output
     stmts.append(gast.Output(gast.Name(o.name or "?", o.name_span or o.span), o.name_span or o.span))
     return from_ast(stmts)
 
 
-def _to_ast(sym: Any, owner: Obj) -> gast.Expr:
+def _to_ast(sym: Any, owner: Obj, source: Source) -> gast.Expr:
     """A symbol as gradcli's syntax records (post-order, with a stack)."""
     out: list[gast.Expr] = []
     stack: list[tuple[Any, bool]] = [(sym, False)]
@@ -912,6 +972,10 @@ def _to_ast(sym: Any, owner: Obj) -> gast.Expr:
         s, ready = stack.pop()
         if s[0] == "num":
             out.append(gast.Num(s[1], s[2]))
+        elif s[0] == "helper":
+            raise ProgramError("%s is not one of gradcli's functions, so a Unit's value cannot be computed "
+                               "with it" % s[1], span=s[2], source=source,
+                               hint="write it with gradcli's functions: " + ", ".join(sorted(FUNCTIONS)))
         elif s[0] == "unit":
             u = s[1]
             out.append(gast.Name(u.name or "?", u.name_span or u.span))

@@ -154,7 +154,7 @@ def local_partials(c: "Circuit", f: "ForwardCall") -> dict[int, float] | None:
             stack.extend(s[2])
     stmts: list[gast.Stmt] = [gast.Assign(u.name or "?", gast.Num(u.x0), "", u.name_span or u.span)
                               for u in refs.values()]
-    expr = _to_ast(f.out.expr, f.out)
+    expr = _to_ast(f.out.expr, f.out, c.source)
     stmts.append(gast.Output(expr, expr.span))
     try:
         r = evaluate(Builder(c.source, {}).program(from_ast(stmts)))[0]

@@ -15,13 +15,13 @@ from .errors import ParseError, Source
 from .syntax import BINARY
 
 _OP_OF = {s: b.op for b in BINARY for s in b.symbols}
-_ARITHMETIC = ("+", "-", "*", "/", "**")
+_ARITHMETIC = ("+", "-", "*", "/", "**", "==", "===", "!=", "!==", "<", "<=", ">", ">=", "&&", "||")
 _AUG = {"+=": "+", "-=": "-", "*=": "*", "/=": "/"}
 _CONSTRUCTS = {
     "for_statement": "a for loop", "for_in_statement": "a for-in/for-of loop", "while_statement": "a while loop",
     "do_statement": "a do-while loop", "if_statement": "an if statement", "switch_statement": "a switch",
     "try_statement": "a try statement", "throw_statement": "a throw statement", "import_statement": "an import",
-    "export_statement": "an export", "ternary_expression": "a conditional (?:)", "array": "an array",
+    "export_statement": "an export", "array": "an array",
     "subscript_expression": "an index", "template_string": "a template string", "update_expression": "++ or --",
     "statement_block": "a block", "labeled_statement": "a label", "with_statement": "a with statement",
     "break_statement": "break", "continue_statement": "continue", "generator_function": "a generator",
@@ -213,9 +213,14 @@ class _Reader:
             arg = self.expr(n.child_by_field_name("argument"))
             if op == "-":
                 return c.Unary("neg", arg, sp)
+            if op == "!":
+                return c.Unary("not", arg, sp)
             if op == "+":
                 return c.Unary(None, arg, sp)
             raise self.refuse(n, "the operator %s" % op)
+        if t == "ternary_expression":
+            return c.Cond(self.expr(n.child_by_field_name("condition")), self.expr(n.child_by_field_name("consequence")),
+                          self.expr(n.child_by_field_name("alternative")), sp)
         if t in ("function_expression", "function", "arrow_function"):
             name = n.child_by_field_name("name")
             return self.function(n, self.text(name) if name is not None else None)

@@ -217,7 +217,8 @@ class Explain(Evaluated):
 
 
 class Emit(Handler):
-    """The forward and backward pass as Python or JavaScript."""
+    """The forward and backward pass as Python or JavaScript, as a function or
+    (js-gates, python-gates) as Unit and gate objects."""
 
     def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "Graph":
         from .api import evaluate as run
@@ -226,7 +227,11 @@ class Emit(Handler):
     def text(self, graph: "Graph", opts: Options) -> Writer:
         from .emit import emit
         assert opts.emit is not None
-        code = emit(graph, opts.emit)
+        if opts.emit.endswith("-gates"):  # the Hacker's guide's Unit and gate objects
+            from .gateemit import emit_gates
+            code = emit_gates(graph, opts.emit)
+        else:
+            code = emit(graph, opts.emit)
         return lambda out: out.write(code)
 
 

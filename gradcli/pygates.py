@@ -16,6 +16,7 @@ from .errors import ParseError, Source
 from .syntax import BINARY
 
 _SYMBOLS = {pyast.Add: "+", pyast.Sub: "-", pyast.Mult: "*", pyast.Div: "/", pyast.Pow: "**"}
+_COMPARE = {pyast.Eq: "==", pyast.NotEq: "!=", pyast.Lt: "<", pyast.LtE: "<=", pyast.Gt: ">", pyast.GtE: ">="}
 _OP_OF = {s: b.op for b in BINARY for s in b.symbols}
 _AUG = {pyast.Add: "+", pyast.Sub: "-", pyast.Mult: "*", pyast.Div: "/"}
 
@@ -24,8 +25,7 @@ _CONSTRUCTS = {
     "With": "a with statement", "AsyncWith": "a with statement", "Try": "a try statement",
     "Raise": "a raise statement", "Delete": "a del statement", "Match": "a match statement",
     "Assert": "an assert statement", "Nonlocal": "a nonlocal statement", "AsyncFunctionDef": "an async function",
-    "Import": "an import", "ImportFrom": "an import", "Compare": "a comparison", "BoolOp": "and/or",
-    "IfExp": "a conditional expression", "ListComp": "a list comprehension", "List": "a list",
+    "Import": "an import", "ImportFrom": "an import", "ListComp": "a list comprehension", "List": "a list",
     "Tuple": "a tuple", "Dict": "a dict", "Set": "a set", "Subscript": "an index", "Lambda": "a lambda",
     "Yield": "yield", "Await": "await", "Starred": "a starred argument", "GeneratorExp": "a generator",
     "DictComp": "a dict comprehension", "SetComp": "a set comprehension", "NamedExpr": "the := operator",
@@ -177,6 +177,22 @@ class _Reader:
             if symbol is None:
                 raise self.refuse(e, "the operator %s" % type(e.op).__name__)
             return c.Bin(_OP_OF[symbol], self.expr(e.left, self_name), self.expr(e.right, self_name), sp)
+        if isinstance(e, pyast.IfExp):
+            return c.Cond(self.expr(e.test, self_name), self.expr(e.body, self_name),
+                          self.expr(e.orelse, self_name), sp)
+        if isinstance(e, pyast.Compare):
+            if len(e.ops) != 1 or type(e.ops[0]) not in _COMPARE:
+                raise self.refuse(e, "a chained comparison, or is/in")
+            return c.Bin(_OP_OF[_COMPARE[type(e.ops[0])]], self.expr(e.left, self_name),
+                         self.expr(e.comparators[0], self_name), sp)
+        if isinstance(e, pyast.BoolOp):
+            word = "and" if isinstance(e.op, pyast.And) else "or"
+            out = self.expr(e.values[0], self_name)
+            for v in e.values[1:]:
+                out = c.Bin(_OP_OF[word], out, self.expr(v, self_name), sp)
+            return out
+        if isinstance(e, pyast.UnaryOp) and isinstance(e.op, pyast.Not):
+            return c.Unary("not", self.expr(e.operand, self_name), sp)
         if isinstance(e, pyast.UnaryOp):
             if isinstance(e.op, pyast.USub):
                 return c.Unary("neg", self.expr(e.operand, self_name), sp)
