@@ -184,4 +184,4 @@ def emit_gates(g: Graph, target: str) -> str:
         unit_class = ("// every Unit is a wire: its value from the forward pass, its grad from the backward pass\n"
                       "var Unit = function (value, grad) {\n  this.value = value;\n  this.grad = grad;\n};")
     sep = "\n\n\n" if python else "\n\n"
-    return sep.join(["\n".join(head), unit_class] + blocks + ["\n".join(lines)]) + "\n"
+    return sep.join(part.rstrip("\n") for part in ["\n".join(head), unit_class] + blocks + ["\n".join(lines)]) + "\n"
