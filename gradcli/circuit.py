@@ -289,7 +289,8 @@ class Circuit:
 
 class Number:
     """A number of the program, and (in the forward pass) how it was computed:
-    a symbol ("num", x, span), ("unit", Obj) or ("op", name, args, span)."""
+    a symbol ("num", x, span), ("unit", Obj) or ("op", name, args, span, size),
+    size counting the operations of the expression written out."""
     __slots__ = ("x", "sym")
 
     def __init__(self, x: float, sym: Any = None):
@@ -349,6 +350,7 @@ class _Return(Exception):
 
 MAX_DEPTH = 40          # calls within calls
 MAX_WORK = 200_000      # expressions evaluated in all
+MAX_SIZE = 100_000      # operations in one Unit's value, written out
 # Where helpers are tried against the op table: (sig(x) written out is sig).
 _SAMPLES: dict[int, list[tuple[float, ...]]] = {1: [(-1.3,), (-0.4,), (0.3,), (0.9,), (2.1,)],
             2: [(0.7, 1.3), (1.9, 0.4), (2.5, 2.2), (0.35, 3.1)]}
@@ -596,7 +598,7 @@ class Walk:
         a, b = (picked, rest) if test.x != 0.0 else (rest, picked)
         spans = [e.test.span, e.a.span, e.b.span]
         syms = [v.sym if v.sym is not None else ("num", v.x, sp) for v, sp in zip((test, a, b), spans)]
-        return Number(picked.x, ("op", WHERE, syms, e.span))
+        return Number(picked.x, self.op_sym(WHERE, syms, e.span))
 
     def attribute(self, e: Attr, scope: Scope, this: Obj | None) -> Any:
         obj = self.expr(e.obj, scope, this)
@@ -652,10 +654,22 @@ class Walk:
         except (ValueError, ZeroDivisionError, OverflowError):
             x = math.nan
         if not math.isfinite(x):
-            reason = record.domain_message(*xs) or "it is not a finite number"
+            reason = record.domain_message(*xs) or (
+                "the result overflows double precision" if all(math.isfinite(v) for v in xs)
+                else "it is not a finite number")
             raise MathError("%s: %s" % (self.text(span), reason), span=span, source=self.source)
         syms = [a.sym if a.sym is not None else ("num", a.x, s) for a, s in zip(args, spans)]
-        return Number(x, ("op", op, syms, span))
+        return Number(x, self.op_sym(op, syms, span))
+
+    def op_sym(self, op: str, syms: list, span: Span) -> tuple:
+        """("op", ...), refused when the expression written out would pass MAX_SIZE operations
+        (a helper that uses its argument twice, called within itself, doubles it each time)."""
+        size = 1 + sum(s[4] if s[0] == "op" else 1 for s in syms)
+        if size > MAX_SIZE:
+            raise self.error("this value is an expression of more than %d operations written out; gradcli "
+                             "reads circuits of a few gates" % MAX_SIZE, span,
+                             hint="write the big computation in gradcli's own language")
+        return ("op", op, syms, span, size)
 
     def call(self, e: Call, scope: Scope, this: Obj | None) -> Any:
         f = self.expr(e.func, scope, this)
@@ -695,7 +709,7 @@ class Walk:
                 result = self.invoke(f, args, e.span, gate)
                 if isinstance(result, Number):
                     syms = [a.sym if a.sym is not None else ("num", a.x, s) for a, s in zip(args, spans)]
-                    return Number(result.x, ("op", op, syms, e.span))
+                    return Number(result.x, self.op_sym(op, syms, e.span))
                 return result
         return self.invoke(f, args, e.span, gate)
 

@@ -28,10 +28,19 @@ def language(source: "Source") -> str | None:
     if "class" not in text and "prototype" not in text and "new" not in text:
         return None
     head = text[:MAX_CHARS]
-    python, js = _PYTHON.search(head), _JS.search(head)
+    python, js = _code(_PYTHON, head), _code(_JS, head)
     if python and js:
         return "js" if source.name.endswith((".js", ".mjs")) else "python"
     return "python" if python else "js" if js else None
+
+
+def _code(pattern: "re.Pattern[str]", text: str) -> bool:
+    """A match of `pattern` outside a comment (`# class Unit:` is prose)."""
+    for m in pattern.finditer(text):
+        line = text[text.rfind("\n", 0, m.start()) + 1:m.start()]
+        if "#" not in line and "//" not in line:
+            return True
+    return False
 
 
 def read(source: "Source", bindings: Mapping[str, float], lang: str) -> "Circuit":

@@ -483,3 +483,43 @@ e.backward()
     assert math.isclose(out["gradients"]["w"], central(g, {"w": 0.3})["w"], rel_tol=1e-7)
     code, report = verify(text)
     assert code == 0 and report["gradients"]["w"]["ok"]
+
+
+# --- hostile code: one plain error, never a hang or a traceback ---------------------
+
+UNIT_JS = "var Unit = function (v, g) { this.value = v; this.grad = g; };\n"
+
+
+@pytest.mark.parametrize("text, message", [
+    (UNIT_JS + "var f = function () { return f(); };\nvar u = new Unit(f(), 0);\n",
+     "calls go more than 40 deep (a function that calls itself?)"),
+    (UNIT_JS + "".join("var f%d = function (x) { return f%d(x) + f%d(x); };\n" % (k, k + 1, k + 1) for k in range(30))
+     + "var f30 = function (x) { return x; };\nvar u = new Unit(f0(2), 0);\n",
+     "gradcli reads circuits of a few gates"),
+    (UNIT_JS + "var m = function (x) { return x + x; };\nvar u = new Unit(m(m(m(m(m(m(m(m(m(m(m(m(m(m(m(m(m(m(2)))))))))))))))))), 0);\n",
+     "gradcli reads circuits of a few gates"),
+    (UNIT_JS + "var u = new Unit(Math.log(-1), 0);\n", "log needs an argument above 0"),
+    (UNIT_JS + "var u = new Unit(1, 0);\nu.foo.bar = 2;\n", "u has no field foo"),
+    ("var q = new Thing(1);\n", "Thing is not defined"),
+    ("class Unit:\n    def __init__(self, v, g):\n        self.value = v\n        self.grad = g\nu = Unit(1.0, 0.0)\n"
+     "u.value = u.grad + 'text'\n", "is text, and gradcli computes with numbers"),
+], ids=["recursion", "exponential-work", "exponential-size", "domain", "no-field", "undefined", "text"])
+def test_hostile_gate_code_is_one_plain_error(text, message):
+    result = invoke("-f", "-", input=text)
+    assert result.exit_code in (1, 2), result.output
+    assert result.stderr.startswith("gradcli: ") and "Traceback" not in result.stderr
+    assert message in result.stderr.splitlines()[0]
+
+
+def test_a_program_that_mentions_objects_in_comments_stays_in_gradclis_language():
+    result = invoke("-f", "-", "x=1", "y=2", "--json", "--no-nodes",
+                    input="// as the tutorial writes: new Unit(1.0, 0.0)\n# class Unit:\nx*y\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["gradients"] == {"x": 2.0, "y": 1.0}
+
+
+def test_gate_code_of_more_than_a_megabyte_is_refused():
+    text = JS.read_text("utf-8") + "\n// " + "x" * (1 << 20)
+    result = invoke("-f", "-", input=text)
+    assert result.exit_code == 2
+    assert "gradcli reads such circuits up to 1048576" in result.stderr
