@@ -376,6 +376,8 @@ class Walk:
         self.constructing: list[Obj] = []
         self.backward: BackwardCall | None = None
         self.classes: dict[str, Fn] = {}
+        self.declared: list[tuple[Fn, Span]] = []  # classes and constructor functions, with their text
+        self.instances: dict[int, list[Obj]] = {}  # id of a class -> its objects
         self.gates: list[Obj] = []
         self.after_phase = ""
 
@@ -401,6 +403,7 @@ class Walk:
                     cls.proto[name] = Fn(m, scope, name)
             scope.vars[st.name] = cls
             self.classes[st.name] = cls
+            self.declared.append((cls, st.span))
         elif isinstance(st, Assign):
             self.assign(st, scope, this)
         elif isinstance(st, ExprStmt):
@@ -762,6 +765,9 @@ class Walk:
     def construct(self, f: Fn, args: list, e: Any) -> Obj:
         self.objects += 1
         obj = Obj(f, e.span, self.objects)
+        self.instances.setdefault(id(f), []).append(obj)
+        if not f.is_class and all(c is not f for c, _ in self.declared) and f.func is not None:
+            self.declared.append((f, f.func.span))  # a constructor function, known by its use with new
         obj.phase = self.phase
         self.constructing.append(obj)
         try:
@@ -881,6 +887,16 @@ def read_circuit(tree: list, source: Source, language: str, bindings: Mapping[st
         del r
     except RecursionError:
         raise ProgramError("the program nests too deeply for gradcli to read", source=source) from None
+    for cls, span in w.declared:
+        made = w.instances.get(id(cls), [])
+        if "forward" in cls.proto and "backward" in cls.proto:
+            continue
+        if any(o.is_unit for o in made) or (not made and _makes_unit(cls.func)):
+            continue
+        eol = source.text.find("\n", span[0])
+        raise refuse(source, "the class %s, neither a Unit (value and grad) nor a gate (forward and backward),"
+                     % (cls.name or "?"), (span[0], min(span[1], eol if eol >= 0 else span[1])),
+                     hint="a gate class needs both a forward and a backward method; leave other classes out")
     units = w.units
     if not units:
         raise ProgramError("the program makes no Unit (an object with a value and a grad)", source=source,
@@ -911,6 +927,15 @@ def read_circuit(tree: list, source: Source, language: str, bindings: Mapping[st
                                                      for s in w.skipped)),
                           "" if len(lines) == 1 else "s", _ranges(lines)))
     return c
+
+
+def _makes_unit(func: Func | None) -> bool:
+    """Whether a constructor sets this.value and this.grad."""
+    if func is None:
+        return False
+    set_ = {st.target.attr for st in func.body if isinstance(st, Assign) and isinstance(st.target, Attr)
+            and isinstance(st.target.obj, This)}
+    return all(f in set_ for f in STEP_FIELDS)
 
 
 def _ranges(lines: Sequence[int]) -> str:

@@ -523,3 +523,26 @@ def test_gate_code_of_more_than_a_megabyte_is_refused():
     result = invoke("-f", "-", input=text)
     assert result.exit_code == 2
     assert "gradcli reads such circuits up to 1048576" in result.stderr
+
+
+@pytest.mark.parametrize("text, name, line", [
+    ("class Unit:\n    def __init__(self, v, g):\n        self.value = v\n        self.grad = g\n\n"
+     "class Logger:\n    def log(self, x):\n        return x\n\nu = Unit(1.0, 0.0)\n", "Logger", 6),
+    (UNIT_JS + "var Foo = function () { this.q = 1; };\nvar f = new Foo();\nvar u = new Unit(1, 0);\n", "Foo", 2),
+], ids=["python", "js"])
+def test_an_unrelated_class_is_one_error_with_its_line(text, name, line):
+    result = invoke("-f", "-", input=text)
+    assert result.exit_code == 2
+    first = result.stderr.splitlines()[0]
+    assert "the class %s, neither a Unit (value and grad) nor a gate (forward and backward), is outside" % name in first
+    assert "line %d," % line in first
+
+
+def test_a_gate_without_a_backward_method_is_named_where_it_is_called():
+    text = JS.read_text("utf-8").replace("  backward: function() {\n    // take the gradient", "  back: function() {\n    //", 1)
+    result = invoke("-f", "-", input=text)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("gradcli: error at <stdin> line %d" % line_of(text, "mulg1.backward()"))
+    assert lines[0].endswith("mulg1 has no field backward")
+    assert lines[-1] == "hint: mulg1 (a multiplyGate) has u0, u1, utop, back, forward"
