@@ -118,15 +118,25 @@ def check_gates(source: Source, bindings: Mapping[str, float]) -> GateReport:
                     continue
                 later = next((k for k in c.backwards if k.gate is reader and k is not b
                               and c.backwards.index(k) > c.backwards.index(b)), None)
-                when = ("%s.backward() (line %d), which writes it, has run" % (c.gate_name(reader), c.line(later.span))
-                        if later is not None else "%s.backward(), which writes it, is ever called" % c.gate_name(reader))
-                report.problems.append(Problem("order", c.line(b.span), (
-                    "%s reads %s (%s.grad) = %s before %s: call the backward methods in the reverse "
-                    "order of the forward calls" % (call, top_field, c.unit_name(top),
-                                                    number(b.top_grad), when))))
+                if later is not None:
+                    report.problems.append(Problem("order", c.line(b.span), (
+                        "%s reads %s (%s.grad) = %s before %s.backward() (line %d), which writes it, has run: "
+                        "call the backward methods in the reverse order of the forward calls"
+                        % (call, top_field, c.unit_name(top), number(b.top_grad), c.gate_name(reader),
+                           c.line(later.span)))))
+                else:
+                    report.problems.append(Problem("order", c.line(b.span), (
+                        "%s reads %s (%s.grad) = %s, but %s.backward(), which writes it, is never called: "
+                        "call every gate's backward, in the reverse order of the forward calls"
+                        % (call, top_field, c.unit_name(top), number(b.top_grad), c.gate_name(reader)))))
         report.rows.extend(_check_call(c, b, f, truth, me))
         done.append(b.gate)
 
+    if not c.backwards:
+        o = c.output
+        report.problems.append(Problem("no-backward", c.line(o.name_span or o.span), (
+            "the program calls no gate's backward method, so no Unit gets a gradient: set %s.grad = 1.0, then "
+            "call each gate's backward, in the reverse order of the forward calls" % c.unit_name(o))))
     for u in c.units:
         want = truth.get(u.name or "", 0.0)
         report.gradients.append((c.unit_name(u), u.grad, want, close(u.grad, want)))

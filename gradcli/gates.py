@@ -1,8 +1,8 @@
 """The front door's road for code written with Unit and gate objects.
 
 `language` tells such code from gradcli's own language by what it
-contains (a class, a prototype, `new`), and the file's name when it has
-one; `read` has the language's reader parse it (pygates.py: Python's `ast`;
+contains (a class or prototype, and a forward method or a Unit's value and
+grad), and the file's name when it has one; `read` has the language's reader parse it (pygates.py: Python's `ast`;
 jsgates.py: tree-sitter's JavaScript grammar) and circuit.py walk it into
 a flat program and a Circuit. Nothing here runs the code.
 """
@@ -17,15 +17,19 @@ if TYPE_CHECKING:
 
 # A Python class (`class Unit:`, also unindented, as code loses it in copying).
 _PYTHON = re.compile(r"^[ \t]*class[ \t]+[A-Za-z_]\w*[ \t]*(?:\([^)\n]*\))?[ \t]*:", re.M)
-# A prototype, an ES6 class or `new Unit(...)`.
-_JS = re.compile(r"\.prototype\b|^[ \t]*class[ \t]+[A-Za-z_]\w*[^\n{]*\{|\bnew[ \t]+[A-Za-z_$][\w$]*[ \t]*\(", re.M)
+# A prototype, an ES6 class, or a constructor function that sets this.value.
+_JS = re.compile(r"\.prototype\b|^[ \t]*class[ \t]+[A-Za-z_]\w*[^\n{]*\{|\bfunction\b[^\n{]*\{[^}]*\bthis\.value\b", re.M)
 MAX_CHARS = 1 << 20  # a circuit of gates is a page or two; gradcli's language reads the big programs
 
 
 def language(source: "Source") -> str | None:
     """"python" or "js" for Unit-and-gate code, None for gradcli's language."""
     text = source.text
-    if "class" not in text and "prototype" not in text and "new" not in text:
+    if "class" not in text and "prototype" not in text and "this.value" not in text:
+        return None
+    # A class and what a circuit does with it (a gate's forward, a Unit's value and grad): a
+    # line or two pasted from the tutorial (class Unit:) gets the language's advice instead.
+    if "forward" not in text and not (".value" in text and ".grad" in text):
         return None
     head = text[:MAX_CHARS]
     python, js = _code(_PYTHON, head), _code(_JS, head)

@@ -500,7 +500,7 @@ UNIT_JS = "var Unit = function (v, g) { this.value = v; this.grad = g; };\n"
      "gradcli reads circuits of a few gates"),
     (UNIT_JS + "var u = new Unit(Math.log(-1), 0);\n", "log needs an argument above 0"),
     (UNIT_JS + "var u = new Unit(1, 0);\nu.foo.bar = 2;\n", "u has no field foo"),
-    ("var q = new Thing(1);\n", "Thing is not defined"),
+    (UNIT_JS + "var q = new Thing(1);\n", "Thing is not defined"),
     ("class Unit:\n    def __init__(self, v, g):\n        self.value = v\n        self.grad = g\nu = Unit(1.0, 0.0)\n"
      "u.value = u.grad + 'text'\n", "is text, and gradcli computes with numbers"),
 ], ids=["recursion", "exponential-work", "exponential-size", "domain", "no-field", "undefined", "text"])
@@ -546,3 +546,19 @@ def test_a_gate_without_a_backward_method_is_named_where_it_is_called():
     assert lines[0].startswith("gradcli: error at <stdin> line %d" % line_of(text, "mulg1.backward()"))
     assert lines[0].endswith("mulg1 has no field backward")
     assert lines[-1] == "hint: mulg1 (a multiplyGate) has u0, u1, utop, back, forward"
+
+
+def test_a_backward_call_left_out_and_no_backward_pass_at_all():
+    text = JS.read_text("utf-8")
+    broken = text.replace("addg1.backward(); // writes gradients into axpby and c", "")
+    code, report = verify(broken)
+    assert code == 1
+    (p,) = report["problems"]
+    assert p["kind"] == "order" and p["line"] == line_of(broken, "addg0.backward()")
+    assert "but addg1.backward(), which writes it, is never called" in p["message"]
+    start = text.index("s.grad = 1.0;")
+    none = text[:start] + "\n".join(line for line in text[start:].splitlines() if ".backward()" not in line)
+    code, report = verify(none)
+    assert code == 1
+    (p,) = report["problems"]
+    assert p["kind"] == "no-backward" and "calls no gate's backward method" in p["message"]
