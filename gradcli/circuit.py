@@ -938,6 +938,29 @@ def _makes_unit(func: Func | None) -> bool:
     return all(f in set_ for f in STEP_FIELDS)
 
 
+def passive(c: Circuit) -> set[int]:
+    """The Units (by id) a gate made that have no gradient of their own in the
+    graph: computed from numbers alone, or passed through unchanged (max of one
+    Unit is that Unit). Units are in forward order, so one pass finds them."""
+    live: set[int] = {u.id for u in c.inputs}
+    out: set[int] = set()
+    for u in c.units:
+        if u.made_by is None:
+            continue
+        refs, stack = [], [u.expr]
+        while stack:
+            s = stack.pop()
+            if s[0] == "unit":
+                refs.append(s[1])
+            elif s[0] == "op":
+                stack.extend(s[2])
+        if u.expr[0] == "unit" or not any(r.id in live for r in refs):
+            out.add(u.id)
+        if any(r.id in live for r in refs):
+            live.add(u.id)
+    return out
+
+
 def _ranges(lines: Sequence[int]) -> str:
     out: list[str] = []
     k = 0
@@ -994,16 +1017,40 @@ def _output(w: Walk) -> Obj:
 def _program(c: Circuit) -> Program:
     """The forward pass as gradcli statements: `a = 1`, `ax = a * x`, ..., then the output."""
     stmts: list[gast.Stmt] = []
+    # A gate's output computed from numbers alone is a constant where it is read, as it
+    # is in gradcli's own graph (as a statement `t = 1` it would be read as an input).
+    fixed = constant_units(c)
     for u in c.units:
+        if u.id in fixed:
+            continue
         span = u.name_span or u.span
-        expr = _to_ast(u.expr, u, c.source)
+        expr = _to_ast(u.expr, u, c.source, fixed)
         stmts.append(gast.Assign(u.name or "?", expr, "", span))
     o = c.output
-    stmts.append(gast.Output(gast.Name(o.name or "?", o.name_span or o.span), o.name_span or o.span))
+    out = _to_ast(o.expr, o, c.source, fixed) if o.id in fixed else gast.Name(o.name or "?", o.name_span or o.span)
+    stmts.append(gast.Output(out, o.name_span or o.span))
     return from_ast(stmts)
 
 
-def _to_ast(sym: Any, owner: Obj, source: Source) -> gast.Expr:
+def constant_units(c: Circuit) -> set[int]:
+    """The Units (by id) a gate computed from numbers alone, in forward order."""
+    out: set[int] = set()
+    for u in c.units:
+        if u.made_by is None:
+            continue
+        stack, constant = [u.expr], True
+        while stack and constant:
+            s = stack.pop()
+            if s[0] == "unit":
+                constant = s[1].id in out
+            elif s[0] == "op":
+                stack.extend(s[2])
+        if constant:
+            out.add(u.id)
+    return out
+
+
+def _to_ast(sym: Any, owner: Obj, source: Source, inline: set[int] = set()) -> gast.Expr:
     """A symbol as gradcli's syntax records (post-order, with a stack)."""
     out: list[gast.Expr] = []
     stack: list[tuple[Any, bool]] = [(sym, False)]
@@ -1015,6 +1062,8 @@ def _to_ast(sym: Any, owner: Obj, source: Source) -> gast.Expr:
             raise ProgramError("%s is not one of gradcli's functions, so a Unit's value cannot be computed "
                                "with it" % s[1], span=s[2], source=source,
                                hint="write it with gradcli's functions: " + ", ".join(sorted(FUNCTIONS)))
+        elif s[0] == "unit" and s[1].id in inline:
+            stack.append((s[1].expr, False))
         elif s[0] == "unit":
             u = s[1]
             out.append(gast.Name(u.name or "?", u.name_span or u.span))

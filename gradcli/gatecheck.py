@@ -132,12 +132,16 @@ def check_gates(source: Source, bindings: Mapping[str, float]) -> GateReport:
         report.rows.extend(_check_call(c, b, f, truth, me))
         done.append(b.gate)
 
-    if not c.backwards:
+    if not c.backwards and any(truth.get(u.name or "", 0.0) != 0.0 for u in c.inputs if u is not c.output):
         o = c.output
         report.problems.append(Problem("no-backward", c.line(o.name_span or o.span), (
             "the program calls no gate's backward method, so no Unit gets a gradient: set %s.grad = 1.0, then "
             "call each gate's backward, in the reverse order of the forward calls" % c.unit_name(o))))
+    from .circuit import passive
+    skip = passive(c)
     for u in c.units:
+        if u.id in skip:  # no gradient of its own in the graph
+            continue
         want = truth.get(u.name or "", 0.0)
         report.gradients.append((c.unit_name(u), u.grad, want, close(u.grad, want)))
     return report

@@ -131,3 +131,26 @@ def test_every_op_as_a_gate_computes_what_gradcli_computes(name, n, target, tmp_
     assert close(back.value, r.value), name
     for k, v in r.gradients.items():
         assert close(back.gradients[k], v), (name, k)
+
+
+# --- random programs: as objects and back, the same numbers, and a right backward pass ---
+
+from hypothesis import given, note  # noqa: E402
+
+from .test_properties import points, programs, smooth_result  # noqa: E402
+
+
+@given(programs(), points)
+def test_random_programs_as_objects_read_back_to_the_same_numbers(program, point):
+    text, _ = program
+    note(text)
+    r = smooth_result(text, point)
+    code = emit_gates(gradcli.compile(text, point), "python-gates")
+    note(code)
+    back = gradcli.evaluate(Source(code, "circuit.py"))[0]
+    assert close(back.value, r.value)
+    for k, v in r.gradients.items():  # an input bound but not used is no Unit of the circuit: gradient 0
+        assert close(back.gradients.get(k, 0.0), v), k
+    from gradcli.gatecheck import check_gates
+    report = check_gates(Source(code, "circuit.py"), {})
+    assert report.ok, [row.message for row in report.rows if row.status != "ok"] + [p.message for p in report.problems]
