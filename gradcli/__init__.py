@@ -11,9 +11,34 @@ The API is documented in gradcli/api.py; errors in gradcli/errors.py.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import _signal  # signal's C half: importing signal itself takes milliseconds
+import os as _os
+import sys as _sys
 
-from .errors import GradcliError, InputError, MathError, ParseError, ProgramError, Source
+
+def _started_as_the_command() -> bool:
+    """Whether this process is the gradcli command (the script, or
+    `python -m gradcli`), not a Python program that imports gradcli."""
+    if _os.path.basename(_sys.argv[0] if _sys.argv else "") in ("gradcli", "gradcli.exe"):
+        return True
+    args = getattr(_sys, "orig_argv", [])
+    return any(a == "-m" and b in ("gradcli", "gradcli.__main__") for a, b in zip(args, args[1:]))
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    """Ctrl-C while gradcli starts (nothing to finish yet): end now, with 130."""
+    _os._exit(130)
+
+
+# Ctrl-C from here on, while the modules load, ends the command without a
+# traceback; cli.run() takes over once they have. Importing gradcli from
+# Python leaves the program's signals alone.
+if _started_as_the_command():
+    _signal.signal(_signal.SIGINT, _interrupted)
+
+from typing import TYPE_CHECKING  # noqa: E402
+
+from .errors import GradcliError, InputError, MathError, ParseError, ProgramError, Source  # noqa: E402
 
 if TYPE_CHECKING:  # imported on first use, so `gradcli --version` stays fast
     from .api import Program, compile, evaluate, grad

@@ -37,8 +37,9 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
+from .arguments import short as _short, to_float as _float
 from .errors import InputError, ProgramError, Source
 
 if TYPE_CHECKING:
@@ -70,16 +71,10 @@ def _source(text: str | Source, name: str) -> Source:
     return Source(text, name)
 
 
-def _float(value: object) -> float:
-    """float(value), with an OverflowError (an int beyond floats) as infinity."""
-    try:
-        return float(value)  # type: ignore[arg-type]  # numpy scalars, Decimal, Fraction
-    except OverflowError:
-        return -math.inf if value < 0 else math.inf  # type: ignore[operator]
-
-
 def _number(name: str, value: object) -> float:
     """A binding's value as a float, or an InputError saying what is wrong."""
+    if value.__class__ is float and -math.inf < value < math.inf:  # type: ignore[operator]
+        return value  # type: ignore[return-value]  # the common case, first
     if isinstance(value, (bool, str, bytes)) or not isinstance(value, (int, float)):
         try:
             if isinstance(value, (bool, str, bytes)):
@@ -181,44 +176,10 @@ def ascend(program: "str | Source | Program", step: float, steps: int = 1, *,
     return _ascent(compile(program, bindings, name), step, steps, output, descend, freeze, every, tol)
 
 
-def _real(what: str, x: object) -> float:
-    if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(_float(x)):
-        return float(x)
-    raise InputError("%s must be a finite number, not %s" % (what, _short(x)))
-
-
-def _short(x: object) -> str:
-    text = repr(x)
-    return text if len(text) <= 40 else text[:20] + "..." + text[-10:]
-
-
-def _whole(what: str, n: object, least: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < least:
-        raise InputError("%s must be a whole number of %d or more, not %s" % (what, least, _short(n)))
-    return n
-
-
 def _ascent(graph: "Graph", step: float, steps: int, output: str | None, descend: bool,
             freeze: str | Iterable[str], every: int, tol: float | None) -> "Ascent":
-    from .steps import Ascent
-    size = _real("the step size", step)
-    if isinstance(freeze, str):
-        freeze = [n.strip() for n in freeze.split(",") if n.strip()]
-    elif isinstance(freeze, Iterable) and not isinstance(freeze, (bytes, Mapping)):
-        freeze = list(freeze)
-        for n in freeze:
-            if not isinstance(n, str):
-                raise TypeError("freeze must name inputs: a str like \"x,y\" or a list of "
-                                "str, not a list holding %r" % (n,))
-    else:
-        raise TypeError("freeze must name inputs: a str like \"x,y\" or a list of str, not %s"
-                        % type(freeze).__name__)
-    if output is not None and not isinstance(output, str):
-        raise TypeError("output must be a str (an output's label or name) or None, not %s"
-                        % type(output).__name__)
-    return Ascent(graph, size, _whole("the number of steps", steps, 0), output=output,
-                  descend=bool(descend), freeze=list(freeze), every=_whole("every", every, 1),
-                  tol=None if tol is None else _real("the tolerance", tol))
+    from .steps import Ascent  # it checks its own arguments (gradcli/arguments.py)
+    return Ascent(graph, step, steps, output=output, descend=descend, freeze=freeze, every=every, tol=tol)
 
 
 class Program:
@@ -242,9 +203,11 @@ class Program:
     def __init__(self, text: str | Source, name: str = "<expr>",
                  bindings: Mapping[str, float] | None = None):
         from .frontend import build
-        self._graph = build(_source(text, name), _numbers(bindings), open_inputs=True, keep_scope=True)
-        self._computed = self._graph.computed
+        self._bindings = _numbers(bindings)
+        self._graph = build(_source(text, name), self._bindings, open_inputs=True, keep_scope=True)
         self._graph.functions()  # compile each op's templates now, once
+        self._fast: _Compiled | None = None
+        self._calls = 0
 
     @property
     def source(self) -> Source:
@@ -269,14 +232,18 @@ class Program:
     def bind(self, bindings: Mapping[str, float] | None = None) -> "Graph":
         """A copy of the graph with these input values: only the values are
         copied; structure and compiled functions are shared."""
+        given = _bindings(bindings)
+        inputs = self._graph.inputs
+        if any(name not in inputs for name in given):
+            # A name the outputs do not use (it gets a gradient of 0), or one the program
+            # both reads and assigns (`alpha /= w`): the graph grad() and the command line
+            # build, so that all three agree; a name only computed is an error there too.
+            from .frontend import build
+            return build(self.source, {**self._bindings, **{n: _number(n, v) for n, v in given.items()}})
         g = copy.copy(self._graph)
         g.value = value = list(g.value)
-        inputs = g.inputs
-        for name, v in _bindings(bindings).items():
-            i = inputs.get(name)
-            if i is None:
-                raise self._not_an_input(name)
-            value[i] = _number(name, v)
+        for name, v in given.items():
+            value[inputs[name]] = _number(name, v)
         if any(value[i] is None for i in inputs.values()):
             from .graph import check_bound
             g.inputs = dict(inputs)
@@ -285,8 +252,30 @@ class Program:
 
     def evaluate(self, bindings: Mapping[str, float] | None = None) -> "list[Result]":
         """One Result per output, at these bindings."""
+        fast = self._fast
+        if fast is None:
+            self._calls += 1
+            if self._calls >= _Compiled.after(self._graph):
+                try:
+                    self._fast = fast = _Compiled(self._graph)
+                except (RecursionError, MemoryError, SyntaxError):  # Python's compiler gave up
+                    self._calls = -(2 ** 62)  # interpret from now on
+        if fast is not None:
+            if bindings.__class__ is dict:
+                given = fast.takes(bindings)  # type: ignore[arg-type]
+                if given is not None:
+                    results = fast(self._graph, given)
+                    if results is not None:
+                        return results
+            g = self.bind(bindings)
+            if g.args is self._graph.args:  # not a graph built anew for names it does not use
+                results = fast(g, None)
+                if results is not None:
+                    return results
+        else:
+            g = self.bind(bindings)
         from .engine import evaluate as run
-        return run(self.bind(bindings))
+        return run(g)  # the reference: it also says where and why a program fails
 
     def __call__(self, **bindings: float) -> "Result":
         """The first output at these bindings."""
@@ -304,14 +293,90 @@ class Program:
         """
         return _ascent(self.bind(bindings), step, steps, output, descend, freeze, every, tol)
 
-    def _not_an_input(self, name: str) -> ProgramError:
-        if name in self._computed:
-            return ProgramError("%s is computed by the program, so it cannot be bound" % name,
-                                span=self._computed[name], source=self.source,
-                                hint="bind the inputs it is computed from instead")
-        inputs = ", ".join(self._graph.inputs) or "none"
-        return ProgramError("%s is not an input of the program (its inputs: %s)" % (name, inputs),
-                            hint="check the spelling; a name the outputs do not use is not an input")
-
     def __repr__(self) -> str:
         return "Program(%r)" % self.source.text
+
+
+_FLOAT = {float}
+
+
+def _getter(keys: list) -> "Callable[[Any], tuple[object, ...]]":  # type: ignore[type-arg]
+    """x -> (x[k] for each k), a tuple (itemgetter gives a bare item for one key)."""
+    from operator import itemgetter
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda x: (x[key],)
+    return itemgetter(*keys) if keys else lambda x: ()
+
+
+class _Compiled:
+    """A program's straight-line code (codegen.evaluator), generated once, and
+    the Results it makes: the interpreter's, bit for bit (tests/test_fast_paths.py).
+    None where the interpreter has something to say (a domain error, a slope
+    error, a value out of range): the interpreter then runs, and says it."""
+
+    # Generating and compiling the code costs 15 to 60 interpreted evaluations,
+    # more the bigger the program (Python's compiler): one evaluation is
+    # interpreted (it may be the only one), and a big program's code waits
+    # for a number of evaluations that grows with it.
+    PER_EVALUATION = 100   # live ops: a program of 2,000 is compiled at its 20th evaluation
+    MOST = 100_000         # live ops; Python's compiler takes seconds and much memory beyond
+
+    @classmethod
+    def after(cls, g: "Graph") -> float:
+        """After how many evaluations of g its code pays off."""
+        ops = sum(1 for op, live in zip(g.op, g.live) if op is not None and live)
+        return max(2, ops // cls.PER_EVALUATION) if ops <= cls.MOST else math.inf
+
+    def __init__(self, g: "Graph"):
+        from .codegen import evaluator
+        self._run = evaluator(g)
+        from .engine import Result, _notes
+        self._result, self._notes = Result, _notes
+        self._names = frozenset(g.inputs)
+        self._defaults = {n: g.value[i] for n, i in g.inputs.items() if g.value[i] is not None}
+        # The inputs' values in order, from bindings or from a graph's values, at C speed.
+        self._values = _getter(list(g.inputs))
+        self._values_of = _getter(list(g.inputs.values()))
+        self._open = frozenset(n for n, i in g.inputs.items() if g.value[i] is None)
+        self._ops = [op is not None and live for op, live in zip(g.op, g.live)]
+        fns = g.functions()
+        ids, first = g.args.ids, g.args.first
+        # The nodes that can sit on a kink (relu(0), abs(0), a max tie), in node order.
+        self._kinks = [(i, fns[i][2], list(ids[first[i]:first[i + 1]])) for i in range(len(g.op))
+                       if self._ops[i] and g.needs[i] and fns[i][2] is not None]
+
+    def takes(self, bindings: "dict[str, object]") -> "tuple[object, ...] | None":
+        """Every input's value, in order, when these bindings are what bind()
+        would take as they are (inputs only, every open input among them, each
+        a finite float); None otherwise."""
+        keys = bindings.keys()
+        if not (keys <= self._names and self._open <= keys):
+            return None
+        values = bindings.values()
+        if values:
+            total = sum(values) if set(map(type, values)) == _FLOAT else math.nan  # type: ignore[arg-type]
+            if not -math.inf < total < math.inf:  # a nan or an infinity on the way shows in the sum
+                return None
+        return self._values(bindings if len(bindings) == len(self._names) else {**self._defaults, **bindings})
+
+    def __call__(self, g: "Graph", given: "tuple[object, ...] | None") -> "list[Result] | None":
+        """The Results at g's values, or with the inputs' values `given` (from takes)."""
+        try:
+            bound, values, grads, finite, inputs_finite = self._run(
+                g.value, self._values_of(g.value) if given is None else given)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return None
+        if not finite:
+            return None
+        if given is not None:  # copy.copy(g), with these values
+            new = object.__new__(g.__class__)
+            new.__dict__.update(g.__dict__)
+            new.value = bound
+            g = new
+        kinks = [i for i, kink, args in self._kinks if kink(values[i], *[values[j] for j in args])]
+        plain = not (kinks or g.notes or g.backward)
+        Result, notes = self._result, self._notes
+        # _notes has nothing to say when no input's gradient overflowed.
+        return [Result(g, values, d, out, label, [] if plain and ok else notes(g, values, d, kinks))
+                for (label, out), d, ok in zip(g.outputs, grads, inputs_finite)]

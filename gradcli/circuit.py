@@ -266,6 +266,7 @@ class Circuit:
     skipped: list[Span]
     program: Program = field(default_factory=Program)
     notes: list[str] = field(default_factory=list)
+    values: dict[str, float] = field(default_factory=dict)  # each input Unit's value, for the builder
     events: list = field(default_factory=list)  # grad sets and backward calls, in program order
 
     def line(self, span: Span) -> int:
@@ -920,6 +921,7 @@ def read_circuit(tree: list, source: Source, language: str, bindings: Mapping[st
                 w.forwards, w.backwards, w.grad_sets, w.steps, step_size, after, reused, w.classes, w.skipped,
                 events=w.events)
     c.program = _program(c)
+    c.values = {u.name or "?": u.x0 for u in inputs}
     if w.skipped:
         lines = sorted({c.line(s) for s in w.skipped})
         c.notes.append("%s skipped (line%s %s): gradcli shows the numbers itself"
@@ -1015,13 +1017,16 @@ def _output(w: Walk) -> Obj:
 
 
 def _program(c: Circuit) -> Program:
-    """The forward pass as gradcli statements: `a = 1`, `ax = a * x`, ..., then the output."""
+    """The forward pass as gradcli statements: `ax = a * x`, ..., then the output. The
+    inputs are no statements: their values are bindings (c.values), since a statement
+    `a = 1` is an input only where the text itself says so."""
     stmts: list[gast.Stmt] = []
     # A gate's output computed from numbers alone is a constant where it is read, as it
     # is in gradcli's own graph (as a statement `t = 1` it would be read as an input).
     fixed = constant_units(c)
+    inputs = {u.id for u in c.inputs}
     for u in c.units:
-        if u.id in fixed:
+        if u.id in fixed or u.id in inputs:  # an input: its value comes with the bindings (c.values)
             continue
         span = u.name_span or u.span
         expr = _to_ast(u.expr, u, c.source, fixed)

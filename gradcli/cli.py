@@ -15,18 +15,7 @@ import sys
 from typing import Any, NamedTuple
 
 
-def _interrupted(signum: int, frame: object) -> None:
-    """Ctrl-C where there is nothing to finish: end now, with 130."""
-    os._exit(130)
-
-
-# Ctrl-C while the modules below load (a tenth of a second) ends gradcli
-# without a traceback; run() takes over from here. Only for the command:
-# importing this module from Python leaves the program's signals alone.
-_main_module = sys.modules.get("__main__")
-if getattr(getattr(_main_module, "__spec__", None), "name", None) == "gradcli.__main__" or \
-        os.path.basename(getattr(_main_module, "__file__", None) or "") == "gradcli":
-    signal.signal(signal.SIGINT, _interrupted)
+from . import _interrupted  # noqa: E402  (Ctrl-C while the modules load: see __init__.py)
 
 import click  # noqa: E402
 from click.core import ParameterSource
@@ -229,8 +218,8 @@ def _shell_word(word: str) -> str:
 SECTIONS = {
     "Input": ["files", "interactive"],
     "Output": ["fmt", "as_json", "svg", "output", "precision", "show_all", "no_nodes", "no_color"],
-    "Gradient ascent": ["step", "steps", "descend", "freeze", "every", "tol", "plot"],
-    "Explain": ["explain", "paths", "emit", "verify", "check", "h", "dot", "tree"],
+    "Gradient ascent": ["step", "steps", "descend", "freeze", "every", "tol", "plot", "log"],
+    "Explain": ["explain", "paths", "emit", "verify", "check", "h", "dot", "tree", "draw", "html"],
 }
 
 
@@ -307,7 +296,7 @@ def _plain(x: float) -> str:
 # which options go with which mode, and choose_mode the only place that checks.
 
 EVERYWHERE = ("words", "files", "precision", "no_color")
-STEPPING = ("steps", "descend", "freeze", "every", "tol", "plot")
+STEPPING = ("steps", "descend", "freeze", "every", "tol", "plot", "log")
 FORMATTED = ("json", "csv", "tsv", "markdown")
 
 
@@ -317,16 +306,18 @@ class Mode(NamedTuple):
     options: tuple[str, ...]  # the options that go with it
     does: str = ""            # what it does, for the message that refuses an option
     hint: str = ""            # how to use it, for the message about an option that needs it
+    joins: tuple[str, ...] = ()  # flags of other modes it takes as options (--step --html: the run's page)
 
     def takes(self, name: str) -> bool:
-        return name in EVERYWHERE or name in self.flags or name in self.options
+        return name in EVERYWHERE or name in self.flags or name in self.options or name in self.joins
 
 
 MODES = (
     #    name       chosen by              goes with
     Mode("table",   (),                    ("svg", "output", "show_all", "no_nodes") + FORMATTED),
     Mode("steps",   ("step",),             STEPPING + ("output", "no_nodes", "json"),
-         does="prints its own steps and summary", hint="give a step size, as in --step 0.01 --steps 100"),
+         does="prints its own steps and summary", hint="give a step size, as in --step 0.01 --steps 100",
+         joins=("html",)),
     Mode("explain", ("explain", "paths"),  ("svg", "output", "show_all"),
          does="writes the backward pass out for people"),
     Mode("emit",    ("emit",),             (), does="writes code"),
@@ -335,12 +326,15 @@ MODES = (
          does="checks the gradients against central differences"),
     Mode("dot",     ("dot",),              ("output",), does="writes Graphviz text (dot -Tsvg draws it)"),
     Mode("tree",    ("tree",),             ("svg", "output"), does="draws the graph as a tree"),
+    Mode("draw",    ("draw",),             ("output", "show_all"), does="draws the circuit in a file"),
+    Mode("html",    ("html",),             ("output", "show_all"), does="writes the circuit as a page"),
     Mode("session", ("interactive",),      (), does="opens a session"),
 )
 TABLE, SESSION = MODES[0], MODES[-1]
 
 # Options that go with the same mode but not with each other.
-APART = (("plot", "json", "--plot draws for people and --json writes for programs; choose one"),)
+APART = (("plot", "json", "--plot draws for people and --json writes for programs; choose one"),
+         ("log", "json", "--log draws a chart for people and --json writes for programs; choose one"))
 
 
 def choose_mode(ctx: click.Context, params: dict[str, Any]) -> Mode:
@@ -348,6 +342,8 @@ def choose_mode(ctx: click.Context, params: dict[str, Any]) -> Mode:
     that do not go together and what each goes with."""
     given = _given(ctx, params)
     chosen = [m for m in MODES if any(f in given for f in m.flags)]
+    # A mode whose flag another chosen mode joins to itself (--html with --step) is that one's.
+    chosen = [m for m in chosen if not any(o is not m and set(m.flags) <= set(o.joins) for o in chosen)]
     if len(chosen) > 1:
         shown = ["/".join(given[f] for f in m.flags if f in given) for m in chosen]
         raise click.UsageError("%s %s not combine with %s; choose one of %s"
@@ -447,7 +443,8 @@ def _stray(ctx: click.Context, mode: Mode, stray: list[str], given: dict[str, st
 @click.option("--tol", type=Number(least=0, example="1e-9 or 0.001"), metavar="T",
               help="Stop early when the output changes by less than T in one step.")
 @click.option("--output", metavar="NAME", help="Report only this output of a program (and optimise it with --step).")
-@click.option("--plot", is_flag=True, help="After the steps, chart the output over the steps.")
+@click.option("--plot", is_flag=True, help="After the steps, chart the output over the steps, as wide as the terminal.")
+@click.option("--log", is_flag=True, help="The --plot chart with the output's axis on a log scale (for a descent toward 0).")
 @click.option("--explain", is_flag=True, help="After the table, the backward pass line by line, with its numbers.")
 @click.option("--paths", is_flag=True, help="After the table, each gradient as a sum over paths.")
 @click.option("--emit", type=click.Choice(["python", "js", "python-gates", "js-gates"]),
@@ -460,6 +457,12 @@ def _stray(ctx: click.Context, mode: Mode, stray: list[str], given: dict[str, st
               help="Step of the central differences of --check.")
 @click.option("--dot", is_flag=True, help="Print the graph in Graphviz DOT, wires labelled value/gradient.")
 @click.option("--tree", is_flag=True, help="Show the graph as a tree rooted at the output.")
+@click.option("--draw", metavar="FILE", type=click.Path(),  # modes.Draw checks the name
+              help="Draw the circuit in FILE, .svg or .png: values above the wires, gradients below "
+                   "(refused over 300 gates unless --all).")
+@click.option("--html", metavar="FILE", type=click.Path(),  # modes.save_page checks the name
+              help="Write the circuit as one self-contained page to step through the backward pass "
+                   "(with --step: the output's curve and the inputs' paths too).")
 @click.version_option(__version__, "-V", "--version", prog_name="gradcli")
 @click.pass_context
 def main(ctx: click.Context, **params: Any) -> None:

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import math
 import re
 from dataclasses import dataclass
+from itertools import product
 
 from .errors import ProgramError
 from .graph import CONST, OP, Graph
@@ -160,6 +162,155 @@ def compile_python(code: Code):
     namespace = dict(NAMESPACE)
     exec(python_function(code, "_f"), namespace)  # generated from the validated graph only
     return namespace["_f"]
+
+
+# --- The whole program as one function, for the API's repeated evaluations ---
+
+_BAD = (math.inf, -math.inf, math.nan)
+_FINITE = (0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, 30.0, -30.0, 1e300, -1e300)
+_absorbing_cache: dict[tuple[str, int], tuple[bool, ...]] = {}
+
+
+def absorbing(op, n: int) -> tuple[bool, ...]:
+    """For each argument of an op: can a non-finite value there give a finite
+    result (1/inf = 0, sig(inf) = 1)? Found by trying the op's own value
+    function. Where no op absorbs, a non-finite value reaches the output, so
+    the compiled code (the step loop, the API's) checks only these arguments
+    and the outputs."""
+    key = (op.name, n)
+    found = _absorbing_cache.get(key)
+    if found is None:
+        if op.variadic:  # max and min pass one argument on and drop the others
+            found = (True,) * n
+        else:
+            fn = op.functions(n)[0]
+            flags = []
+            for k in range(n):
+                hit = False
+                for bad in _BAD:
+                    for others in product(_FINITE, repeat=n - 1):
+                        args = list(others)
+                        args.insert(k, bad)
+                        try:
+                            hit = math.isfinite(fn(*args))
+                        except (ValueError, ZeroDivisionError, OverflowError):
+                            continue
+                        if hit:
+                            break
+                    if hit:
+                        break
+                flags.append(hit)
+            found = tuple(flags)
+        _absorbing_cache[key] = found
+    return found
+
+
+
+_HELPER_WORDS = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+
+
+def evaluator_source(g: Graph) -> str:
+    """`_eval(_v, _t)`: g.value with the inputs' values _t (a tuple, in the order
+    of g.inputs) in place, every live node's value and, for each output, every
+    gradient, as the interpreter (engine.evaluate) computes them, in the same
+    order, from the same templates, so bit for bit the same numbers:
+
+        v0, v1, v3, = _t                the inputs
+        v4 = _v[4]                      constants
+        v5 = v3 * v4                    the live ops, in node order
+        _values = [v0, ..., None, ...]  engine.forward's list
+        d9 = 1.0                        per output: engine.backward's order
+        d5 = (v4) * d9 ...
+        return _bound, _values, ([None, d1, ...], ...), <every value finite>,
+               (<every input's gradient finite>, ...)
+
+    It raises ValueError, ZeroDivisionError or OverflowError where the
+    interpreter raises MathError, and gives a non-finite value where the
+    interpreter refuses one: the caller then asks the interpreter, which says
+    where and why. Kinks are left to the caller (they are few)."""
+    n = len(g.kind)
+    kind, ops, live, needs, names = g.kind, g.op, g.live, g.needs, g.name
+    ids, first = g.args.ids, g.args.first
+    body: list[str] = []
+    used: list[bool] = [False] * n
+    for i in range(n):
+        if ops[i] is not None and live[i]:
+            for a in ids[first[i]:first[i + 1]]:
+                used[a] = True
+    inputs = set(g.inputs.values())
+    if inputs:  # every input's value, in the order of g.inputs
+        body.append("%s, = _t" % ", ".join("v%d" % i for i in g.inputs.values()))
+    for i in range(n):
+        if kind[i] != OP and i not in inputs and (used[i] or live[i]):
+            body.append("v%d = _v[%d]" % (i, i))
+    bound = ["v%d" % i if i in inputs or kind[i] != OP and (used[i] or live[i]) else "_v[%d]" % i
+             for i in range(n)]
+    body.append("_bound = [%s]" % ", ".join(bound))  # g.value with the bindings
+    for i in range(n):
+        op = ops[i]
+        if op is None or not live[i]:
+            continue
+        args = ["v%d" % a for a in ids[first[i]:first[i + 1]]]
+        body.append("v%d = %s" % (i, op.value_template(len(args)).format(*args)))
+    body.append("_values = [%s]" % ", ".join(  # _bound with the live ops' values
+        "v%d" % i if ops[i] is not None and live[i] else bound[i] for i in range(n)))
+    # 0.0 * v is 0 for every finite v and nan otherwise: one product says whether
+    # every value is finite (in groups, since one long product nests too deep to compile).
+    # Where no op absorbs a non-finite value it reaches an output: only the outputs
+    # and the arguments that an op could absorb need checking (as in the step loop).
+    checks = dict.fromkeys(out for _, out in g.outputs if ops[out] is not None)
+    for i in range(n):
+        op = ops[i]
+        if op is not None and live[i]:
+            of = ids[first[i]:first[i + 1]]
+            for a, absorbs in zip(of, absorbing(op, len(of))):
+                if absorbs and ops[a] is not None:
+                    checks[a] = None
+    body += _finite("_c", ["v%d" % i for i in checks])
+    outs = []
+    for k, (_, out) in enumerate(g.outputs):
+        body.append("d%d = 1.0" % out)
+        assigned = [False] * n
+        assigned[out] = True
+        for i in range(out, -1, -1):
+            op = ops[i]
+            if not assigned[i] or op is None or not needs[i]:
+                continue
+            arg_ids = list(ids[first[i]:first[i + 1]])
+            xs = ["v%d" % j for j in arg_ids]
+            partials = op.partial_templates(len(arg_ids))
+            for m, j in enumerate(arg_ids):
+                if not needs[j]:
+                    continue
+                term = "d%d" % i if op.routes_gradient else "%s * d%d" % (
+                    paren(partials[m].format(*xs, out="v%d" % i)), i)
+                body.append("d%d %s= %s" % (j, "+" if assigned[j] else "", term))
+                assigned[j] = True
+        body.append("_g%d = [%s]" % (k, ", ".join("d%d" % i if assigned[i] else "None" for i in range(n))))
+        body += _finite("_i%d" % k, ["d%d" % i for i in g.inputs.values() if assigned[i]])
+        outs.append("_g%d" % k)
+    body.append("return _bound, _values, (%s%s), _c == 0.0, (%s%s)" % (
+        ", ".join(outs), "," if len(outs) == 1 else "",
+        ", ".join("_i%d == 0.0" % k for k in range(len(outs))), "," if len(outs) == 1 else ""))
+    text = "\n".join(body)
+    helpers_ = sorted(set(_HELPER_WORDS.findall(text)) & set(HELPERS))
+    params = ["_v", "_t"] + ["%s=%s" % (h, h) for h in helpers_]  # local names are the fastest
+    return "def _eval(%s):\n    %s\n" % (", ".join(params), "\n    ".join(body))
+
+
+def _finite(name: str, terms: list[str]) -> list[str]:
+    """Lines setting `name` to 0.0 when every term is finite, to nan otherwise."""
+    lines = ["%s = 0.0" % name]
+    for c in range(0, len(terms), 64):
+        lines.append("%s = %s" % (name, " * ".join([name] + terms[c:c + 64])))
+    return lines
+
+
+def evaluator(g: Graph):
+    """evaluator_source(g), compiled."""
+    namespace = dict(NAMESPACE)
+    exec(compile(evaluator_source(g), "<gradcli program>", "exec"), namespace)  # from the validated graph only
+    return namespace["_eval"]
 
 
 # --- Self-contained functions for --emit (Python and JavaScript) -------------

@@ -101,6 +101,33 @@ def _slope_error(g: Graph, i: int, values: list) -> MathError:
         hint="move the inputs away from this point (for example sqrt at 0, asin at 1)")
 
 
+def _overflow_error(g: Graph, values: list, grads: list, fns: dict, at: int | None = None) -> MathError:
+    """A gradient left double precision on its way back: an error, as an overflowing
+    value is, naming the gate where it happened (`at`, or the first gate whose
+    contribution is not finite, found again here, off the fast path)."""
+    if at is None:
+        bad = max(i for i, d in enumerate(grads) if d is not None and not math.isfinite(d))
+        ids, first = g.args.ids, g.args.first
+        at = bad
+        for i in range(len(grads) - 1, bad, -1):  # the users of node `bad`, as the pass met them
+            args, op = ids[first[i]:first[i + 1]], g.op[i]
+            if grads[i] is None or op is None or bad not in args:
+                continue
+            partials = fns[op.name, len(args)][1]
+            xs = [values[j] for j in args]
+            if any(j == bad and not math.isfinite(p(values[i], *xs) * grads[i])
+                   for j, p in zip(args, partials)):
+                at = i
+                break
+    where = _args_text(g, g.args[at], values) if g.op[at] is not None else ""
+    return MathError(
+        "%s: the gradient flowing back through it is too large for double precision (above 1.8e308)%s"
+        % (_gate(g, at), " (%s)" % where if where else ""),
+        span=g.span[at], source=g.source,
+        hint="move the inputs away from where the slope blows up (for example log(x) or 1/x near x = 0); "
+             "gradcli reports no infinite gradient")
+
+
 def _compiled(g: Graph) -> dict:
     """(op name, argument count) -> op.functions(n), for the ops in g.
     One lookup per node instead of a list of functions per node."""
@@ -158,7 +185,7 @@ def backward(g: Graph, values: list, output: int) -> list:
 def _backward(g: Graph, values: list, output: int, fns: dict) -> list:
     grads: list = [None] * len(values)
     grads[output] = 1.0
-    needs, ops = g.needs, g.op
+    needs, ops, isfinite = g.needs, g.op, math.isfinite
     ids, first = g.args.ids, g.args.first
     for i in range(output, -1, -1):
         gi = grads[i]
@@ -203,8 +230,14 @@ def _backward(g: Graph, values: list, output: int, fns: dict) -> list:
                         d = partials[k](out, *xs) * gi
                         ga = grads[j]
                         grads[j] = d if ga is None else ga + d
-        except (ValueError, ZeroDivisionError, OverflowError):
+        except OverflowError:
+            raise _overflow_error(g, values, grads, fns, i) from None
+        except (ValueError, ZeroDivisionError):
             raise _slope_error(g, i, values) from None
+    for i in g.inputs.values():  # an overflow anywhere reaches an input as inf or nan
+        d = grads[i]
+        if d is not None and not isfinite(d):
+            raise _overflow_error(g, values, grads, fns)
     return grads
 
 
@@ -222,11 +255,6 @@ def _notes(g: Graph, values: list, grads: list, kinks: list[int]) -> list[str]:
         notes.append(Phrase("line %d on is a hand-written backward pass (%d statement%s), not part of "
                             "the output; {verify} checks it",
                             first, len(g.backward), "" if len(g.backward) == 1 else "s"))
-    for name, i in g.inputs.items():
-        d = grads[i]
-        if d is not None and not math.isfinite(d):
-            notes.append("the gradient of %s is %s: it overflowed double precision on its way back"
-                         % (name, d))
     return notes
 
 

@@ -25,6 +25,9 @@ class Source:
     """
 
     def __init__(self, text: str, name: str = "<expr>"):
+        if not isinstance(text, str) or not isinstance(name, str):
+            raise TypeError("text and name must be str (the program and the name its messages give it), not %s"
+                            % type(text if not isinstance(text, str) else name).__name__)
         self.text = text
         self.name = name
         self._starts: list[int] | None = None
@@ -35,7 +38,10 @@ class Source:
     def join(cls, files: Iterable[tuple[str, str]]) -> "Source":
         """(name, text) pairs concatenated, one newline between them, so a
         statement never runs from one file into the next."""
-        files = list(files)
+        files = list(files) if isinstance(files, Iterable) and not isinstance(files, (str, bytes)) else None
+        if files is None or not all(isinstance(f, tuple) and len(f) == 2 and isinstance(f[0], str)
+                                    and isinstance(f[1], str) for f in files):
+            raise TypeError("files must be (name, text) pairs of str, as in [(\"a.py\", \"x = 1\")]")
         if not files:
             return cls("", "<empty>")
         parts = []

@@ -192,41 +192,96 @@ class InputPaths:
     paths: list[Path]     # all of them, or none when there are more than the limit
     gradient: float
     wires: list[Wire] = field(default_factory=list)  # the wires leaving the input, each the sum of its paths
+    unlisted: bool = False  # few enough paths to list, but the walk's budget (PATH_WORK) was spent
 
 
-def input_paths(result: "Result", limit: int = PATH_LIMIT) -> list[InputPaths]:
+# Listing the paths of a long chain costs the square of its length (4,000
+# inputs, 8,000 nodes: 16 million steps along paths), so the walk stops after
+# PATH_WORK steps in all and counts the inputs it could not list; a path of
+# more than PATH_SHOWN nodes is shown by its ends.
+PATH_WORK = 2_000_000
+PATH_SHOWN = 20
+
+
+def input_paths(result: "Result", limit: int = PATH_LIMIT, work: int = PATH_WORK) -> list[InputPaths]:
     """Each input's gradient as the sum over all paths to the output of the
-    product of the local derivatives along the path. Paths are counted first
-    (one sweep per input), and listed only when there are at most `limit`."""
+    product of the local derivatives along the path. Paths are counted first,
+    for every node at once in one sweep back from the output, and listed only
+    when there are at most `limit`, walking forward from the input along the
+    wires that lead to the output, `work` steps in all."""
     g, out = result.graph, result.output
     ex = Explainer(result)
     wires = leaving(result)
+    down = [0] * (out + 1)  # down[i]: how many paths lead from node i to the output
+    down[out] = 1
+    for i in range(out, -1, -1):
+        if down[i] and g.kind[i] == OP and g.live[i]:
+            for a in g.args[i]:
+                down[a] += down[i]
+    ahead = [[w for w in ws if w.node <= out and down[w.node]] for ws in wires[:out + 1]]
     report = []
     for name, x in g.inputs.items():
-        count = [0] * (out + 1)
-        if x <= out:
-            count[x] = 1
-            for i in range(x + 1, out + 1):
-                if g.kind[i] == OP and g.live[i]:
-                    count[i] = sum(count[a] for a in g.args[i])
-        n = count[out] if x <= out else 0
+        n = down[x] if x <= out else 0
         listed: list[Path] = []
+        unlisted = False
         if 0 < n <= limit:
-            stack: list[tuple[int, list[int], list[float]]] = [(out, [out], [])]
-            while stack:
-                i, nodes, factors = stack.pop()
-                if i == x:
-                    product = 1.0
-                    for f in reversed(factors):
-                        product *= f
-                    listed.append(Path(nodes[::-1], factors[::-1], product))
-                    continue
-                for k in range(len(g.args[i]) - 1, -1, -1):
-                    a = g.args[i][k]
-                    if count[a]:
-                        stack.append((a, nodes + [a], factors + [ex.local(i, k)]))
-        report.append(InputPaths(name, n, listed, result.grads[x] or 0.0, wires[x]))
+            if x == out:
+                listed = [Path([x], [], 1.0)]
+            elif work > 0:
+                found, spent = _walk(x, out, ahead, ex, work)
+                work -= spent
+                if found is None:
+                    unlisted = True
+                else:
+                    listed = found
+            else:
+                unlisted = True
+        report.append(InputPaths(name, n, listed, result.grads[x] or 0.0, wires[x], unlisted))
     return report
+
+
+def _walk(x: int, out: int, ahead: list[list[Wire]], ex: Explainer, work: int) -> tuple[list[Path] | None, int]:
+    """Every path from x to the output, depth first with one shared path (so a
+    step costs the same however long the path), in the order of a walk back
+    from the output that takes each gate's arguments first to last; None when
+    it would take more than `work` steps. Returns (paths, steps taken)."""
+    found: list[tuple[tuple[int, ...], Path]] = []
+    # The path so far, shared by the whole walk: its nodes, local derivatives,
+    # running products and the argument position of each wire.
+    nodes, products = [x], [1.0]
+    factors: list[float] = []
+    args: list[int] = []
+    stack = [iter(ahead[x])]
+    spent = 0
+    while stack:
+        w = next(stack[-1], None)
+        if w is None:
+            stack.pop()
+            if stack:
+                del nodes[-1], factors[-1], products[-1], args[-1]
+            continue
+        spent += 1
+        if spent > work:
+            return None, spent
+        f = ex.local(w.node, w.arg)
+        if w.node == out:
+            found.append((tuple(reversed(args + [w.arg])), Path(nodes + [out], factors + [f], products[-1] * f)))
+            continue
+        nodes.append(w.node)
+        factors.append(f)
+        products.append(products[-1] * f)
+        args.append(w.arg)
+        stack.append(iter(ahead[w.node]))
+    found.sort(key=lambda item: item[0])
+    return [p for _, p in found], spent
+
+
+def _ends_of(texts: list[str], shown: int = PATH_SHOWN) -> list[str]:
+    """A long path's nodes (or factors): its first and last shown // 2, the middle counted."""
+    if len(texts) <= shown:
+        return texts
+    half = shown // 2
+    return texts[:half] + ["... %d more ..." % (len(texts) - shown)] + texts[-half:]
 
 
 # --- Rendering ---------------------------------------------------------------
@@ -262,8 +317,12 @@ def path_listing(result: "Result", precision: int = DEFAULT_PRECISION, limit: in
         parts += [Text("  " + line) for line in ex.forward()]
     parts.append(Text.assemble(("paths", "bold"), ": d %s / d input = the sum over every path from the input "
                                "to the output of the product of the local derivatives along it" % result.label))
+    unlisted = 0
     for item in input_paths(result, limit):
         grad = number(item.gradient, precision)
+        if item.unlisted:
+            unlisted += 1
+            continue
         if item.count == 0:
             parts.append(Text("  %s: no path to the output, so its gradient is 0" % item.name))
             continue
@@ -274,8 +333,8 @@ def path_listing(result: "Result", precision: int = DEFAULT_PRECISION, limit: in
         parts.append(Text("  %s: %d path%s" % (item.name, item.count, "" if item.count == 1 else "s"),
                           style="bold cyan"))
         for p in item.paths:
-            route = " -> ".join(ex.code.names[i] for i in p.nodes)
-            factors = " * ".join(ex.num(f) for f in p.factors) or "1"
+            route = " -> ".join(_ends_of([ex.code.names[i] for i in p.nodes]))
+            factors = " * ".join(_ends_of([ex.num(f) for f in p.factors])) or "1"
             parts.append(Text("    %s:  %s = %s" % (route, factors, number(p.product, precision))))
         if item.count > 1:
             parts.append(Text("    d%s = %s = %s" % (item.name, " + ".join(ex.num(p.product) for p in item.paths),
@@ -286,4 +345,8 @@ def path_listing(result: "Result", precision: int = DEFAULT_PRECISION, limit: in
             shares = _terms(["%s (%s)" % (ex.num(w.share), short_name(ex.g, w)) for w in _ends(item.wires)],
                             len(item.wires))
             parts.append(Text("    by wire: d%s = %s = %s" % (item.name, shares, grad), style="bold"))
+    if unlisted:
+        parts.append(Text("  ... the paths of %d more input%s are not listed: --paths takes at most %s steps along "
+                          "paths (the table and --json give every gradient)"
+                          % (unlisted, "" if unlisted == 1 else "s", format(PATH_WORK, ",")), style="yellow"))
     return Group(*parts)

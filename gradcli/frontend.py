@@ -96,6 +96,7 @@ def build(source: Source, bindings: Mapping[str, float] | None = None, *,
     lang = gates.language(source)
     if lang is not None:  # code with Unit and gate objects: its forward pass, read as a program
         circuit = gates.read(source, bindings, lang)
+        builder = Builder(source, {**circuit.values, **bindings}, open_inputs)
         g = without_gc(builder.program)(circuit.program)
         g.circuit = circuit
         g.notes.extend(circuit.notes)

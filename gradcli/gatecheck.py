@@ -166,12 +166,10 @@ def local_partials(c: "Circuit", f: "ForwardCall") -> dict[int, float] | None:
             refs[s[1].id] = s[1]
         elif s[0] == "op":
             stack.extend(s[2])
-    stmts: list[gast.Stmt] = [gast.Assign(u.name or "?", gast.Num(u.x0), "", u.name_span or u.span)
-                              for u in refs.values()]
     expr = _to_ast(f.out.expr, f.out, c.source)
-    stmts.append(gast.Output(expr, expr.span))
-    try:
-        r = evaluate(Builder(c.source, {}).program(from_ast(stmts)))[0]
+    stmts: list[gast.Stmt] = [gast.Output(expr, expr.span)]
+    try:  # the Units it read are inputs, at their values
+        r = evaluate(Builder(c.source, {u.name or "?": u.x0 for u in refs.values()}).program(from_ast(stmts)))[0]
     except GradcliError:
         return None
     grads = r.gradients

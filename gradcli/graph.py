@@ -12,7 +12,7 @@ from array import array
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .errors import Phrase, ProgramError, Source
-from .flat import NAME, NUM, Program
+from .flat import NAME, NUM, Program, written_as_number
 from .ops import BARE_CONSTANTS, CONSTANTS, OPS, Op
 from .syntax import COMPOUND, NEGATE
 
@@ -238,6 +238,7 @@ class Builder:
         sstart, send = g.span.start.append, g.span.end.append
         first, ids = g.args.first, g.args.ids
         stmt_names, augs, nstart, nend = p.name, p.aug, p.nstart, p.nend
+        text = g.source.text
         begin = 0
         for s, end in enumerate(p.code_end):
             name = stmt_names[s]
@@ -251,7 +252,8 @@ class Builder:
                     self.assign(name, augs[s], (nstart[s], nend[s]), begin, end, node)
             elif (n <= 2 and name is not None and tags[begin] == NUM and not augs[s] and name not in env
                     and name not in inputs
-                    and (n == 1 or args[begin + 1] == NEGATE)):
+                    and (n == 1 or args[begin + 1] == NEGATE)
+                    and written_as_number(text, nend[s], p.end[end - 1])):
                 # `w17 = 0.03` or `= -0.03`, the bulk of generated programs: a
                 # new input, added here as assign() would, without its detours.
                 node = inputs[name] = len(g.needs)
@@ -301,7 +303,8 @@ class Builder:
         tags = p.tag
         n = end - begin
         signed = node is None and not aug and (n == 1 and tags[begin] == NUM
-                              or n == 2 and tags[begin] == NUM and p.arg[begin + 1] == NEGATE)
+                              or n == 2 and tags[begin] == NUM and p.arg[begin + 1] == NEGATE) \
+            and written_as_number(g.source.text, span[1], p.end[end - 1])
         if signed and (existing is None or (g.kind[existing] == INPUT and g.value[existing] is None)):
             if existing is None:
                 existing = g.add(INPUT, None, (), None, span, name)

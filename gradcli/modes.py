@@ -8,6 +8,8 @@
     check    list[CheckReport]  the gradients against central differences
     dot      list[Result]       Graphviz text
     tree     list[Result]       the graph as a tree
+    draw     list[Result]       the circuit as an SVG or PNG picture
+    html     list[Result]       the circuit as a page to step through
     steps    -                  the step loop, printed as it runs (stepcli.py)
     session  -                  the interactive session (repl.py)
 
@@ -60,6 +62,7 @@ class Options(NamedTuple):
     tol: float | None = None
     output: str | None = None
     plot: bool = False
+    log: bool = False
     explain: bool = False
     paths: bool = False
     emit: str | None = None
@@ -68,6 +71,8 @@ class Options(NamedTuple):
     h: float = 1e-5
     dot: bool = False
     tree: bool = False
+    draw: str | None = None
+    html: str | None = None
 
     @property
     def format(self) -> str:
@@ -118,26 +123,54 @@ def save_svg(blocks: Blocks, path: str, inputs: tuple[str, ...] = ()) -> None:
     """The picture saved in `path`, which must name a file that is not one of
     the program's own files (`inputs`, the -f FILEs). `-` is refused rather
     than meaning standard output, which the table or text already goes to."""
-    example = "as in --svg table.svg"
-    if not path.strip():
-        raise InputError("--svg needs a file name", hint=example)
-    if path == "-":
-        raise InputError("--svg - would mix the picture into what gradcli prints on standard output",
-                         hint="give a file name, %s" % example)
-    if os.path.isdir(path):
-        raise InputError("--svg %s is a folder, not a file" % path,
-                         hint="give a file name in it, as in --svg %s" % os.path.join(path, "table.svg"))
-    for f in inputs:
-        if f != "-" and _same_file(f, path):
-            stem = os.path.splitext(os.path.basename(path))[0] or "table"
-            raise InputError("--svg %s is the program's own file (-f %s): the picture would replace the program"
-                             % (path, f), hint="give another name, as in --svg %s.svg" % stem)
+    check_target("--svg", path, inputs, "table.svg")
     from .formats import save_picture
     try:
         save_picture(blocks, path)
     except OSError as e:
-        raise InputError("cannot write %s: %s" % (path, e.strerror or e),
-                         hint="check that the folder exists and can be written") from None
+        raise cannot_write(path, e) from None
+
+
+def check_target(option: str, path: str, inputs: tuple[str, ...], name: str) -> None:
+    """Refuse a file name for `option` that would lose something: none, `-`,
+    a folder, or one of the program's own files; `name` is an example."""
+    example = "as in %s %s" % (option, name)
+    ext = os.path.splitext(name)[1]
+    if not path.strip():
+        raise InputError("%s needs a file name" % option, hint=example)
+    if path == "-":
+        raise InputError("%s - would mix the picture into what gradcli prints on standard output" % option,
+                         hint="give a file name, %s" % example)
+    if os.path.isdir(path):
+        raise InputError("%s %s is a folder, not a file" % (option, path),
+                         hint="give a file name in it, as in %s %s" % (option, os.path.join(path, name)))
+    for f in inputs:
+        if f != "-" and _same_file(f, path):
+            stem = os.path.splitext(os.path.basename(path))[0] or os.path.splitext(name)[0]
+            raise InputError("%s %s is the program's own file (-f %s): the picture would replace the program"
+                             % (option, path, f), hint="give another name, as in %s %s%s" % (option, stem, ext))
+    for fd, what in ((0, "the file standard input reads from"), (1, "the file standard output goes to")):
+        if _is_stream_file(fd, path):
+            stem = os.path.splitext(os.path.basename(path))[0] or os.path.splitext(name)[0]
+            raise InputError("%s %s is %s: the picture would %s" % (
+                option, path, what, "replace it" if fd == 0 else "mix with what gradcli prints there"),
+                hint="give another name, as in %s %s%s" % (option, stem, ext))
+
+
+def cannot_write(path: str, e: OSError) -> InputError:
+    return InputError("cannot write %s: %s" % (path, e.strerror or e),
+                      hint="check that the folder exists and can be written")
+
+
+def _is_stream_file(fd: int, path: str) -> bool:
+    """Whether `path` names the regular file that descriptor `fd` is open on
+    (`gradcli - --svg prog.py < prog.py`, `gradcli ... --svg out > out`)."""
+    import stat
+    try:
+        here, there = os.fstat(fd), os.stat(path)
+    except OSError:  # the stream is closed, or the file does not exist yet
+        return False
+    return stat.S_ISREG(here.st_mode) and (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -306,6 +339,70 @@ class Tree(Evaluated):
         return [[tree(r, opts.precision) for r in results]]  # one block: no blank lines between
 
 
+class Draw(Evaluated):
+    """The circuit laid out by Graphviz, saved as SVG or PNG (by the file's extension)."""
+
+    def text(self, results: "list[Result]", opts: Options) -> Writer:
+        from .draw import DRAW_FORMATS, DRAW_MOST, DRAW_SPLIT, dot, gates, render
+        path = opts.draw or ""
+        check_target("--draw", path, opts.files, "circuit.svg")
+        fmt = os.path.splitext(path)[1].lower().lstrip(".")
+        if fmt not in DRAW_FORMATS:
+            raise InputError("--draw %s: the picture's kind is read from the file's extension, .svg or .png" % path,
+                             hint="as in --draw circuit.svg or --draw circuit.png")
+        (r,) = one_output(results, "--draw")
+        n = gates(r)
+        if n > DRAW_MOST and not opts.show_all:
+            raise InputError("the circuit of %s has %d gates, too many to read in one picture (more than %d)"
+                             % (r.label, n, DRAW_MOST),
+                             hint="--tree shows it in the terminal, --output NAME draws a part; --all draws it anyway")
+        picture = render(dot([r], opts.precision, split=DRAW_SPLIT), fmt)
+        try:
+            with open(path, "wb") as f:
+                f.write(picture)
+        except OSError as e:
+            raise cannot_write(path, e) from None
+        return lambda out: out.write("drew the circuit of %s (%d gate%s) in %s\n"
+                                     % (r.label, n, "" if n == 1 else "s", path))
+
+
+class Html(Evaluated):
+    """One self-contained page: the circuit, each gate's numbers and lines,
+    and a step control through the backward pass (page.py)."""
+
+    def text(self, results: "list[Result]", opts: Options) -> Writer:
+        (r,) = one_output(results, "--html")
+        save_page(r, opts)
+        return lambda out: out.write("wrote the page of %s in %s\n" % (r.label, opts.html))
+
+
+def one_output(results: "list[Result]", option: str) -> "list[Result]":
+    if len(results) > 1:
+        raise InputError("%s shows one output, and the program has %d: %s"
+                         % (option, len(results), ", ".join(r.label for r in results)),
+                         hint="choose one with --output NAME")
+    return results
+
+
+def save_page(result: "Result", opts: Options, trace: dict | None = None) -> None:
+    """--html's page for `result` (and a --step run's trace) in opts.html."""
+    from .draw import DRAW_MOST, gates
+    from .page import html_page
+    path = opts.html or ""
+    check_target("--html", path, opts.files, "circuit.html")
+    n = gates(result)
+    if n > DRAW_MOST and not opts.show_all:
+        raise InputError("the circuit of %s has %d gates, too many to read in one picture (more than %d)"
+                         % (result.label, n, DRAW_MOST),
+                         hint="--tree shows it in the terminal, --output NAME shows a part; --all draws it anyway")
+    text = html_page(result, opts.precision, trace)
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        raise cannot_write(path, e) from None
+
+
 class Steps(Handler):
     """Gradient ascent, printed as it runs: stepcli.py."""
 
@@ -315,7 +412,8 @@ class Steps(Handler):
         return run_steps(source, source.name, bindings, as_json=opts.format == "json", precision=opts.precision,
                          no_nodes=opts.no_nodes, no_color=opts.no_color, step=opts.step, steps=opts.steps,
                          descend=opts.descend, freeze=opts.freeze, every=opts.every, tol=opts.tol,
-                         output=opts.output, plot=opts.plot)
+                         output=opts.output, plot=opts.plot, log=opts.log,
+                         page=(lambda r, trace: save_page(r, opts, trace)) if opts.html is not None else None)
 
 
 class Session(Handler):
@@ -328,5 +426,5 @@ class Session(Handler):
 
 HANDLERS: dict[str, Handler] = {
     "table": Table(), "explain": Explain(), "emit": Emit(), "verify": Verify(), "check": Check(),
-    "dot": Dot(), "tree": Tree(), "steps": Steps(), "session": Session(),
+    "dot": Dot(), "tree": Tree(), "draw": Draw(), "html": Html(), "steps": Steps(), "session": Session(),
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .graph import CONST, INPUT
+from .graph import CONST, INPUT, Graph
 
 if TYPE_CHECKING:
     from .engine import Result
@@ -37,6 +37,9 @@ def nodes(result: Result) -> list[Node]:
     >>> [(n.label, n.value, n.grad) for n in nodes(grad("x*x", x=3))]
     [('x', 3.0, 6.0), ('x*x', 9.0, 1.0)]
     """
+    if not isinstance(getattr(result, "graph", None), Graph):  # records sits below engine: no import of Result
+        raise TypeError("result must be a gradcli Result, as gradcli.grad or gradcli.evaluate gives, not %s"
+                        % type(result).__name__)
     g = result.graph
     values, grads = result.values, result.grads
     used = g.reachable([result.output])

@@ -307,6 +307,7 @@ def _write_batches(out, texts) -> None:
         sep = ", "
 
 
-def json_line(obj: object) -> str:
-    return json.dumps(obj, allow_nan=False, ensure_ascii=False)
+# One encoder for every line: json.dumps with options other than its defaults
+# builds a new JSONEncoder on each call. Its text is json.dumps's, to the byte.
+json_line = json.JSONEncoder(allow_nan=False, ensure_ascii=False).encode
 

@@ -127,7 +127,7 @@ class Session:
             if name is None:
                 self.show(line[start:end], part)
                 continue
-            value = program.number(k)
+            value = program.number(k, line)
             reads = {n for n, _ in program.names_read(k)} | ({name} if aug else set())
             rhs = line[slice(*program.value_span(k))]
             if not aug and value is not None:

@@ -1,5 +1,5 @@
 """The command line of the step loop: --step, --steps, --descend, --freeze,
---every, --tol, --output, --plot.
+--every, --tol, --output, --plot, --log.
 
 The renderers here return strings or rich objects; `run_steps` decides where
 they go (step lines and summary to stdout, progress bar and errors to stderr)
@@ -157,6 +157,72 @@ def chart(points: list[tuple[int, float]], width: int = PLOT_WIDTH, height: int 
     return lines
 
 
+def chart_size() -> tuple[int, int]:
+    """The chart's width and height: the terminal's width (rich's console
+    size: the terminal, or COLUMNS and LINES when piped, else 80 by 25), and
+    half its height, so the summary below stays in view (8 to 24 lines)."""
+    from rich.console import Console
+    width, height = Console().size
+    return max(20, width), max(8, min(24, height // 2))
+
+
+def _ticks(k0: int, k1: int, room: int) -> list[int]:
+    """Whole steps from k0 to k1 for the step axis, about one per 12 columns."""
+    n = max(1, min(k1 - k0, room // 12))
+    return sorted({k0 + round((k1 - k0) * i / n) for i in range(n + 1)})
+
+
+def _powers(lo: float, hi: float, most: int) -> list[int]:
+    """The whole powers of 10 within [lo, hi] (log10 values) for a log axis,
+    at most `most` of them, evenly spaced (every 2nd, 3rd, ... when there
+    are more); the one nearest when none falls within."""
+    import math
+    e0, e1 = math.ceil(lo), math.floor(hi)
+    if e1 < e0:
+        return [round((lo + hi) / 2)]
+    every = max(1, -(-(e1 - e0) // (most - 1)))
+    return list(range(e1, e0 - 1, -every))[::-1]
+
+
+def plot_chart(points: list[tuple[int, float]], label: str, width: int, height: int,
+         log: bool = False) -> tuple[list[str], str]:
+    """The output over the steps, drawn by plotext in `width` columns and
+    `height` lines, step axis below (whole steps), the output's axis on the
+    left, on a log scale with `log`; and a note when the log scale could
+    not be used (a value at or below 0)."""
+    import math
+
+    import plotext
+
+    note = ""
+    if log and any(v <= 0 for _, v in points):
+        low = min(v for _, v in points)
+        note = "linear scale: a log scale needs every value above 0, and the output reaches %s" % _g(low, 4)
+        log = False
+    plotext.terminal.limit(False, False)  # the size given, not plotext's reading of the terminal
+    figure = plotext.figure
+    figure.clear()
+    figure.theme("colorless")
+    ks, vs = [k for k, _ in points], [v for _, v in points]
+    if log:  # log10 of the values on a linear axis, labelled with the powers of 10
+        vs = [math.log10(v) for v in vs]
+    figure.draw(figure.signal(ks, vs).lines())
+    figure.plot_size(width, height)
+    words = " over the steps" + (" (log scale)" if log else "")
+    figure.title(_short(label, max(8, width - len(words))) + words)
+    figure.label("step", axis=0)
+    figure.label(_short(label, 12), axis=1)
+    if log:
+        powers = _powers(min(vs), max(vs), max(2, height // 3))
+        figure.ruler(axis=1).ticks(powers, ["%g" % 10.0 ** e for e in powers])
+    if len(points) > 1:
+        ticks = _ticks(ks[0], ks[-1], width)
+        figure.ruler(axis=0).ticks(ticks, [str(k) for k in ticks])
+    text = figure.build().string(colorless=True)
+    figure.clear()
+    return [line.rstrip() for line in text.splitlines()], note
+
+
 def freeze_names(text: str | None) -> list[str]:
     if not text:
         return []
@@ -186,18 +252,19 @@ def _spell(size: str, descend: bool) -> str:
 
 def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool, precision: int,
               no_nodes: bool, no_color: bool, step, steps, descend, freeze, every, tol,
-              output, plot) -> int:
+              output, plot, log=False, page=None) -> int:
     """The step loop and its output. Which options go together is checked
     before (cli.MODES); errors of the program itself are raised."""
     from .api import compile as compile_program
     from .steps import Ascent
+    plot = plot or log  # --log is the chart on a log scale
     refused = negative_step(step, descend, _spell)
     if refused is not None:
         raise InputError(refused)
     g = compile_program(text, bindings, name)
     n = 1 if steps is None else steps
     asc = Ascent(g, step, n, output=output, descend=descend, freeze=freeze_names(freeze),
-                 every=every or 1, tol=tol, samples=4 * PLOT_WIDTH if plot else 0)
+                 every=every or 1, tol=tol, samples=4 * chart_size()[0] if plot else 0)
 
     width = max(4, len(str(n)))
     progress = None
@@ -209,9 +276,15 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
     code = 0
     if not as_json:
         out.write(header(width) + "\n")
+    trace: dict = {"steps": [], "output": [], "inputs": {name: [] for name in asc.names}}
     try:
         for s in asc:
             out.write((_json_line(step_json(s)) if as_json else step_line(s, width, precision)) + "\n")
+            if page is not None:
+                trace["steps"].append(s.k)
+                trace["output"].append(s.value)
+                for name in asc.names:
+                    trace["inputs"][name].append(s.inputs[name])
     except GradcliError as e:
         error, code = e, e.exit_code
     except KeyboardInterrupt:
@@ -234,6 +307,8 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
     elif not asc.moving:
         status = "nothing moved: every input is frozen or the output does not depend on it"
 
+    if page is not None:  # the page of the final state, with the run's curve and paths
+        page(asc.result(), trace)
     if as_json:
         from .render import to_json
         out.write(_json_line(to_json(asc.result(), nodes=not no_nodes, words=FLAGS)) + "\n")
@@ -243,7 +318,7 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
     out_console = console(no_color)
     if plot:
         out_console.print()
-        _print_chart(out_console, asc)
+        _print_chart(out_console, asc, log)
     out_console.print()
     out_console.print(summary(asc, precision, status))
     for note in asc.result().notes:
@@ -256,13 +331,26 @@ def _json_line(obj: dict) -> str:
     return json_line(obj)
 
 
-def _print_chart(console, asc: "Ascent") -> None:
+def _print_chart(console, asc: "Ascent", log: bool = False) -> None:
+    """plotext's chart, fitted to the terminal; where the output's encoding
+    has no box-drawing characters, the chart of plain ASCII above."""
     from rich.text import Text
-    fancy = console.is_terminal and console.encoding.lower().startswith("utf")
-    lines = chart(asc.trace, mark="•" if fancy else "*")
-    console.print(Text("%s over the steps" % asc.label, style="bold"))
+    width, height = chart_size()
+    style = "cyan" if console.is_terminal else ""
+    if not console.encoding.lower().startswith("utf"):
+        lines = chart(asc.trace, width=max(8, width - 12), height=height)
+        over = max(map(len, lines)) - width  # the value axis's labels took more than 12 columns
+        if over > 0:
+            lines = chart(asc.trace, width=max(8, width - 12 - over), height=height)
+        console.print(Text("%s over the steps" % asc.label, style="bold"))
+        for line in lines:
+            console.print(Text(line, style=style), soft_wrap=True)
+        return
+    lines, note = plot_chart(asc.trace, asc.label, width, height, log)
     for line in lines:
-        console.print(Text(line, style="cyan" if fancy else ""), soft_wrap=True)
+        console.print(Text(line, style=style), soft_wrap=True)
+    if note:
+        console.print(Text(note, style="yellow"))
 
 
 class _progress_bar:

@@ -21,10 +21,13 @@ from __future__ import annotations
 import copy
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from itertools import product
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from .arguments import label, names, real, to_float, whole
+from .codegen import absorbing
 from .engine import Result, _notes, backward, forward
 from .errors import InputError, MathError, Phrase
 from .graph import CONST, INPUT, OP, Graph
@@ -90,19 +93,23 @@ class Ascent:
     never (the interpreter: the reference, and much slower)."""
 
     def __init__(self, graph: Graph, step: float, steps: int = 1, *, output: str | None = None,
-                 descend: bool = False, freeze: Iterable[str] = (), every: int = 1,
+                 descend: bool = False, freeze: str | Iterable[str] = (), every: int = 1,
                  tol: float | None = None, compiled: bool | None = None, samples: int = 0,
                  progress: Callable[[int], None] | None = None):
-        if not math.isfinite(step):
-            raise InputError("the step size must be a finite number", hint=Phrase("as in {step=0.01}"))
+        if not isinstance(graph, Graph):
+            raise TypeError("graph must be a graph, as gradcli.compile(text, bindings) makes, not %s"
+                            % type(graph).__name__)
+        if isinstance(every, int) and every < 1:
+            raise InputError(Phrase("{every} needs a whole number of 1 or more"))
+        step = real("the step size", step, hint=Phrase("as in {step=0.01}"))
+        steps, every = whole("the number of steps", steps, 0), whole("every", every, 1)
+        if isinstance(tol, (int, float)) and not 0.0 <= to_float(tol) < math.inf:
+            raise InputError("the tolerance must be a finite number of 0 or more", hint=Phrase("as in {tol=1e-9}"))
+        tol = None if tol is None else real("the tolerance", tol, hint=Phrase("as in {tol=1e-9}"))
+        output, freeze = label("output", output), names("freeze", freeze)
+        descend = bool(descend)
         if step == 0.0:
             raise InputError("a step of 0 moves nothing", hint=Phrase("give a step size, as in {step=0.01}"))
-        if steps < 0:
-            raise InputError("the number of steps must be 0 or more")
-        if every < 1:
-            raise InputError(Phrase("{every} needs a whole number of 1 or more"))
-        if tol is not None and not 0.0 <= tol < math.inf:
-            raise InputError("the tolerance must be a finite number of 0 or more", hint=Phrase("as in {tol=1e-9}"))
         self.graph = g = graph
         self.label, self.output = output_node(g, output)
         self.step_size, self.steps, self.descend = step, steps, descend
@@ -136,7 +143,7 @@ class Ascent:
         self._last: Step | _State | None = None
         self.stopped: str | None = None
         self.error: MathError | None = None
-        self.trace: list[tuple[int, float]] = []   # (k, value) at every chunk end, for plots
+        self.trace: list[tuple[int, float]] = []   # (k, value) at every chunk end, for plots (samples)
 
     # -- the reference: one state by the interpreter -------------------------------------
 
@@ -254,14 +261,15 @@ class Ascent:
                         target = end
                         break
                     self._last = st  # made into a Step only when asked for
-                    self.trace.append((st.k, st.value))
+                    if self.samples:  # kept only for a plot: a long run would fill the memory
+                        self.trace.append((st.k, st.value))
                     if self.progress:
                         self.progress(st.k)
                 # ... then that one update alone, so its change can be reported.
                 prev = st
                 st, stopped = self._advance(prev, 1)
                 self._last = step = self._step(st, prev)
-                if not self.trace or self.trace[-1][0] != st.k:
+                if self.samples and self.trace[-1][0] != st.k:
                     self.trace.append((st.k, st.value))
                 if self.progress:
                     self.progress(st.k)
@@ -305,44 +313,6 @@ class Ascent:
 
 
 # -- compiling the loop ---------------------------------------------------------------------
-
-_BAD = (math.inf, -math.inf, math.nan)
-_FINITE = (0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, 30.0, -30.0, 1e300, -1e300)
-_absorbing_cache: dict[tuple[str, int], tuple[bool, ...]] = {}
-
-
-def absorbing(op, n: int) -> tuple[bool, ...]:
-    """For each argument of an op: can a non-finite value there give a finite
-    result (1/inf = 0, sig(inf) = 1)? Found by trying the op's own value
-    function. Where no op absorbs, a non-finite value reaches the output, so
-    the compiled loop checks only these arguments and the output each step."""
-    key = (op.name, n)
-    found = _absorbing_cache.get(key)
-    if found is None:
-        if op.variadic:  # max and min pass one argument on and drop the others
-            found = (True,) * n
-        else:
-            fn = op.functions(n)[0]
-            flags = []
-            for k in range(n):
-                hit = False
-                for bad in _BAD:
-                    for others in product(_FINITE, repeat=n - 1):
-                        args = list(others)
-                        args.insert(k, bad)
-                        try:
-                            hit = math.isfinite(fn(*args))
-                        except (ValueError, ZeroDivisionError, OverflowError):
-                            continue
-                        if hit:
-                            break
-                    if hit:
-                        break
-                flags.append(hit)
-            found = tuple(flags)
-        _absorbing_cache[key] = found
-    return found
-
 
 _float_cache: dict[tuple[str, int], tuple[bool, ...]] = {}
 
@@ -459,8 +429,9 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     names = [code.names[i] for i in asc.nodes]
     grads = [code.grad_names.get(i, "0.0") for i in asc.nodes]
     moving = [(names[j], grads[j]) for j in asc.moving]
+    in_loop, after = _split_backward(backward_lines, {d for _, d in moving})
     body = ["%s %s %s * %s" % (n, sign, step, d) for n, d in moving]
-    body += forward_lines + backward_lines
+    body += forward_lines + in_loop
     result = "%s, (%s%s), (%s%s)" % (value, ", ".join(names), "," if len(names) == 1 else "",
                                      ", ".join(grads), "," if len(grads) == 1 else "")
     # 0.0 * v is 0 for every finite v and nan otherwise; in groups, since one long
@@ -473,8 +444,15 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
         body += ["if abs(%s - _p) < %s:" % (value, literal(asc.tol)), "    _s = 2", "    break",
                  "_p = %s" % value]
 
-    body = _inline(body, [l.target for l in code.forward if g.needs[l.node] and l.node != out])
-    text = "\n".join(hoisted + body)
+    # The lines after the loop are inlined with the loop's, so a value they use is counted.
+    # Backward values used once are inlined too (`dt4 = (1.0 - h0 * h0) * (v0 * de)`,
+    # as the tutorials write it), but never an input's gradient, which the loop returns.
+    temps = [l.target for l in code.forward if g.needs[l.node] and l.node != out]
+    temps += [t for t in (l.partition(" = ")[0] for l in in_loop if " = " in l)
+              if t not in input_grads]
+    lines = _inline(body + after, temps)
+    body, after = lines[:len(lines) - len(after)], lines[len(lines) - len(after):]
+    text = "\n".join(hoisted + body + after)
     # The op table's functions as parameters with defaults: local names are the fastest.
     # (HELPERS, not NAMESPACE: eval puts __builtins__ into NAMESPACE.)
     used = sorted(set(_WORDS.findall(text)) & set(HELPERS))
@@ -484,10 +462,33 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     src.append("    _s = 0")
     src.append("    for _k in range(_n):")
     src += ["        " + l for l in body or ["pass"]]
-    src.append("    else:")
-    src.append("        return _n, 0, " + result)
-    src.append("    return _k + 1, _s, " + result)
+    if after:
+        # The gradients nothing in the loop needs (the frozen inputs'), once, at the
+        # state the chunk ends in: the same lines on the same values as in the loop.
+        src.append("    _k = _n - 1 if _s == 0 else _k")
+        src += ["    " + l for l in after]
+        src.append("    return _k + 1, _s, " + result)
+    else:
+        src.append("    else:")
+        src.append("        return _n, 0, " + result)
+        src.append("    return _k + 1, _s, " + result)
     return "\n".join(src) + "\n", max(1, len(body))
+
+
+def _split_backward(lines: list[str], wanted: set[str]) -> tuple[list[str], list[str]]:
+    """The backward lines the moving inputs' gradients need (for the loop), and
+    the rest (the frozen inputs' gradients and what only they need), each in order.
+    Walked from the end: a gradient is needed when a needed line reads it."""
+    targets = {line.partition(" ")[0] for line in lines}
+    needed = set(wanted)
+    keep = [False] * len(lines)
+    for k in range(len(lines) - 1, -1, -1):
+        target, _, expr = lines[k].partition(" ")
+        if target in needed:
+            keep[k] = True
+            needed.update(w for w in _WORDS.findall(expr) if w in targets)
+    return ([l for l, kept in zip(lines, keep) if kept],
+            [l for l, kept in zip(lines, keep) if not kept])
 
 
 def _inline(body: list[str], temps: list[str], depth_limit: int = 6) -> list[str]:
@@ -495,10 +496,7 @@ def _inline(body: list[str], temps: list[str], depth_limit: int = 6) -> list[str
     (`t3 = (a * x) + (b * y)`): the same operations in the same order, minus a
     store and a load. Nesting stays shallow so the Python compiler never
     recurses deeply."""
-    uses: dict[str, int] = {}
-    for line in body:
-        for w in _WORDS.findall(line):
-            uses[w] = uses.get(w, 0) + 1
+    uses = Counter(_WORDS.findall("\n".join(body)))  # one pass: no name spans two lines
     candidates = {t for t in temps if uses.get(t) == 2}  # its assignment and one use
     inlined: dict[str, tuple[str, int]] = {}
     out = []

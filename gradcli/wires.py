@@ -21,7 +21,7 @@ wires here.
 from __future__ import annotations
 
 from array import array
-from typing import TYPE_CHECKING, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 from .engine import _compiled
 
@@ -38,16 +38,17 @@ class Wire(NamedTuple):
     share: float  # d op_node / d argument_arg * grad[node]: this wire's part of grad[source]
 
 
-def shares(result: "Result") -> Iterator[tuple[int, int, int, float]]:
+def shares(result: "Result", gates: "Iterable[int] | None" = None) -> Iterator[tuple[int, int, int, float]]:
     """(source, gate, argument position, share) of every wire that carries a
-    gradient back, in the order the backward pass adds the shares. The one
-    place that computes them, as engine._backward does: the same loop, the
-    same compiled partials, the same products."""
+    gradient back, in the order the backward pass adds the shares; or only
+    of the wires into `gates`. The one place that computes them, as
+    engine._backward does: the same loop, the same compiled partials, the
+    same products."""
     g, values, grads = result.graph, result.values, result.grads
     fns = _compiled(g)
     needs, ops = g.needs, g.op
     ids, first = g.args.ids, g.args.first
-    for i in range(result.output, -1, -1):
+    for i in range(result.output, -1, -1) if gates is None else gates:
         gi = grads[i]
         if gi is None:
             continue

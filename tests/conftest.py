@@ -16,6 +16,10 @@ CASES_DIR = Path(__file__).resolve().parent / "cases"
 
 EXAMPLES = int(os.environ.get("GRADCLI_HYPOTHESIS_EXAMPLES", "100"))
 
+# What gradcli fits to the terminal (--plot's chart) is the same under any
+# terminal the tests are run from: 80 by 25, the size with none.
+os.environ["COLUMNS"], os.environ["LINES"] = "80", "25"
+
 settings.register_profile(
     "gradcli", max_examples=EXAMPLES, deadline=None, derandomize=bool(os.environ.get("CI")),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

@@ -122,13 +122,29 @@ def test_program_missing_input_names_the_place():
     assert e.value.position == (2, 7)
 
 
-def test_program_rejects_names_it_does_not_have_and_names_it_computes():
+def test_program_agrees_with_grad_on_names_it_does_not_use_and_rejects_names_it_computes():
     p = Program("q = x*2\nq + y")
-    with pytest.raises(ProgramError, match=r"z is not an input of the program \(its inputs: x, y\)"):
-        p(x=1, y=2, z=3)
+    # a name the outputs do not use gets the gradient 0, as in grad() and on the command line
+    assert p(x=1, y=2, z=3).gradients == gradcli.grad("q = x*2\nq + y", x=1, y=2, z=3).gradients \
+        == {"x": 2.0, "y": 1.0, "z": 0.0}
+    assert Program("x*2").evaluate({"x": 3, "w": 2})[0].gradients == {"x": 2.0, "w": 0.0}
+    assert p(x=1, y=2).gradients == {"x": 2.0, "y": 1.0}  # and the next call does not keep z
     with pytest.raises(ProgramError, match="q is computed by the program") as e:
         p(x=1, y=2, q=3)
     assert e.value.position == (1, 1)
+
+
+def test_a_name_read_before_the_program_assigns_it_is_an_input_in_every_road():
+    # `alpha /= w` reads the input alpha, then computes a new alpha
+    text = "alpha /= w; w*2"
+    want = {"alpha": 0.0, "w": 2.0}
+    assert Program(text).evaluate({"alpha": 1, "w": 2})[0].gradients == want
+    assert gradcli.grad(text, alpha=1, w=2).gradients == want
+    from click.testing import CliRunner
+    from gradcli.cli import main
+    import json
+    res = CliRunner().invoke(main, [text, "alpha=1", "w=2", "--json", "--no-nodes"])
+    assert res.exit_code == 0 and json.loads(res.output)["gradients"] == want
 
 
 @pytest.mark.parametrize("value", ["3", None, float("nan"), float("inf"), True])
@@ -343,3 +359,21 @@ def test_import_gradcli_stays_light_and_the_loop_is_exported():
     assert not {"'gradcli.api'", "'gradcli.steps'", "'gradcli.engine'", "'lark'", "'rich'"} & set(loaded[1:-1].split(", "))
     assert where == "gradcli.api gradcli.steps gradcli.steps"
     assert {"ascend", "Step", "Ascent"} <= set(gradcli.__all__)
+
+
+@pytest.mark.parametrize("text, is_input", [
+    ("t = 3", True), ("t = -3", True), ("t = +3", True), ("t = 2.5e-3", True), ("t=-3", True),
+    ("var t = -1.5", True), ("t = --3", False), ("t = +-3", False), ("t = -(3)", False),
+    ("t = (3)", False), ("t = - 3", False),
+])
+def test_a_number_binds_an_input_only_as_a_binding_writes_one(text, is_input):
+    """One rule for `name = number`: the command line's pattern for a number (syntax.SIGNED_NUMBER)."""
+    source = text + "; t*x"
+    r = gradcli.grad(source, x=2)
+    assert ("t" in r.gradients) == is_input, r.gradients
+    assert (("t" in Program(source).inputs) == is_input)
+    from click.testing import CliRunner
+    from gradcli.cli import main
+    import json
+    res = CliRunner().invoke(main, [source, "x=2", "--json", "--no-nodes"])
+    assert ("t" in json.loads(res.output)["gradients"]) == is_input

@@ -97,3 +97,22 @@ def test_the_whole_table_of_a_big_graph_is_one_row_per_node():
     out = run("+".join(["x"] * n), "x=1", "--all").splitlines()
     assert len(out) == 2 + n + 1 + 3
     assert out[-5].rstrip() == "x+x+x+x+x+x+x+x+x+...+x+x+x+x+x+x+x+x+x  +      1e+04      1"
+
+
+def test_tree_of_a_deep_chain_with_forks_counts_every_line_and_gives_each_wires_share():
+    # x1 = sin(x), x_k = sin(x_{k-1}) * x: N gates deep, x forking into every *.
+    import math
+    lines = ["x = 2", "x1 = sin(x)"] + ["x%d = sin(x%d) * x" % (k, k - 1) for k in range(2, N + 1)]
+    out = run("\n".join(lines), "--tree").splitlines()
+    # Every * has two arguments and every sin one: 1 + 2 (N - 1) + N lines in all.
+    shown = [line for line in out[:-1] if not line.endswith("...")]
+    assert out[-1].startswith("... %d more lines " % (1 + 2 * (N - 1) + N - len(shown)))
+    assert len(out) < 100
+    # The top x wire goes into x_N = sin(x_{N-1}) * x: its share is sin(x_{N-1}), by the
+    # chain itself computed here; x's own total is far larger.
+    v = math.sin(2)
+    for _ in range(2, N):
+        v = math.sin(v) * 2
+    top = out[-2]  # the root's second argument
+    assert top.startswith("└── x  input  value 2  grad ") and top.endswith(
+        "(this wire: %.4g; shown above)" % math.sin(v)), top

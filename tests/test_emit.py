@@ -54,7 +54,10 @@ def test_python_neuron_has_the_tutorial_numbers():
 
 def test_python_reads_like_the_tutorial():
     src = emit(gradcli.compile("q = a*x + b*y + c; f = sig(q)", NEURON_INPUTS), "python")
-    assert "    dq = (f * (1.0 - f)) * df  # backprop f = sig(q)\n" in src
+    # sig's slope is not out * (1 - out), which is 1 - 1 in the tails, but the same number
+    # from cosh, to the last digit (see gradcli/ops.py)
+    assert ("    dq = (0.25 / (cosh(0.5 * q) * cosh(0.5 * q)) if abs(q) < 40.0 else exp(-abs(q))) * df"
+            "  # backprop f = sig(q)\n") in src
     assert "    da = x * dt1  # backprop t1 = a * x\n" in src
     assert "    df = 1.0  # the output's gradient" in src
 
@@ -70,7 +73,7 @@ def test_fork_is_written_with_plus_equals():
 def test_js_neuron_and_fork():
     g = gradcli.compile(NEURON, NEURON_INPUTS)
     src = emit(g, "js")
-    assert "var exp = Math.exp;" in src and "var t5 = t4 >= 0.0 ? " in src
+    assert "var abs = Math.abs, cosh = Math.cosh, exp = Math.exp;" in src and "var t5 = t4 >= 0.0 ? " in src
     (out,) = run_js(src, [("forwardBackward", {})])
     r = gradcli.evaluate(NEURON, NEURON_INPUTS)[0]
     assert close(out["value"], r.value) and round(out["value"], 4) == 0.8808

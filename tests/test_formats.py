@@ -126,3 +126,38 @@ def test_the_picture_in_the_docs_is_what_gradcli_draws_now(tmp_path):
     shown = {(p.parent / target).resolve() for p in docs.pages()
              for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", docs.prose(p))}
     assert ROOT / "docs" / "neuron.svg" in shown
+
+
+def test_svg_is_xml_with_no_web_font_and_every_character_at_its_column(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from gradcli.formats import CELL_WIDTH, MARGIN
+    path = tmp_path / "t.svg"
+    code, out = run(*NEURON, "--svg", str(path))
+    assert code == 0
+    svg = path.read_text()
+    root = ET.fromstring(svg)  # well-formed XML
+    ns = "{http://www.w3.org/2000/svg}"
+    # Nothing to fetch: no font file, no stylesheet, no link; a generic family.
+    assert "@font-face" not in svg and "url(" not in svg and "@import" not in svg and "<style" not in svg
+    assert svg.count("http") == 1  # the SVG namespace, never fetched
+    (group,) = root.iter(ns + "g")
+    assert group.get("font-family") == "monospace"
+    # Each character has its own x, on the grid of columns: no font's metrics move it.
+    rows: dict[float, list[tuple[int, str]]] = {}
+    for t in root.iter(ns + "text"):
+        xs = [float(x) for x in t.get("x").split()]
+        assert len(xs) == len(t.text)
+        cols = [(x - MARGIN) / CELL_WIDTH for x in xs]
+        assert all(abs(c - round(c)) < 1e-6 for c in cols)
+        assert [round(c) for c in cols] == list(range(round(cols[0]), round(cols[0]) + len(xs)))
+        rows.setdefault(float(t.get("y")), []).append((round(cols[0]), t.text))
+    # The rows of the picture are the lines gradcli printed, column for column.
+    printed = [line for line in out.splitlines() if line.strip()]
+    drawn = []
+    for y in sorted(rows):
+        line = ""
+        for col, text in sorted(rows[y]):
+            line = line.ljust(col) + text
+        drawn.append(line)
+    assert drawn == [line.rstrip() for line in printed]

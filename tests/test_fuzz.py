@@ -1,11 +1,13 @@
-"""Hunting for crashes: random bytes, token soups, broken examples, random programs.
+"""Hunting for crashes: random bytes, token soups, broken examples, random programs,
+random session lines and random arguments to the Python API.
 
 Every case must end in exit 0 with a correct result, or in a clean error:
 exit 1 or 2, a short message on stderr starting with "gradcli:", and never a
 traceback. Cases go through the real command (click's `main`), with
 exceptions left uncaught so that any escaping exception fails the test.
 
-The example counts are modest so CI stays fast. For a long campaign:
+The example counts are modest so CI stays fast (a few seconds for the session
+and the API). For a long campaign:
 
     GRADCLI_FUZZ_EXAMPLES=20000 pytest tests/test_fuzz.py
 """
@@ -31,6 +33,11 @@ EXAMPLES = int(os.environ.get("GRADCLI_FUZZ_EXAMPLES", "120"))
 fuzz = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("GRADCLI_FUZZ_EXAMPLES"),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 EXAMPLE_FILES = examples()
+
+
+def fuzz_some(n: int):
+    """`fuzz` with n cases in CI (each of these runs many calls), EXAMPLES in a campaign."""
+    return settings(fuzz, max_examples=EXAMPLES if os.environ.get("GRADCLI_FUZZ_EXAMPLES") else n)
 
 
 def run(args: list[str], stdin: bytes | str | None = None):
@@ -200,3 +207,120 @@ def central_difference(expr, bindings, name, h):
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.relative_to(EXAMPLES_DIR).as_posix())
 def test_examples_run_clean(path):
     assert run([*run_args(path), "--json"]).exit_code == 0
+
+
+# (e) The session: random lines (inputs bound and redefined, definitions,
+# expressions, commands with good and bad arguments, junk), handled one after
+# another. No line may raise, and at the end what the session shows for an
+# expression is what the API computes from the session's state: its inputs and
+# its definitions, the latest of each name.
+SESSION_NAMES = ["x", "y", "q"]
+COMMAND_WORDS = [":vars", ":help", ":reset", ":explain", ":step 0.1", ":step 0.01 3", ":descend 0.1 2",
+                 ":step", ":step 0", ":step -1", ":descend -0.5", ":step 1e-400", ":step 1_0", ":step abc",
+                 ":step 0.1 -2", ":step 0.1 2.5", ":explain (", ":nosuch", ":", ":step 0.1 2 x*"]
+
+
+@st.composite
+def session_line(draw):
+    kind = draw(st.integers(0, 5))
+    name = draw(st.sampled_from(SESSION_NAMES))
+    if kind == 0:
+        return "%s = %r" % (name, round(draw(st.floats(-3, 3)), 2))
+    if kind == 1:
+        return "%s = %s" % (name, draw(expression()).replace("z", draw(st.sampled_from(SESSION_NAMES))))
+    if kind == 2:
+        return draw(expression()).replace("z", "q")
+    if kind == 3:
+        command = draw(st.sampled_from(COMMAND_WORDS))
+        return command + (" " + draw(expression()) if command.startswith((":step 0.1", ":explain")) and
+                          draw(st.booleans()) else "")
+    if kind == 4:
+        return "%s += %s" % (name, draw(st.sampled_from(["1", "x", "y*2"])))
+    return draw(st.text(alphabet="xyq=+*-/^()., :;#0123456789e_", max_size=20))
+
+
+def session_value(s, expr):
+    """The value the API gives `expr` over the session's inputs and definitions."""
+    program = ["%s = %r" % (n, v) for n, v in s.bindings.items()] + [stmt for _, stmt, _ in s.defs]
+    return gradcli.evaluate("\n".join(program + [expr]))[-1].value
+
+
+@fuzz_some(60)
+@given(st.lists(session_line(), max_size=8), expression())
+def test_random_session_lines(lines, final):
+    import io
+    import re
+    from rich.console import Console
+    from gradcli.repl import Session
+    out, err = io.StringIO(), io.StringIO()
+    s = Session(Console(file=out, width=100, color_system=None), Console(file=err, width=100, color_system=None))
+    for line in lines:
+        assert s.handle(line) is True, line
+    assert "Traceback" not in out.getvalue() + err.getvalue()
+    # A name is an input or defined, not both; its statements stand together (one
+    # definition, or a chain of them when it is redefined in terms of itself).
+    defined = [name for _, _, name in s.defs]
+    groups = [name for k, name in enumerate(defined) if k == 0 or defined[k - 1] != name]
+    assert len(groups) == len(set(groups)) and not set(defined) & set(s.bindings), (lines, s.defs, s.bindings)
+    final = final.replace("z", "q")
+    start = len(out.getvalue())
+    s.handle(final)
+    shown = re.search(r"^output (.*) = (\S+)$", out.getvalue()[start:], re.M)
+    try:
+        value = session_value(s, final)
+    except gradcli.GradcliError:
+        assert shown is None, (lines, final)  # an error in the session too
+        return
+    assert shown is not None, (lines, final, err.getvalue())
+    expected = float("%.4g" % value) if math.isfinite(value) else value
+    assert float(shown.group(2)) == pytest.approx(expected, rel=1e-3, abs=1e-300), (lines, final)
+
+
+# (f) The Python API: every public call with arguments of every kind. Each
+# ends in a result, a gradcli error, or a TypeError that names the parameter.
+ANYTHING = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.integers(10**300, 10**500), st.floats(), st.text(max_size=8),
+    st.binary(max_size=4), st.complex_numbers(max_magnitude=10), st.lists(st.text(max_size=2), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.integers(-3, 3), max_size=2), st.just(object()),
+    st.sampled_from(["x", "x*y", "x,y", "log(x)", "", "q = x*2; q", "x +"]),
+    st.just({"x": 1.0, "y": 2.0}), st.just({"x": 10**400}), st.just(0.1), st.just(3), st.just(-1),
+)
+PARAMETERS = ("program", "text", "name", "bindings", "step", "steps", "freeze", "output", "every", "tol", "graph",
+              "result", "files", "descend")
+
+
+def api_calls(a, b, c):
+    graph = gradcli.compile("x*y", {"x": 1, "y": 2})
+    return [
+        lambda: gradcli.grad(a),
+        lambda: gradcli.grad("x*y", x=a, y=1),
+        lambda: gradcli.evaluate(a, b),
+        lambda: gradcli.compile(a, b),
+        lambda: gradcli.Program(a),
+        lambda: gradcli.Program("x*y").evaluate(a),
+        lambda: gradcli.Program("x*y").bind(a),
+        lambda: gradcli.Program("x*y", name=a),
+        lambda: gradcli.ascend("x*y", a, b, bindings={"x": 1, "y": 2}).run(),
+        lambda: gradcli.ascend("x*y", 0.1, 2, bindings=a, freeze=b).run(),
+        lambda: gradcli.ascend("x*y", 0.1, 2, bindings={"x": 1, "y": 2}, output=a, every=b, tol=c).run(),
+        lambda: gradcli.ascend(a, 0.1, bindings=b, descend=c).run(),
+        lambda: gradcli.Ascent(a, 0.1).run(),
+        lambda: gradcli.Ascent(graph, a, 2, freeze=b, every=c).run(),
+        lambda: gradcli.Ascent(graph, 0.1, 2, tol=a, output=b).run(),
+        lambda: gradcli.nodes(a),
+        lambda: gradcli.Source(a, b),
+        lambda: gradcli.Source.join(a),
+        lambda: gradcli.Source.join([(a, b)]),
+    ]
+
+
+@fuzz_some(80)
+@given(ANYTHING, ANYTHING, ANYTHING)
+def test_random_arguments_to_the_api(a, b, c):
+    for k, call in enumerate(api_calls(a, b, c)):
+        try:
+            call()
+        except gradcli.GradcliError as e:
+            assert e.message and "Traceback" not in e.render()
+        except TypeError as e:
+            assert any(p in str(e) for p in PARAMETERS), (k, a, b, c, e)

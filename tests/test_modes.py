@@ -32,12 +32,12 @@ BINDINGS = ["x=2", "y=3"]
 
 CHOOSE = {"table": [], "steps": ["--step", "0.1"], "explain": ["--explain"], "emit": ["--emit", "python"],
           "verify": ["--verify"], "check": ["--check"], "dot": ["--dot"], "tree": ["--tree"],
-          "session": ["-i"]}
+          "draw": ["--draw", "{tmp}/c.svg"], "html": ["--html", "{tmp}/c.html"], "session": ["-i"]}
 OPTION = {"svg": ["--svg", "{tmp}/out.svg"], "output": ["--output", "f"], "show_all": ["--all"],
           "no_nodes": ["--no-nodes"], "json": ["--json"], "csv": ["--format", "csv"],
           "tsv": ["--format", "tsv"], "markdown": ["--format", "markdown"], "steps": ["--steps", "2"],
           "descend": ["--descend"], "freeze": ["--freeze", "x"], "every": ["--every", "1"],
-          "tol": ["--tol", "1e-9"], "plot": ["--plot"], "h": ["--h", "1e-4"],
+          "tol": ["--tol", "1e-9"], "plot": ["--plot"], "log": ["--log"], "h": ["--h", "1e-4"],
           "precision": ["--precision", "6"], "no_color": ["--no-color"]}
 
 
@@ -61,7 +61,7 @@ def test_the_table_names_every_mode_and_option_it_is_tested_with():
 def test_every_option_with_every_mode_runs_or_is_refused_by_the_table(mode, tmp_path):
     row = next(m for m in MODES if m.name == mode)
     for name, words in OPTION.items():
-        args = ["-f", program_file(tmp_path), *BINDINGS, *CHOOSE[mode],
+        args = ["-f", program_file(tmp_path), *BINDINGS, *(w.format(tmp=tmp_path) for w in CHOOSE[mode]),
                 *(w.format(tmp=tmp_path) for w in words)]
         r = run(*args)
         assert r.exit_code != 70 and "Traceback" not in r.output, (args, r.output)
@@ -86,8 +86,8 @@ def test_every_option_with_every_mode_runs_or_is_refused_by_the_table(mode, tmp_
                                     "give a step size, as in --step 0.01 --steps 100"),
     (["--h", "1e-3"], "Error: --h only makes sense with --check"),
     (["--output", "f", "--emit", "js"], "--output goes with the table, --step, --explain/--paths, --check, "
-                                        "--dot and --tree"),
-    (["--all", "--tree"], "--all goes with the table and --explain/--paths"),
+                                        "--dot, --tree, --draw and --html"),
+    (["--all", "--tree"], "--all goes with the table, --explain/--paths, --draw and --html"),
     (["--format", "csv", "--check"], "Error: --format csv does not combine with --check"),
     (["--step", "0.1", "--plot", "--format", "json"],
      "Error: --plot draws for people and --json writes for programs; choose one"),

@@ -65,7 +65,7 @@ def evaluated(name: str, n: int):
 
 RULE_NAMES = dict(NAMESPACE, ln=math.log, pi=math.pi, sign=lambda x: math.copysign(1.0, x),
                   sig=lambda x: 1.0 / (1.0 + math.exp(-x)))
-RULE_CASES = [(name, n) for name, op in OPS.items() for n in ((1, 2, 3) if op.variadic else (op.arity,))]
+RULE_CASES = [(name, n) for name, op in OPS.items() for n in (range(op.arity, 4) if op.variadic else (op.arity,))]
 
 
 def rule_value(text: str, out: float, xs: tuple[float, ...]) -> float:

@@ -44,6 +44,11 @@ SYMPY = {
     "erf": sp.erf,
     "relu": lambda a: sp.Max(a, 0),
     "softplus": lambda a: sp.log(1 + sp.exp(a)),
+    "logsigmoid": lambda a: -sp.log(1 + sp.exp(-a)),
+    "log1p": lambda a: sp.log(1 + a),
+    "expm1": lambda a: sp.exp(a) - 1,
+    "hypot": lambda *a: sp.sqrt(sum(x ** 2 for x in a)),
+    "logsumexp": lambda *a: sp.log(sum(sp.exp(x) for x in a)),
     "max": lambda *a: sp.Max(*a),
     "min": lambda *a: sp.Min(*a),
     # Comparisons and logic: 1 or 0; a condition is true when it is not 0.

@@ -199,6 +199,17 @@ def test_dash_i_reads_lines_from_a_pipe_without_prompts():
     assert "math error at <in 4> line 1, column 1" in out.stderr
 
 
+
+def test_the_session_reads_a_number_as_programs_do():
+    # `u = -3` binds an input; `t = -(3)` is an expression, a constant (docs/language.md)
+    out = subprocess.run([sys.executable, "-m", "gradcli", "-i", "x=2"], input="t = -(3)\nt*x\nu = -3\nu*x\n",
+                         capture_output=True, text=True, timeout=TIMEOUT)
+    assert out.returncode == 0, out.stderr
+    first, second = out.stdout.split("forward and backward pass of u*x")
+    assert "input  value  d t*x / d input\nx          2               -3\n" in first
+    assert "u         -3                2" in second
+
+
 # -- :step, :descend, :explain --------------------------------------------------
 
 def sig(z):

@@ -305,11 +305,12 @@ def test_plot_is_plain_text_when_piped():
     r = cli("x*x - 6*x + 9", "x=0", "--step", "0.05", "--steps", "200", "--every", "100", "--descend", "--plot")
     assert r.exit_code == 0
     assert "\x1b[" not in r.output
-    chart_lines = r.output.split("x*x - 6*x + 9 over the steps\n")[1].split("\n\n")[0].splitlines()
-    assert chart_lines[0].split() == ["9", "|*"]  # starts at the top: 9 at step 0
-    bottom = chart_lines[-3].split("|")  # ... and ends at the bottom, near 0
-    assert abs(float(bottom[0])) < 1e-12 and bottom[1].endswith("*" * 40)
-    assert "step 0" in chart_lines[-1] and chart_lines[-1].rstrip().endswith("200")
+    title = next(line for line in r.output.splitlines() if line.strip() == "x*x - 6*x + 9 over the steps")
+    chart_lines = r.output.split(title + "\n")[1].split("\n\n")[0].splitlines()
+    # The value axis from 9 (step 0) down to 0, where the descent ends; the step axis from 0 to 200.
+    assert chart_lines[1].startswith(" 9.0┤▗")
+    assert float(chart_lines[-4].split("┤")[0]) == 0.0
+    assert chart_lines[-2].split() == ["0", "33", "67", "100", "133", "167", "200"]
 
 
 def test_chart_draws_each_column_at_its_value_joined_to_the_one_before():

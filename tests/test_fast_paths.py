@@ -1,0 +1,217 @@
+"""Every fast path gives the reference path's output, to the byte, over a corpus:
+the programs of tests/cases and examples/, and the benchmark's network.
+
+- the step loop: compiled (frozen inputs' gradients computed after the loop) and
+  the interpreter, step by step;
+- JSON: write_json's batched text and json.dumps of the records;
+- the API: Program and gradcli.compile's straight-line code and the interpreter.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import sys
+
+import pytest
+
+import gradcli
+from gradcli import GradcliError, MathError
+from gradcli.cli import parse_binding
+from gradcli.engine import evaluate
+from gradcli.render import to_json, write_json
+from gradcli.steps import Ascent, loop_source
+
+from .conftest import CASES_DIR, EXAMPLES_DIR, ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import shapes  # noqa: E402
+
+
+def corpus():
+    """(id, program text, bindings) for every valid program we keep."""
+    found = []
+    for path in sorted(CASES_DIR.glob("*.txt")):
+        if path.name == "README.txt":
+            continue
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            program, bindings, expected = (p.strip() for p in line.rsplit(";", 2))
+            if not expected.startswith("error"):
+                found.append(("%s:%d" % (path.stem, n), program, dict(parse_binding(w) for w in bindings.split())))
+    for path in sorted(EXAMPLES_DIR.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".js"):
+            found.append((str(path.relative_to(EXAMPLES_DIR)), path.read_text("utf-8"), {}))
+    text, _ = shapes.mlp(3, 5)
+    found.append(("mlp", text, {}))
+    return found
+
+
+def graph(text, bindings):
+    try:
+        return gradcli.compile(text, bindings)
+    except GradcliError:
+        return None  # a hand-written backward pass to verify, an input left open
+
+
+ALL = corpus()
+CORPUS = [c for c in ALL if graph(c[1], c[2]) is not None]
+IDS = [c[0] for c in CORPUS]
+
+
+def test_the_corpus_is_big_enough():
+    assert len(ALL) >= 80 and len(CORPUS) >= 60
+
+
+def bits(x) -> str:
+    """repr tells -0.0 from 0.0 and shows nan: equal text is equal bits."""
+    return repr(x)
+
+
+def run(g, compiled, **options):
+    asc = Ascent(g, options.pop("step", 0.01), options.pop("steps", 30), compiled=compiled, **options)
+    seen, error = [], None
+    try:
+        seen = list(asc)
+    except MathError as e:
+        error = e.render()
+    return bits((seen, error, asc.last, asc.stopped))
+
+
+@pytest.mark.parametrize("name,text,bindings", CORPUS, ids=IDS)
+def test_step_loop_compiled_is_the_interpreter(name, text, bindings):
+    g = graph(text, bindings)
+    names = list(g.inputs)
+    for options in (dict(every=7), dict(every=4, descend=True, freeze=names[::2]),
+                    dict(every=1, steps=5, freeze=names[1:])):
+        assert run(g, True, **options) == run(g, False, **options), (name, options)
+
+
+def test_frozen_gradients_are_computed_after_the_loop_only():
+    text, data = shapes.mlp(3, 4)
+    g = gradcli.compile(text)
+    src, _ = loop_source(Ascent(g, 0.01, 100, descend=True, freeze=data))
+    loop, after = src.split("    _k = _n - 1", 1)
+    for x in data:
+        assert ("d%s " % x) not in loop and ("d%s = " % x) in after
+    # Still reported at every step, bit for bit as the interpreter finds them.
+    one = list(Ascent(g, 0.01, 9, descend=True, freeze=data, every=2, compiled=True))
+    ref = list(Ascent(g, 0.01, 9, descend=True, freeze=data, every=2, compiled=False))
+    assert bits(one) == bits(ref)
+    assert all(s.gradients["x0"] != 0.0 for s in one)
+
+
+def test_the_network_steps_as_the_hand_written_loop():
+    text, data = shapes.mlp(4, 8)
+    namespace: dict = {}
+    exec(shapes.mlp_hand(4, 8), namespace)
+    loss, params = namespace["mlp_steps"](40, 0.01, **shapes.mlp_point(4, 8))
+    last = Ascent(gradcli.compile(text), 0.01, 40, descend=True, freeze=data).run()
+    # The hand-written loop takes tanh' as 1 - h*h, the tutorials' form; gradcli's op
+    # table takes 1/cosh(x)^2, exact in the tails too: the same steps, to rounding.
+    assert math.isclose(last.value, loss, rel_tol=1e-12)
+    assert all(math.isclose(last.inputs[k], v, rel_tol=1e-9, abs_tol=1e-15) for k, v in params.items())
+
+
+@pytest.mark.parametrize("name,text,bindings", CORPUS, ids=IDS)
+def test_json_text_is_json_dumps_of_the_records(name, text, bindings):
+    for result in evaluate(graph(text, bindings)):
+        out = io.StringIO()
+        write_json(result, out)
+        reference = json.dumps(to_json(result), allow_nan=False, ensure_ascii=False) + "\n"
+        assert out.getvalue() == reference
+
+
+def outcome(evaluate_):
+    """Everything a Result holds (bit for bit), or the error's whole message."""
+    try:
+        return bits([(r.values, r.grads, r.output, r.label, [str(n) for n in r.notes]) for r in evaluate_()])
+    except GradcliError as e:
+        return e.render()
+
+
+def programs():
+    """Every program of the corpus and its error cases, as a Program with bindings."""
+    found = list(ALL)
+    for path in sorted(CASES_DIR.glob("*.txt")):
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if line.count(";") >= 2 and not line.lstrip().startswith("#") and "; error" in line:
+                program, bindings, _ = (p.strip() for p in line.rsplit(";", 2))
+                found.append(("%s:%d" % (path.stem, n), program, dict(parse_binding(w) for w in bindings.split())))
+    return found
+
+
+PROGRAMS = programs()
+
+
+@pytest.mark.parametrize("name,text,bindings", PROGRAMS, ids=[p[0] for p in PROGRAMS])
+def test_program_evaluates_as_the_interpreter(name, text, bindings):
+    try:
+        program = gradcli.Program(text)
+    except GradcliError:
+        assert graph(text, bindings) is None  # the same program fails to build either way
+        return
+    try:
+        program.evaluate(bindings)  # the first evaluation is interpreted; from the second on, code
+    except GradcliError:
+        pass
+    points = [bindings]
+    for scale in (-1.0, 0.0, 1.5, 1e200):  # domain errors, kinks, overflow
+        points.append({n: v * scale for n, v in (bindings or program.defaults).items()})
+    for point in points:
+        point = {n: v for n, v in point.items() if n in program.inputs}
+        try:
+            g = program.bind(point)
+        except GradcliError as e:
+            with pytest.raises(GradcliError) as info:
+                program.evaluate(point)
+            assert info.value.render() == e.render()
+            continue
+        assert outcome(lambda: program.evaluate(point)) == outcome(lambda: evaluate(g)), (name, point)
+    assert program._fast is not None  # the straight-line code ran
+
+
+def test_program_generates_its_code_once_and_falls_back_for_errors():
+    program = gradcli.Program("log(x) + relu(y)")
+    assert program(x=1.0, y=2.0).value == 2.0 and program._fast is None  # one evaluation: interpreted
+    assert program(x=1.0, y=3.0).value == 3.0
+    fast = program._fast
+    assert fast is not None
+    with pytest.raises(MathError, match="log needs an argument above 0"):
+        program(x=-1.0, y=2.0)
+    r = program(x=2.0, y=0.0)
+    assert any("kink of relu" in str(n) for n in r.notes)
+    assert program._fast is fast
+
+
+@pytest.mark.parametrize("bindings", [
+    {"x": 2.0, "y": 3.0}, {"x": 2, "y": 3}, {"x": True, "y": 3.0}, {"x": "2", "y": 3.0},
+    {"x": math.nan, "y": 1.0}, {"x": math.inf, "y": 1.0}, {"x": 10 ** 400, "y": 1.0},
+    {"x": 1e308, "y": 1e308}, {"x": 2.0}, {"x": 2.0, "y": 3.0, "z": 1.0}, {"q": 1.0, "y": 1.0},
+    {1: 2.0, "x": 1.0, "y": 1.0}, {"x": -0.0, "y": -0.0}, {"x": 0.0, "y": 0.0}])
+def test_program_takes_bindings_as_the_interpreter_does(bindings):
+    program = gradcli.Program("q = x*y + log(y); relu(q) + x")
+    program(x=1.0, y=1.0)
+    program(x=1.0, y=1.0)
+    assert program._fast is not None
+
+    def reference():
+        return evaluate(program.bind(bindings))
+    try:
+        want = outcome(reference)
+    except TypeError as e:
+        with pytest.raises(TypeError, match=re.escape(str(e))):
+            program.evaluate(bindings)
+        return
+    assert outcome(lambda: program.evaluate(bindings)) == want
+
+
+@pytest.mark.parametrize("bindings", [{}, {"a": 2.0}, {"x": -1.0, "b": 0.25}, {"a": 1.0, "x": 2.0, "b": 3.0}])
+def test_program_with_its_own_values_takes_some_bindings(bindings):
+    program = gradcli.Program("a = 1.5; b = -0.5; q = a*x + b; sig(q) + q*x", bindings={"x": 0.75})
+    program.evaluate({})
+    program.evaluate({})
+    assert program._fast is not None
+    assert outcome(lambda: program.evaluate(bindings)) == outcome(lambda: evaluate(program.bind(bindings)))
