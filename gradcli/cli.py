@@ -539,8 +539,10 @@ def _stray(ctx: click.Context, mode: Mode, stray: list[str], given: dict[str, st
 @click.option("--log", is_flag=True, help="The --plot chart with the output's axis on a log scale (for a descent toward 0).")
 @click.option("--explain", is_flag=True, help="After the table, the backward pass line by line, with its numbers.")
 @click.option("--paths", is_flag=True, help="After the table, each gradient as a sum over paths.")
-@click.option("--emit", type=click.Choice(["python", "js"]), metavar="python|js",
-              help="Print the forward and backward pass as a self-contained function.")
+@click.option("--emit", type=click.Choice(["python", "js", "python-gates", "js-gates"]),
+              metavar="python|js|python-gates|js-gates",
+              help="Print the forward and backward pass as a self-contained function, or (-gates) "
+                   "as the tutorial's Unit and gate objects.")
 @click.option("--verify", is_flag=True, help="Check the program's hand-written backward pass (exit 1 if wrong).")
 @click.option("--check", is_flag=True, help="Gradient check against central differences (exit 1 if wrong).")
 @click.option("--h", "h", type=Number(least=0, open=True, example="1e-5 or 0.001"), default=1e-5, show_default=True, metavar="H",

@@ -15,7 +15,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Mapping
 
-from . import fastparse, syntax
+from . import fastparse, gates, syntax
 from .errors import InputError, Source
 from .flat import Program, from_ast, to_ast, without_gc
 from .graph import ArrayBuilder, Builder, Graph, NeedsArrays
@@ -92,11 +92,26 @@ def build(source: Source, bindings: Mapping[str, float] | None = None, *,
     """
     check_size(source)
     bindings = bindings or {}
+    lang = gates.language(source)
+    if lang is not None:  # code with Unit and gate objects: its forward pass, read as a program
+        return _circuit(source, bindings, open_inputs, keep_scope, lang)
     arrays = any(not isinstance(v, (int, float)) for v in bindings.values())  # an array bound
     try:
         return _build(source, bindings, open_inputs, keep_scope, seed, arrays)
     except NeedsArrays:  # the program uses arrays: built again, whole, by the array builder
         return _build(source, bindings, open_inputs, keep_scope, seed, True)
+
+
+def _circuit(source: Source, bindings: Mapping[str, float], open_inputs: bool, keep_scope: bool,
+             lang: str) -> Graph:
+    circuit = gates.read(source, bindings, lang)
+    builder = Builder(source, {**circuit.values, **bindings}, open_inputs)
+    g = without_gc(builder.program)(circuit.program)
+    g.circuit = circuit
+    g.notes.extend(circuit.notes)
+    if keep_scope:
+        g.scope, g.computed, g.program = builder.env, builder.computed, circuit.program
+    return g
 
 
 def _build(source: Source, bindings: Mapping[str, float], open_inputs: bool, keep_scope: bool,

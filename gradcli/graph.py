@@ -106,6 +106,7 @@ class Graph:
                front door is asked to keep it, for --verify and Program)
     computed   name -> span of every name the program assigns an expression (ditto)
     program    the forward statements, in flat form (ditto)
+    circuit    the Unit-and-gate code the graph was read from (circuit.Circuit), or None
     """
 
     def __init__(self, source: Source):
@@ -125,6 +126,7 @@ class Graph:
         self.computed: dict[str, ast.Span] = {}
         self.program: Program = Program()
         self.notes: list[str] = []  # what the front door noticed, for every result's notes
+        self.circuit: Any = None  # the Unit-and-gate code it was read from (circuit.Circuit), if any
         self._fns: list | None = None
         # Array programs (tensor.py): values are numpy arrays; init[i] is the
         # constant node that gives input i its starting value (w = [2, -3, -3]).

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .check import CheckReport
     from .engine import Result
     from .graph import Graph
+    from .gatecheck import GateReport
     from .verify import VerifyReport
 
     Blocks = list[list[RenderableType]]
@@ -233,7 +234,11 @@ class Table(Evaluated):
 
     def blocks(self, results: "list[Result]", opts: Options) -> Blocks:
         from .render import table
-        return [[table(r, opts.precision, opts.max_rows, FLAGS)] for r in results]
+        blocks: Blocks = [[table(r, opts.precision, opts.max_rows, FLAGS)] for r in results]
+        if results and results[0].graph.circuit is not None:  # Unit-and-gate code: its Units and step
+            from .gateview import circuit_view
+            blocks.append([circuit_view(results[0], opts.precision)])
+        return blocks
 
     def text(self, results: "list[Result]", opts: Options) -> Writer | None:
         fmt = opts.format
@@ -265,7 +270,10 @@ class Explain(Evaluated):
         blocks = []
         for r in results:
             block: list[RenderableType] = [table(r, opts.precision, opts.max_rows, FLAGS)]
-            if opts.explain:
+            if opts.explain and r.graph.circuit is not None:  # Unit-and-gate code: in its own terms
+                from .gateview import circuit_view, explanation as in_objects
+                block += [circuit_view(r, opts.precision), in_objects(r, opts.precision)]
+            elif opts.explain:
                 block.append(explanation(r, opts.precision))
             if opts.paths and r.graph.arrays:
                 raise InputError("--paths does not work on arrays yet",
@@ -277,7 +285,8 @@ class Explain(Evaluated):
 
 
 class Emit(Handler):
-    """The forward and backward pass as Python or JavaScript."""
+    """The forward and backward pass as Python or JavaScript, as a function or
+    (js-gates, python-gates) as Unit and gate objects."""
     what = "--emit"
     arrays = True
 
@@ -288,31 +297,45 @@ class Emit(Handler):
     def text(self, graph: "Graph", opts: Options) -> Writer:
         from .emit import emit
         assert opts.emit is not None
-        code = emit(graph, opts.emit)
+        if opts.emit.endswith("-gates"):  # the Hacker's guide's Unit and gate objects
+            from .gateemit import emit_gates
+            code = emit_gates(graph, opts.emit)
+        else:
+            code = emit(graph, opts.emit)
         return lambda out: out.write(code)
 
 
 class Verify(Handler):
-    """The program's hand-written backward pass, checked line by line."""
+    """The program's hand-written backward pass, checked line by line; for
+    code with Unit and gate objects, every gate's backward method (gatecheck.py)."""
     what = "--verify"
     arrays = True
 
-    def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "VerifyReport":
+    def compute(self, source: Source, bindings: dict[str, float], opts: Options) -> "VerifyReport | GateReport":
+        from .gates import language
+        if language(source) is not None:
+            from .gatecheck import check_gates
+            return check_gates(source, bindings)
         from .verify import verify
         return verify(source, bindings, precision=opts.precision)
 
-    def blocks(self, report: "VerifyReport", opts: Options) -> Blocks:
+    def blocks(self, report: "VerifyReport | GateReport", opts: Options) -> Blocks:
+        from .gatecheck import GateReport, gate_view
+        if isinstance(report, GateReport):
+            return [[gate_view(report, opts.precision)]]
         from .verify import verify_view
         return [[verify_view(report, opts.precision)]]
 
-    def text(self, report: "VerifyReport", opts: Options) -> Writer | None:
+    def text(self, report: "VerifyReport | GateReport", opts: Options) -> Writer | None:
         if opts.format != "json":
             return None
+        from .gatecheck import GateReport, to_json as gate_json
         from .render import json_line
         from .verify import to_json
-        return lambda out: out.write(json_line(to_json(report)) + "\n")
+        data = gate_json(report) if isinstance(report, GateReport) else to_json(report)
+        return lambda out: out.write(json_line(data) + "\n")
 
-    def code(self, report: "VerifyReport") -> int:
+    def code(self, report: "VerifyReport | GateReport") -> int:
         return 0 if report.ok else 1
 
 

@@ -26,10 +26,21 @@ settings.register_profile(
 settings.load_profile("gradcli")
 
 
+GATES_DIR = EXAMPLES_DIR / "gates"
+
+
 def examples() -> list[Path]:
-    """Every program in examples/, the tutorials' blocks (examples/tutorials/) included."""
+    """Every program in gradcli's language in examples/, the tutorials' blocks
+    (examples/tutorials/) included; the code with Unit and gate objects
+    (examples/gates/) is gate_examples()."""
     return sorted(p for p in EXAMPLES_DIR.rglob("*")
-                  if p.is_file() and p.suffix in (".py", ".js") and not p.name.startswith("."))
+                  if p.is_file() and p.suffix in (".py", ".js") and not p.name.startswith(".")
+                  and GATES_DIR not in p.parents)
+
+
+def gate_examples() -> list[Path]:
+    """The programs written with Unit and gate objects, in examples/gates/."""
+    return sorted(p for p in GATES_DIR.glob("*") if p.suffix in (".py", ".js"))
 
 
 # An example's header says how to run it: `# Run: gradcli --verify -f examples/x.py a=1`.

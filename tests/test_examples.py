@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from gradcli.cli import main
 
-from .conftest import EXAMPLES_DIR, examples, run_args
+from .conftest import EXAMPLES_DIR, examples, gate_examples, run_args
 from .test_cli import gradcli_command, summary_rows, table_rows
 
 
@@ -37,7 +37,7 @@ def by_label(out: dict) -> dict:
     return {n["label"]: n for n in out["nodes"]}
 
 
-@pytest.mark.parametrize("path", examples(), ids=lambda p: p.relative_to(EXAMPLES_DIR).as_posix())
+@pytest.mark.parametrize("path", examples() + gate_examples(), ids=lambda p: p.relative_to(EXAMPLES_DIR).as_posix())
 def test_every_example_runs_through_the_installed_command(path, tmp_path):
     # From a directory outside the source tree, the way users run it; with the
     # blocks before it and the inputs the tutorial leaves unset, as its header says.

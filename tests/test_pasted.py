@@ -369,7 +369,20 @@ def follow_the_hints(text: str) -> tuple[str, list[str]]:
 
 
 @pytest.mark.parametrize("name", ["neuron.js", "neuron.py"])
-def test_following_the_hints_turns_the_tutorial_into_its_numbers(name):
+def test_the_tutorials_object_code_is_read_as_written(name):
+    # Whole, the tutorial's code with Unit and gate objects is read as it is
+    # (gates.py): its numbers, and its step of 0.01 recognised.
+    r = CliRunner().invoke(main, ["-f", str(PASTED / name)])
+    assert r.exit_code == 0, r.stderr
+    assert "output s = 0.8808" in r.stdout.splitlines()
+    assert "one step of gradient ascent, step size 0.01; the forward pass again gives s = 0.88255" in r.stdout
+
+
+@pytest.mark.parametrize("name", ["neuron.js", "neuron.py"])
+def test_following_the_hints_turns_the_tutorial_into_its_numbers(name, monkeypatch):
+    # Pasted a line or a few at a time, object code gets hints in gradcli's own
+    # language; followed one after another they turn the whole tutorial into it.
+    monkeypatch.setattr("gradcli.gates.language", lambda source: None)
     program, options = follow_the_hints((PASTED / name).read_text("utf-8"))
     assert options == ["--step", "0.01"]
     r = CliRunner().invoke(main, ["-f", "-", "--json", "--no-nodes"], input=program)
