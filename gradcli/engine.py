@@ -83,7 +83,9 @@ def _domain_error(g: Graph, i: int, values: list, exc: Exception | None) -> Math
     else:
         why = op.domain_message(*(values[a] for a in g.args[i])) or "%s is not defined there" % op.name
     message = "%s: %s%s" % (_gate(g, i), why, " (%s)" % where if where else "")
-    hint = "change the inputs so that %s stays in its domain" % g.label(i, named=False)
+    overflow = isinstance(exc, OverflowError) or exc is None
+    hint = "change the inputs so that %s %s" % (
+        g.label(i, named=False), "stays below 1.8e308 in size" if overflow else "stays in its domain")
     if any(o is not None and o.branches for o in set(g.op)):  # on the error path only
         hint += ("; gradcli computes both values of a conditional, the one not chosen too (as "
                  "numpy.where does), so each must be defined at these inputs")

@@ -187,8 +187,11 @@ def check_target(option: str, path: str, inputs: tuple[str, ...], name: str) -> 
 
 
 def cannot_write(path: str, e: OSError) -> InputError:
-    return InputError("cannot write %s: %s" % (path, e.strerror or e),
-                      hint="check that the folder exists and can be written")
+    import errno
+    hint = {errno.ENOSPC: "the disk is full: free some space, or write the file elsewhere",
+            errno.EACCES: "check that the folder can be written, or write the file elsewhere",
+            errno.ENOENT: "check that the folder exists"}.get(e.errno or 0, "check that the folder exists and can be written")
+    return InputError("cannot write %s: %s" % (path, e.strerror or e), hint=hint)
 
 
 def _is_stream_file(fd: int, path: str) -> bool:

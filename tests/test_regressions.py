@@ -386,3 +386,21 @@ def test_a_long_step_run_keeps_a_bounded_trace():
     loop.run()
     assert 256 <= len(loop.trace) <= 1.1 * 4 * 256  # about 4 * samples, not 100,000
     assert loop.trace[0][0] == 0 and loop.trace[-1] == (100_000, pytest.approx(101))
+
+
+def test_an_overflow_hint_speaks_of_size_and_a_domain_error_of_the_domain():
+    from click.testing import CliRunner
+    from gradcli.cli import main
+    over = CliRunner().invoke(main, ["exp(x)", "x=1000"])
+    assert over.exit_code == 1 and "hint: change the inputs so that exp(x) stays below 1.8e308 in size" in over.output
+    outside = CliRunner().invoke(main, ["log(x)", "x=-1"])
+    assert outside.exit_code == 1 and "so that log(x) stays in its domain" in outside.output
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_picture_on_a_full_disk_says_the_disk_is_full():
+    from click.testing import CliRunner
+    from gradcli.cli import main
+    res = CliRunner().invoke(main, ["x*2", "x=1", "--svg", "/dev/full"])
+    assert res.exit_code == 2
+    assert "No space left on device" in res.output and "hint: the disk is full" in res.output
