@@ -301,8 +301,11 @@ class Program:
         from .engine import evaluate as run
         return run(g)  # the reference: it also says where and why a program fails
 
-    def __call__(self, **bindings: float) -> "Result":
+    def __call__(self, *args: object, **bindings: float) -> "Result":
         """The first output at these bindings."""
+        if args:
+            raise TypeError("a Program takes its bindings by name, as in p(x=1.5), or as a mapping, "
+                            "as in p.evaluate({'x': 1.5}); not %s" % ", ".join(type(a).__name__ for a in args))
         return self.evaluate(bindings)[0]
 
     def ascend(self, step: float, steps: int = 1, *, bindings: Mapping[str, float] | None = None,

@@ -404,3 +404,9 @@ def test_a_picture_on_a_full_disk_says_the_disk_is_full():
     res = CliRunner().invoke(main, ["x*2", "x=1", "--svg", "/dev/full"])
     assert res.exit_code == 2
     assert "No space left on device" in res.output and "hint: the disk is full" in res.output
+
+
+def test_a_program_called_with_a_bare_number_says_how_to_bind():
+    with pytest.raises(TypeError, match=r"by name, as in p\(x=1.5\).*not int"):
+        gradcli.Program("x*2")(5)
+    assert gradcli.Program("x*2")(x=5).value == 10.0
