@@ -79,10 +79,14 @@ class ArrayAscent:
         self.trace = [(0, st.value)]
         yield st
         for k in range(1, self.steps + 1):
-            predicted = 0.0
+            # The change the gradient predicts, step * |grad|^2, only for a step that is reported
+            # (or that a tolerance may end on): a step in between shows nothing.
+            report = self.tol is not None or k % self.every == 0 or k == self.steps
+            predicted: float | None = 0.0 if report else None
             for n in self.moving:
                 d = st.gradients[n]
-                predicted += float(np.vdot(d, d)) if np.ndim(d) else float(d) * float(d)
+                if predicted is not None:
+                    predicted += float(np.vdot(d, d)) if np.ndim(d) else float(d) * float(d)
                 i = g.inputs[n]
                 value = gv[i]
                 if np.ndim(value):
@@ -90,7 +94,7 @@ class ArrayAscent:
                 else:
                     gv[i] = np.array(value + sign * self.step_size * d)
             try:
-                new = self._evaluate(k, st, sign * self.step_size * predicted)
+                new = self._evaluate(k, st, None if predicted is None else sign * self.step_size * predicted)
             except MathError as e:
                 self.stopped, self.error = "error", e
                 raise MathError("step %d: %s" % (k, e.message), span=e.span, source=e.source, hint=e.hint) from None

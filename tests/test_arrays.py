@@ -498,3 +498,19 @@ def test_every_helper_the_scalar_templates_call_has_a_numpy_spelling():
     from gradcli import arrayops, ops
     assert set(ops.HELPERS) <= set(arrayops.NUMPY)
     assert arrayops.NUMPY["LOG2E"] == ops.NAMESPACE["LOG2E"]
+
+
+def test_an_array_step_loop_reports_the_same_steps_whatever_it_skips():
+    # The predicted change is computed only for reported steps: every reported step is
+    # the one a run that reports all of them shows, to the bit.
+    from gradcli.tensorsteps import ArrayAscent
+    text = "sum(np.maximum(0, 1 - label * (a*x + b))) + 0.1 * a*a"
+    values = {"x": np.array([1.2, -0.3, 3.0, -0.1]), "label": np.array([1.0, -1.0, 1.0, -1.0]), "a": 1.0, "b": -1.0}
+
+    def steps(every):
+        asc = ArrayAscent(api.compile(text, values), 0.01, 12, descend=True, freeze=("x", "label"), every=every)
+        return {s.k: (s.value, s.predicted, s.change, repr(s.inputs), repr(s.gradients)) for s in asc}
+    every_step, some = steps(1), steps(5)
+    assert sorted(some) == [0, 5, 10, 12]
+    assert all(some[k] == every_step[k] for k in some)
+    assert all(every_step[k][1] is not None for k in every_step if k)
