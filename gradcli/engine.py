@@ -62,16 +62,6 @@ def _args_text(g: Graph, args: tuple[int, ...], values: list) -> str:
     return ", ".join(shown)
 
 
-def _gate(g: Graph, i: int) -> str:
-    """Node i as errors name it: `y = log(x)` for a named node, else its text."""
-    label = g.label(i)
-    if g.name[i] and g.span[i] is not None:
-        text = g.label(i, named=False)
-        if text != label:
-            return "%s = %s" % (label, text)
-    return label
-
-
 def _domain_error(g: Graph, i: int, values: list, exc: Exception | None) -> MathError:
     op = g.op[i]
     assert op is not None
@@ -82,7 +72,7 @@ def _domain_error(g: Graph, i: int, values: list, exc: Exception | None) -> Math
         why = "the result is too large for double precision (above 1.8e308)"
     else:
         why = op.domain_message(*(values[a] for a in g.args[i])) or "%s is not defined there" % op.name
-    message = "%s: %s%s" % (_gate(g, i), why, " (%s)" % where if where else "")
+    message = "%s: %s%s" % (g.gate(i), why, " (%s)" % where if where else "")
     overflow = isinstance(exc, OverflowError) or exc is None
     hint = "change the inputs so that %s %s" % (
         g.label(i, named=False), "stays below 1.8e308 in size" if overflow else "stays in its domain")
@@ -98,7 +88,7 @@ def _slope_error(g: Graph, i: int, values: list) -> MathError:
     assert op is not None
     why = op.slope_message(*(values[a] for a in g.args[i])) or "its slope is infinite or undefined here"
     return MathError(
-        "%s: %s%s, so no gradient can flow through it" % (_gate(g, i), why, " (%s)" % where if where else ""),
+        "%s: %s%s, so no gradient can flow through it" % (g.gate(i), why, " (%s)" % where if where else ""),
         span=g.span[i], source=g.source,
         hint="move the inputs away from this point (for example sqrt at 0, asin at 1)")
 
@@ -124,7 +114,7 @@ def _overflow_error(g: Graph, values: list, grads: list, fns: dict, at: int | No
     where = _args_text(g, g.args[at], values) if g.op[at] is not None else ""
     return MathError(
         "%s: the gradient flowing back through it is too large for double precision (above 1.8e308)%s"
-        % (_gate(g, at), " (%s)" % where if where else ""),
+        % (g.gate(at), " (%s)" % where if where else ""),
         span=g.span[at], source=g.source,
         hint="move the inputs away from where the slope blows up (for example log(x) or 1/x near x = 0); "
              "gradcli reports no infinite gradient")

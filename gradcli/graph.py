@@ -171,6 +171,15 @@ class Graph:
         tail = " ".join(text[end - half:end].split())
         return head + "..." + tail
 
+    def gate(self, i: int) -> str:
+        """Node i as errors name it: `y = log(x)` for a named node, else its text."""
+        label = self.label(i)
+        if self.name[i] and self.span[i] is not None:
+            text = self.label(i, named=False)
+            if text != label:
+                return "%s = %s" % (label, text)
+        return label
+
     def functions(self) -> list:
         """Per node: (value, partials, kink) compiled from its op's templates."""
         if self._fns is None:

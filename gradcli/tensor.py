@@ -35,15 +35,6 @@ def _finite(v: Any) -> bool:
     return bool(np.isfinite(v).all())
 
 
-def _gate(g: Graph, i: int) -> str:
-    label = g.label(i)
-    if g.name[i] and g.span[i] is not None:
-        text = g.label(i, named=False)
-        if text != label:
-            return "%s = %s" % (label, text)
-    return label
-
-
 def _args_shapes(g: Graph, i: int, values: list) -> str:
     return " and ".join("%s %s" % (g.label(a), shape_text(np.shape(values[a])))
                         for a in dict.fromkeys(g.args[i]))
@@ -77,7 +68,7 @@ def _not_finite(g: Graph, i: int, values: list, v: Any, slope: bool = False) -> 
         why = ("its slope is infinite or undefined there" if slope else
                "the result is not a finite number (overflow, or outside the function's domain)")
     shown = ", ".join("%s = %.6g" % (g.label(a), x) for a, x in zip(g.args[i], xs) if g.kind[a] != 1)
-    message = "%s%s: %s%s" % (_gate(g, i), where, why, " (%s)" % shown if shown else "")
+    message = "%s%s: %s%s" % (g.gate(i), where, why, " (%s)" % shown if shown else "")
     if slope:
         message += ", so no gradient can flow through it"
     return MathError(message, span=g.span[i], source=g.source,
@@ -143,11 +134,11 @@ def _forward(g: Graph, kinks: dict[int, Any] | None) -> list:
                 rng = np.random.RandomState(g.seed)
             v = fn(rng, *xs) if op.random else fn(*xs)
         except ShapeError as e:
-            raise ProgramError("%s: %s" % (_gate(g, i), e), span=g.span[i], source=g.source,
+            raise ProgramError("%s: %s" % (g.gate(i), e), span=g.span[i], source=g.source,
                                hint="check the shapes of %s" % (_args_shapes(g, i, values) or "its arguments")
                                ) from None
         except (ValueError, IndexError) as e:
-            raise ProgramError("%s: the shapes do not fit: %s" % (_gate(g, i), _args_shapes(g, i, values)),
+            raise ProgramError("%s: the shapes do not fit: %s" % (g.gate(i), _args_shapes(g, i, values)),
                                span=g.span[i], source=g.source,
                                hint="numpy's broadcasting pairs the last axes; each pair must be equal or 1 "
                                     "(%s)" % str(e).split("\n")[0]) from None
@@ -216,7 +207,7 @@ def _backward(g: Graph, values: list, output: int, seed: Any, frozen: set[int] |
                 d = vjp(gi, values[i], *xs)
             except (ValueError, IndexError) as e:
                 raise ProgramError("%s: its gradient cannot be computed for shapes %s (%s)"
-                                   % (_gate(g, i), _args_shapes(g, i, values), str(e).split("\n")[0]),
+                                   % (g.gate(i), _args_shapes(g, i, values), str(e).split("\n")[0]),
                                    span=g.span[i], source=g.source) from None
             if not _finite(d):
                 raise _not_finite(g, i, values, d, slope=True)
