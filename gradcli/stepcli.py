@@ -271,6 +271,22 @@ def _spell(size: str, descend: bool) -> str:
     return "--step %s%s" % (size, " --descend" if descend else "")
 
 
+
+def _status(asc, code: int, error: GradcliError | None, tol) -> str:
+    """The summary's first line: why the run ended where it did, or "" when it ran
+    its steps; an error is written to standard error here, after the steps."""
+    if asc.stopped == "tol":
+        return "stopped at step %d: the output changed by less than %s (--tol)" % (asc.last.k, _g(tol, 6))
+    if code == 130:
+        return "interrupted: the state reached after %d updates" % asc.last.k
+    if error is not None:
+        sys.stdout.flush()
+        sys.stderr.write(error.render(FLAGS) + "\n")
+        return "the last good state, after %d updates" % asc.last.k
+    if not asc.moving:
+        return "nothing moved: every input is frozen or the output does not depend on it"
+    return ""
+
 def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool, precision: int,
               no_nodes: bool, no_color: bool, step, steps, descend, freeze, every, tol,
               output, plot, log=False, page=None) -> int:
@@ -297,7 +313,6 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
         progress = _progress_bar(asc, n)
     out = sys.stdout  # while the bar runs, rich's stand-in that prints above the bar
     error: GradcliError | None = None
-    status = ""
     code = 0
     if not as_json:
         out.write(header(width) + "\n")
@@ -321,16 +336,7 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
     if asc.last is None:  # stopped before the starting point could be evaluated
         sys.stderr.write((error.render(FLAGS) if error else "gradcli: interrupted") + "\n")
         return code or 1
-    if asc.stopped == "tol":
-        status = "stopped at step %d: the output changed by less than %s (--tol)" % (asc.last.k, _g(tol, 6))
-    elif code == 130:
-        status = "interrupted: the state reached after %d updates" % asc.last.k
-    elif error is not None:
-        status = "the last good state, after %d updates" % asc.last.k
-        out.flush()
-        sys.stderr.write(error.render(FLAGS) + "\n")
-    elif not asc.moving:
-        status = "nothing moved: every input is frozen or the output does not depend on it"
+    status = _status(asc, code, error, tol)
 
     page_error: GradcliError | None = None
     if page is not None:  # the page of the final state, with the run's curve and paths
@@ -451,15 +457,7 @@ def _array_steps(g, *, as_json: bool, precision: int, no_nodes: bool, no_color: 
     if asc.last is None:
         sys.stderr.write((error.render(FLAGS) if error else "gradcli: interrupted") + "\n")
         return code or 1
-    status = ""
-    if asc.stopped == "tol":
-        status = "stopped at step %d: the output changed by less than %s (--tol)" % (asc.last.k, _g(tol, 6))
-    elif error is not None:
-        status = "the last good state, after %d updates" % asc.last.k
-        out.flush()
-        sys.stderr.write(error.render(FLAGS) + "\n")
-    elif not asc.moving:
-        status = "nothing moved: every input is frozen or the output does not depend on it"
+    status = _status(asc, code, error, tol)
     if as_json:
         out.write(_json_line(to_json(asc.result(), nodes=not no_nodes, words=FLAGS)) + "\n")
         return code

@@ -71,10 +71,9 @@ class ArrayAscent:
         gv: list = g.value  # numpy arrays, or numbers
         sign = -1.0 if self.descend else 1.0
         st = self._evaluate(0, None, None)
-        for n in self.moving:  # moved in place from here on: the start keeps copies of its own
+        for n in self.moving:  # float arrays from here on (a binding may be whole numbers)
             i = g.inputs[n]
-            gv[i] = np.array(gv[i], dtype=float)
-            st.inputs[n] = gv[i].copy()
+            gv[i] = st.inputs[n] = np.array(gv[i], dtype=float)
         self.start = self.last = st
         self.trace = [(0, st.value)]
         yield st
@@ -88,11 +87,9 @@ class ArrayAscent:
                 if predicted is not None:
                     predicted += float(np.vdot(d, d)) if np.ndim(d) else float(d) * float(d)
                 i = g.inputs[n]
-                value = gv[i]
-                if np.ndim(value):
-                    value += (sign * self.step_size) * d
-                else:
-                    gv[i] = np.array(value + sign * self.step_size * d)
+                # A new array, not the old one moved in place: the steps already taken
+                # keep their own values (a run stopped mid-update shows the last state).
+                gv[i] = np.asarray(gv[i] + (sign * self.step_size) * d)
             try:
                 new = self._evaluate(k, st, None if predicted is None else sign * self.step_size * predicted)
             except MathError as e:

@@ -514,3 +514,27 @@ def test_an_array_step_loop_reports_the_same_steps_whatever_it_skips():
     assert sorted(some) == [0, 5, 10, 12]
     assert all(some[k] == every_step[k] for k in some)
     assert all(every_step[k][1] is not None for k in every_step if k)
+
+
+def test_ctrl_c_in_an_array_step_run_keeps_the_state_reached_and_says_so(monkeypatch):
+    from gradcli import tensor
+    forward, calls = tensor.forward, []
+
+    def interrupted_at_the_fourth(g):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return forward(g)
+    monkeypatch.setattr(tensor, "forward", interrupted_at_the_fourth)
+    res = CliRunner().invoke(main, ["sum(w * w)", "w=[1, -2]", "--step", "0.1", "--steps", "10", "--descend"])
+    assert res.exit_code == 130
+    assert "interrupted: the state reached after 2 updates" in res.output
+    # w after two steps of w -= 0.1 * 2w, and its gradient there, though step 3 had begun
+    row = next(line for line in res.output.splitlines() if line.startswith("w "))
+    assert row.split() == ["w", "(2,)", "[1,", "-2]", "[0.64,", "-1.28]", "[1.28,", "-2.56]"]
+
+
+def test_the_steps_of_an_array_run_each_keep_their_own_values():
+    from gradcli.tensorsteps import ArrayAscent
+    seen = [s.inputs["w"] for s in ArrayAscent(api.compile("sum(w * w)", {"w": [1.0, -2.0]}), 0.1, 3, descend=True)]
+    assert [list(w) for w in seen] == [[1.0, -2.0], [0.8, -1.6], [0.64, -1.28], [0.512, -1.024]]
