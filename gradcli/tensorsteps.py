@@ -73,7 +73,8 @@ class ArrayAscent:
         st = self._evaluate(0, None, None)
         for n in self.moving:  # float arrays from here on (a binding may be whole numbers)
             i = g.inputs[n]
-            gv[i] = st.inputs[n] = np.array(gv[i], dtype=float)
+            gv[i] = np.array(gv[i], dtype=float)
+            st.inputs[n] = gv[i]
         self.start = self.last = st
         self.trace = [(0, st.value)]
         yield st
