@@ -11,6 +11,7 @@ so nothing here may import from the modules above it.
 """
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,14 @@ FLAGS: Words = {
     "bind=": "on the command line ({})",
     "expression=": 'gradcli "{}" x=2 y=3',
 }
+
+# Exit codes beyond the errors' own (1, 2): see docs/usage.md. 70 and 74 are
+# sysexits.h's EX_SOFTWARE and EX_IOERR; 130 and 141 are what a shell reports
+# for a command ended by SIGINT and SIGPIPE (128 + the signal's number).
+INTERNAL, OUTPUT_FAILED, INTERRUPTED = 70, 74, 130
+# How writing fails when the output is full, gone or not writable.
+WRITE_ERRORS = {getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EIO", "EPIPE", "EBADF",
+                                                  "EROFS") if hasattr(errno, name)}
 
 
 def console(no_color: bool) -> "Console":

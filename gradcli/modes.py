@@ -85,6 +85,57 @@ class Options(NamedTuple):
         return None if self.show_all else 60
 
 
+# --- Which options go with which mode -------------------------------------------
+#
+# A mode is chosen by its flags; with none, it is the table (or a session,
+# when there is no program and a person at the keyboard). A mode takes the
+# options in its row and those in EVERYWHERE; json, csv, tsv and markdown
+# stand for --format (and --json). This table is the only place that says
+# which options go with which mode; command.choose_mode checks them, and
+# cli.plain_params leaves to it every command that does not fit.
+
+EVERYWHERE = ("words", "files", "precision", "no_color", "seed", "data")
+STEPPING = ("steps", "descend", "freeze", "every", "tol", "plot", "log")
+FORMATTED = ("json", "csv", "tsv", "markdown")
+
+
+class Mode(NamedTuple):
+    name: str                 # its handler in modes.HANDLERS
+    flags: tuple[str, ...]    # the options that choose it
+    options: tuple[str, ...]  # the options that go with it
+    does: str = ""            # what it does, for the message that refuses an option
+    hint: str = ""            # how to use it, for the message about an option that needs it
+    joins: tuple[str, ...] = ()  # flags of other modes it takes as options (--step --html: the run's page)
+
+    def takes(self, name: str) -> bool:
+        return name in EVERYWHERE or name in self.flags or name in self.options or name in self.joins
+
+
+MODES = (
+    #    name       chosen by              goes with
+    Mode("table",   (),                    ("svg", "output", "show_all", "no_nodes") + FORMATTED),
+    Mode("steps",   ("step",),             STEPPING + ("output", "no_nodes", "json"),
+         does="prints its own steps and summary", hint="give a step size, as in --step 0.01 --steps 100",
+         joins=("html",)),
+    Mode("explain", ("explain", "paths"),  ("svg", "output", "show_all"),
+         does="writes the backward pass out for people"),
+    Mode("emit",    ("emit",),             (), does="writes code"),
+    Mode("verify",  ("verify",),           ("svg", "json"), does="checks the program's hand-written backward pass"),
+    Mode("check",   ("check",),            ("svg", "output", "h", "json"),
+         does="checks the gradients against central differences"),
+    Mode("dot",     ("dot",),              ("output",), does="writes Graphviz text (dot -Tsvg draws it)"),
+    Mode("tree",    ("tree",),             ("svg", "output"), does="draws the graph as a tree"),
+    Mode("draw",    ("draw",),             ("output", "show_all"), does="draws the circuit in a file"),
+    Mode("html",    ("html",),             ("output", "show_all"), does="writes the circuit as a page"),
+    Mode("session", ("interactive",),      (), does="opens a session"),
+)
+TABLE, SESSION = MODES[0], MODES[-1]
+
+# Options that go with the same mode but not with each other.
+APART = (("plot", "json", "--plot draws for people and --json writes for programs; choose one"),
+         ("log", "json", "--log draws a chart for people and --json writes for programs; choose one"))
+
+
 class Handler:
     """One mode: compute a result, then show it: text for programs (`text`), or else
     blocks of rich renderables for people (`blocks`, also what --svg saves)."""

@@ -185,7 +185,8 @@ run()
 
 @pytest.mark.parametrize("module, args", [
     ("gradcli.errors", N),                           # the first module gradcli loads
-    ("click", N),                                    # the command line's own modules
+    ("click", N + ["--precision", "3"]),             # click, for a command it reads
+    ("gradcli.inputs", N),                           # the command line's own modules
     ("gradcli.modes", N),
     ("gradcli.fastparse", N),                        # parsing
     ("lark", ["x +"]),                               # explaining a syntax error
