@@ -117,15 +117,17 @@ def bench_torch(n):
     return run
 
 
-def command_time(argv, runs, env=None):
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        times.append(time.perf_counter() - t)
-        if done.returncode != 0:
-            raise SystemExit("failed: %s\n%s" % (" ".join(argv), done.stderr.decode()))
-    return statistics.median(times)
+def command_cpu(argv, env=None):
+    """CPU seconds (user + system, the finished child's own account) of one
+    run of argv, its output piped."""
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    child.stdout.read()  # a few lines: stderr cannot fill its pipe meanwhile
+    err = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = 0  # reaped here, not by Popen
+    if status != 0:
+        raise SystemExit("failed: %s\n%s" % (" ".join(argv), err.decode()))
+    return usage.ru_utime + usage.ru_stime
 
 
 def table(rows, headers):
@@ -200,13 +202,17 @@ def whole_commands(runs):
             ("gradcli NEURON --step 0.01 --steps %d --every %d --json" % (steps, steps),
              base + [NEURON] + bindings + ["--step", "0.01", "--steps", str(steps), "--every", str(steps), "--json"]),
         ]
-        print("\nWhole commands, interpreter start included (median of %d runs, output piped)\n" % runs)
+        print("\nWhole commands, interpreter start included (median CPU time, user + system, of %d "
+              "interleaved runs, output piped; load %.1f)\n" % (runs, os.getloadavg()[0]))
         # As installed: bytecode cached (pip writes it at install; the warm-up run writes it here).
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")}
-        times = {}
+        samples = {name: [] for name, _ in cases}
         for name, argv in cases:
-            command_time(argv, 1, env)  # warm up: the file cache, the bytecode cache
-            times[name] = command_time(argv, runs, env)
+            command_cpu(argv, env)  # warm up: the file cache, the bytecode cache
+        for _ in range(runs):  # round after round, so the machine's drift falls on all alike
+            for name, argv in cases:
+                samples[name].append(command_cpu(argv, env))
+        times = {name: statistics.median(t) for name, t in samples.items()}
     hand = times[cases[2][0]]
     floor = times[cases[1][0]]
     rows = [(name, "%.1f" % (t * 1000), "%.2f" % (t / hand), "%.2f" % (t / floor)) for name, t in times.items()]

@@ -11,9 +11,9 @@ themselves are in modes.py, stepcli.py and repl.py.
 """
 from __future__ import annotations
 
+import _signal as signal  # signal's C half, all run() needs: importing signal takes a millisecond
 import errno
 import os
-import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -75,7 +75,7 @@ CONVERT = {"step": _step, "steps": _count(0), "every": _count(1)}
 def plain_params(args: list[str]) -> dict[str, Any] | None:
     """click's parameters for a plain command, with the mode it chooses
     (under the key "mode"), or None: click is to read the command."""
-    if "_GRADCLI_COMPLETE" in os.environ:  # shell completion is click's
+    if "_GRADCLI_COMPLETE" in os.environ or os.name == "nt":  # completion; Windows, where click expands globs
         return None
     given: dict[str, Any] = {}
     words: list[str] = []

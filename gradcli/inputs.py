@@ -20,7 +20,7 @@ _BINDING_NAME = re.compile(r"\s*(%s)\s*=(?!=)" % syntax.NAME)
 _DECIMAL_COMMA = r"[-+]?\d+,\d+"  # 1,5: compiled only for a binding that fails
 
 
-_LIST_TOKEN = re.compile(r"\s*(?:(\[)|(\])|(,)|(%s))" % _NUMBER)
+_LIST_TOKEN = r"\s*(?:(\[)|(\])|(,)|(%s))" % _NUMBER  # compiled only for a list
 
 
 def parse_list(name: str, raw: str) -> object:
@@ -29,9 +29,10 @@ def parse_list(name: str, raw: str) -> object:
     top: list | None = None
     pos, want_value = 0, True
     text = raw.strip()
+    token = re.compile(_LIST_TOKEN).match
     hint = "write a list of numbers, as in %s=[1,-2.5] or %s=[[1,2],[3,4]] (quoted for the shell)" % (name, name)
     while pos < len(text):
-        m = _LIST_TOKEN.match(text, pos)
+        m = token(text, pos)
         if m is None or (top is None and not m.group(1)):
             raise InputError("the value of %s is not a list of numbers: %r" % (name, raw), hint=hint)
         pos = m.end()
