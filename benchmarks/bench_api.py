@@ -10,6 +10,8 @@ the network of benchmarks/shapes.py at 49 and 501 parameters (4 -> 8 -> 1 and
 3 -> 100 -> 1, tanh, squared error). Rows:
 
 - gradcli Program: straight-line code generated once (what `Program` does);
+  the row below it also reads each Result's value and gradients dict, as
+  PyTorch's row reads its gradients back;
 - gradcli interpreter: engine.evaluate on the bound graph (the reference,
   and what `Program` did before);
 - gradcli.grad: parse and build again each time;
@@ -56,6 +58,11 @@ def program_rows(text: str, start: dict):
         for j in range(n):
             program.evaluate(at[j & 63])
 
+    def read(n):
+        for j in range(n):
+            r = program.evaluate(at[j & 63])[0]
+            r.value, r.gradients
+
     def reference(n):
         for j in range(n):
             interpret(program.bind(at[j & 63]))
@@ -65,7 +72,9 @@ def program_rows(text: str, start: dict):
             gradcli.evaluate(text, at[j & 63])
     program.evaluate(at[0])
     program.evaluate(at[1])  # the code is made at the second evaluation
-    return [("gradcli Program (straight-line code)", fast), ("gradcli interpreter (the reference)", reference),
+    return [("gradcli Program (straight-line code)", fast),
+            ("gradcli Program, .value and .gradients read", read),
+            ("gradcli interpreter (the reference)", reference),
             ("gradcli.grad (parse and build each time)", grad)]
 
 
@@ -149,11 +158,12 @@ def main() -> None:
         print(title)
         base = rates.get("PyTorch, float64 tensors, 1 thread")
         for name, rate in rates.items():
-            print("  %-42s %10.0f evaluations/s%s" % (name, rate, "   %6.2fx PyTorch" % (rate / base) if base else ""))
+            print("  %-44s %10.0f evaluations/s%s" % (name, rate, "   %6.2fx PyTorch" % (rate / base) if base else ""))
         if target and base:
-            ratio = rates[rows[0][0]] / base
-            verdicts.append("target at %s: Program >= %.1fx PyTorch: %.1fx (%s)"
-                            % (title.split(", ")[1], target, ratio, "met" if ratio >= target else "NOT met"))
+            ratio, read = rates[rows[0][0]] / base, rates[rows[1][0]] / base
+            verdicts.append("target at %s: Program >= %.1fx PyTorch: %.1fx (%s); reading the gradients: %.1fx (%s)"
+                            % (title.split(", ")[1], target, ratio, "met" if ratio >= target else "NOT met",
+                               read, "met" if read >= target else "NOT met"))
         print()
     for line in verdicts:
         print(line)

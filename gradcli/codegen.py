@@ -247,6 +247,33 @@ def absorbing(op, n: int) -> tuple[bool, ...]:
     return found
 
 
+# Where the op table's functions fail, if anywhere: at 0, around exp's overflow, at the extremes.
+_EDGES = (0.0, -0.0, 5e-324, -5e-324, 1e-300, -1e-300, 0.5, -0.5, 1.0, -1.0, 2.0, -2.0, 30.0, -30.0,
+          40.0, -40.0, 710.0, -710.0, 1e10, -1e10, 1e300, -1e300, 1.7976931348623157e308, -1.7976931348623157e308)
+_total_cache: dict[tuple[str, int], bool] = {}
+
+
+def total(op, n: int) -> bool:
+    """Whether finite arguments always give the op a finite value, with no error
+    (sig, tanh, sin; not exp, log, *), found by trying its value function where
+    functions fail. The step loop then need not compute such an output at every
+    step: its arguments being finite says the output is."""
+    key = (op.name, n)
+    found = _total_cache.get(key)
+    if found is None:
+        found = n <= 3
+        fn = op.functions(n)[0]
+        for args in product(_EDGES, repeat=n) if found else ():
+            try:
+                found = math.isfinite(fn(*args))
+            except (ValueError, ZeroDivisionError, OverflowError):
+                found = False
+            if not found:
+                break
+        _total_cache[key] = found
+    return found
+
+
 _float_cache: dict[tuple[str, int], tuple[bool, ...]] = {}
 
 
@@ -313,17 +340,19 @@ _BRANCHING = re.compile(r" if | else | and | or |lambda")
 REUSED = tuple("_r%d" % k for k in range(8))  # the names reuse_calls binds
 
 
+_PARENS = re.compile(r"[()]")
+
+
 def _calls(expr: str) -> list[tuple[int, int]]:
     """(start, end) of every call in expr, `name(...)` with its parentheses balanced."""
-    found = []
-    for m in _CALL.finditer(expr):
-        depth, k = 0, m.end() - 1
-        for k in range(m.end() - 1, len(expr)):
-            depth += {"(": 1, ")": -1}.get(expr[k], 0)
-            if depth == 0:
-                break
-        found.append((m.start(), k + 1))
-    return found
+    close: dict[int, int] = {}
+    opened: list[int] = []
+    for m in _PARENS.finditer(expr):
+        if m.group() == "(":
+            opened.append(m.start())
+        else:
+            close[opened.pop()] = m.start()
+    return [(m.start(), close[m.end() - 1] + 1) for m in _CALL.finditer(expr)]
 
 
 def _always_before(expr: str, end: int, start: int) -> bool:
@@ -347,6 +376,9 @@ def reuse_calls(expr: str) -> str:
     result, `1.0 / ((_r0 := cosh(x)) * _r0)`, which is the same float (the
     helpers are pure functions), one call fewer. Only where the first call is
     evaluated whenever the second is."""
+    called = _CALL.findall(expr)
+    if len(called) == len(set(called)):  # no function called twice: most lines
+        return expr
     for name in REUSED:
         calls = _calls(expr)
         texts = [expr[a:b] for a, b in calls]

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .arguments import label, names, real, to_float, whole
-from .codegen import REUSED, absorbing, float_partials, inline, reuse_calls
+from .codegen import REUSED, absorbing, float_partials, inline, reuse_calls, total
 from .engine import Result, _notes, backward, forward
 from .errors import InputError, MathError, Phrase
 from .graph import CONST, INPUT, OP, Graph
@@ -391,6 +391,7 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     if g.kind[out] != CONST:
         checks.append(value)
     checked = set(checks)
+    last = [l for l in forward_lines if l.startswith(value + " = ")]
     for l in code.forward:
         i = l.node
         if not g.needs[i]:
@@ -407,6 +408,15 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     grads = [code.grad_names.get(i, "0.0") for i in asc.nodes]
     moving = [(names[j], grads[j]) for j in asc.moving]
     in_loop, after = _split_backward(backward_lines, {d for _, d in moving})
+    # An output that finite arguments keep finite (sig, tanh) and that nothing in the
+    # loop reads is computed once, after it (the hand-written loop never computes its loss):
+    # its arguments are checked each step, so its being finite is known.
+    if (last and asc.tol is None and total(g.op[out], len(g.args[out]))
+            and all(g.kind[a] == CONST or code.names[a] in checked for a in g.args[out])
+            and not any(value in _WORDS.findall(l) for l in forward_lines + in_loop if l not in last)):
+        forward_lines = [l for l in forward_lines if l not in last]
+        checks.remove(value)
+        after = last + after
     body = ["%s %s %s * %s" % (n, sign, step, d) for n, d in moving]
     body += forward_lines + in_loop
     result = "%s, (%s%s), (%s%s)" % (value, ", ".join(names), "," if len(names) == 1 else "",

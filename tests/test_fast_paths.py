@@ -298,3 +298,17 @@ def test_a_call_repeated_on_the_same_argument_is_made_once():
                     eval(reuse_calls(expr), dict(names))
                 continue
             assert bits(eval(reuse_calls(expr), dict(names))) == bits(want)
+
+
+def test_an_output_finite_arguments_keep_finite_is_computed_after_the_loop():
+    g = gradcli.compile("sig(a*x + b*y + c)", dict(a=1.0, b=2.0, c=-3.0, x=-1.0, y=3.0))
+    loop, after = loop_source(Ascent(g, 0.01, 100))[0].split("    _k = _n - 1", 1)
+    assert "exp(-t4)" not in loop and "t5 = " in after and "_c = 0.0 * t4" in loop
+    with_tol = loop_source(Ascent(g, 0.01, 100, tol=1e-12))[0]
+    assert "exp(-t4)" in with_tol.split("    else:")[0]  # --tol compares the value at every step
+    exp_out = loop_source(Ascent(gradcli.compile("exp(a*x)", dict(a=1.0, x=2.0)), 0.01, 100))[0]
+    assert "exp(" in exp_out.split("_c = ")[0]  # exp overflows: its value is checked at every step
+    # tanh's argument overflows at the first update: the loop sees it, the interpreter names it.
+    g = gradcli.compile("tanh(x*x*x)", {"x": 1.0})
+    compiled, reference = run(g, True, step=1e103, steps=3), run(g, False, step=1e103, steps=3)
+    assert compiled == reference and "too large for double precision" in reference
