@@ -337,7 +337,7 @@ def inline(body: list[str], temps: list[str], depth_limit: int = 6) -> list[str]
 
 _CALL = re.compile(r"(?<![\w.])[A-Za-z_]\w*\(")
 _BRANCHING = re.compile(r" if | else | and | or |lambda")
-REUSED = tuple("_r%d" % k for k in range(8))  # the names reuse_calls binds
+REUSED = tuple("_r%d" % k for k in range(8))  # the names fewer_calls binds
 
 
 _PARENS = re.compile(r"[()]")
@@ -370,12 +370,16 @@ def _always_before(expr: str, end: int, start: int) -> bool:
     return True
 
 
-def reuse_calls(expr: str) -> str:
-    """The op table's templates call a function twice on the same argument
-    (tanh' is 1/(cosh(x) * cosh(x))): the second call reuses the first's
-    result, `1.0 / ((_r0 := cosh(x)) * _r0)`, which is the same float (the
-    helpers are pure functions), one call fewer. Only where the first call is
-    evaluated whenever the second is."""
+_ABS_BELOW = re.compile(r"\bif abs\(([A-Za-z_]\w*)\) < ([0-9][0-9.e+]*) else\b")
+
+
+def fewer_calls(expr: str) -> str:
+    """The op table's templates with fewer calls and the same floats. A
+    function called twice on the same argument (tanh' is 1/(cosh(x) *
+    cosh(x))) is called once, `1.0 / ((_r0 := cosh(x)) * _r0)` (the helpers
+    are pure functions), where the first call is evaluated whenever the second
+    is; `if abs(x) < 20.0 else` is `if -20.0 < x < 20.0 else` (nan fails both)."""
+    expr = _ABS_BELOW.sub(r"if -\2 < \1 < \2 else", expr)
     called = _CALL.findall(expr)
     if len(called) == len(set(called)):  # no function called twice: most lines
         return expr
@@ -444,7 +448,7 @@ def evaluator_source(g: Graph) -> str:
         if op is None or not live[i]:
             continue
         args = ["v%d" % a for a in ids[first[i]:first[i + 1]]]
-        body.append("v%d = %s" % (i, reuse_calls(op.value_template(len(args)).format(*args))))
+        body.append("v%d = %s" % (i, fewer_calls(op.value_template(len(args)).format(*args))))
     body.append("_values = [%s]" % ", ".join(  # _bound with the live ops' values
         "v%d" % i if ops[i] is not None and live[i] else bound[i] for i in range(n)))
     # 0.0 * v is 0 for every finite v and nan otherwise: one product says whether
@@ -476,7 +480,7 @@ def evaluator_source(g: Graph) -> str:
                 if not needs[j]:
                     continue
                 term = "d%d" % i if op.routes_gradient else "%s * d%d" % (
-                    paren(reuse_calls(partials[m].format(*xs, out="v%d" % i))), i)
+                    paren(fewer_calls(partials[m].format(*xs, out="v%d" % i))), i)
                 body.append("d%d %s= %s" % (j, "+" if assigned[j] else "", term))
                 assigned[j] = True
         body.append("_g%d = [%s]" % (k, ", ".join("d%d" % i if assigned[i] else "None" for i in range(n))))
@@ -556,7 +560,7 @@ def lean_source(g: Graph) -> str:
             continue
         of = ids[first[i]:first[i + 1]]
         args = ["v%d" % a for a in of]
-        body.append("v%d = %s" % (i, reuse_calls(op.value_template(len(args)).format(*args))))
+        body.append("v%d = %s" % (i, op.value_template(len(args)).format(*args)))
         for a, absorbs in zip(of, absorbing(op, len(of))):
             if absorbs and ops[a] is not None:
                 checks["v%d" % a] = None
@@ -580,7 +584,7 @@ def lean_source(g: Graph) -> str:
                 if not needs[j]:
                     continue
                 # 1.0 * d and d * 1.0 are d, (-1.0) * d is -d, bit for bit (d is a float).
-                local = "" if op.routes_gradient else paren(reuse_calls(partials[m].format(*xs, out="v%d" % i)))
+                local = "" if op.routes_gradient else paren(partials[m].format(*xs, out="v%d" % i))
                 if not local or local in ("1.0", "(1.0)"):
                     term = up
                 elif up == "1.0" and floats[m]:
@@ -612,7 +616,8 @@ def lean_source(g: Graph) -> str:
     # checks, the kinks and the results name theirs, so those are never inlined.
     outputs = {"v%d" % out for _, out in g.outputs}
     temps = ["v%d" % i for i in range(n) if ops[i] is not None and live[i]] + ["d%d" % i for i in range(n)]
-    body = inline(body, [t for t in temps if t not in outputs])
+    # Calls made once after inlining, so that no inlined value comes between a call and its reuse.
+    body = [fewer_calls(line) for line in inline(body, [t for t in temps if t not in outputs])]
     body += ["if _c == 0.0:", "    return %s, %s" % (_tuple("v%d" % out for _, out in g.outputs), _tuple(outs))]
     text = "\n".join(body)
     helpers_ = sorted(set(_HELPER_WORDS.findall(text)) & set(HELPERS))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .arguments import label, names, real, to_float, whole
-from .codegen import REUSED, absorbing, float_partials, inline, reuse_calls, total
+from .codegen import REUSED, absorbing, float_partials, inline, fewer_calls, total
 from .engine import Result, _notes, backward, forward
 from .errors import InputError, MathError, Phrase
 from .graph import CONST, INPUT, OP, Graph
@@ -383,7 +383,7 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
         else:
             backward_lines.append("%s = %s" % (target, term))
 
-    hoisted = ["%s = %s" % (l.target, reuse_calls(l.expr)) for l in code.forward if not g.needs[l.node]]
+    hoisted = ["%s = %s" % (l.target, fewer_calls(l.expr)) for l in code.forward if not g.needs[l.node]]
     forward_lines = ["%s = %s" % (l.target, l.expr) for l in code.forward if g.needs[l.node]]
 
     # What to check each step: the output and every argument an op could absorb.
@@ -437,7 +437,7 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     temps = [l.target for l in code.forward if g.needs[l.node] and l.node != out]
     temps += [t for t in (l.partition(" = ")[0] for l in in_loop if " = " in l)
               if t not in input_grads]
-    lines = [reuse_calls(line) for line in inline(body + after, temps)]
+    lines = [fewer_calls(line) for line in inline(body + after, temps)]
     body, after = lines[:len(lines) - len(after)], lines[len(lines) - len(after):]
     text = "\n".join(hoisted + body + after)
     # The op table's functions as parameters with defaults: local names are the fastest.
