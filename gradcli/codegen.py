@@ -379,7 +379,10 @@ def fewer_calls(expr: str) -> str:
     cosh(x))) is called once, `1.0 / ((_r0 := cosh(x)) * _r0)` (the helpers
     are pure functions), where the first call is evaluated whenever the second
     is; `if abs(x) < 20.0 else` is `if -20.0 < x < 20.0 else` (nan fails both)."""
-    expr = _ABS_BELOW.sub(r"if -\2 < \1 < \2 else", expr)
+    if "(" not in expr:  # no call at all: most lines
+        return expr
+    if "abs(" in expr:
+        expr = _ABS_BELOW.sub(r"if -\2 < \1 < \2 else", expr)
     called = _CALL.findall(expr)
     if len(called) == len(set(called)):  # no function called twice: most lines
         return expr
