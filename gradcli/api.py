@@ -364,6 +364,7 @@ class _Compiled:
         self.graph = g
         self._count = len(g.inputs)
         self.names = list(g.inputs)
+        self.gradients = dict.fromkeys(self.names, 0.0)
         self._defaults = {n: g.value[i] for n, i in g.inputs.items() if g.value[i] is not None}
         # The inputs' values in order, from bindings or from a graph's values, at C speed.
         self._values = _getter(list(g.inputs))
@@ -487,8 +488,11 @@ def _result_class() -> type:
         @property
         def gradients(self) -> dict[str, float]:
             d = self.__dict__
-            if "_lazy" in d:
-                return dict(zip(d["_lazy"].compiled.names, d["_gradients"]))
+            if "_lazy" in d:  # a copy of a dict with these keys, updated: no resizing on the way
+                compiled = d["_lazy"].compiled
+                grads: dict[str, float] = compiled.gradients.copy()
+                grads.update(zip(compiled.names, d["_gradients"]))
+                return grads
             gradients: dict[str, float] = Result.gradients.fget(self)  # type: ignore[attr-defined]
             return gradients
     _Result.__qualname__ = _Result.__name__ = "Result"
