@@ -62,30 +62,38 @@ def mlp_point(inputs: int, hidden: int) -> dict[str, float]:
     return {**data, **params}
 
 
-def mlp_hand(inputs: int, hidden: int, target: float = 0.7) -> str:
+def mlp_hand(inputs: int, hidden: int, target: float = 0.7, exact: bool = False) -> str:
     """The same network's step loop written out by hand, in the tutorials'
     straight-line style: `mlp_steps(n, step, **point)` runs n descent steps on the
-    parameters (the data stays put) and returns (loss, {name: value})."""
+    parameters (the data stays put) and returns (loss, {name: value}). tanh' is
+    the tutorials' 1 - h*h; with `exact`, gradcli's op table's 1/cosh(z)^2
+    (exact in the tails too), so that every step is gradcli's, bit for bit."""
     data, params = _mlp_values(inputs, hidden)
     names = list(data) + list(params)
-    out = ["from math import tanh", "", "",
+    out = ["from math import cosh, exp, tanh", "", "",
            "def mlp_steps(n, step, %s):" % ", ".join(names), "    for _ in range(n):"]
     body = []
     for i in range(hidden):
         terms = " + ".join("w%d_%d * x%d" % (i, j, j) for j in range(inputs))
-        body.append("h%d = tanh(%s + b%d)" % (i, terms, i))
+        if exact:
+            body.append("z%d = %s + b%d" % (i, terms, i))
+            body.append("h%d = tanh(z%d)" % (i, i))
+        else:
+            body.append("h%d = tanh(%s + b%d)" % (i, terms, i))
     body.append("o = " + " + ".join("v%d * h%d" % (i, i) for i in range(hidden)) + " + c")
     body.append("e = o - %r" % target)
     body.append("de = e + e")  # d(e*e)/de
     body.append("dc = de")
     for i in range(hidden):
         body.append("dv%d = h%d * de" % (i, i))
-        body.append("dz%d = (1.0 - h%d * h%d) * (v%d * de)" % (i, i, i, i))
+        slope = ("(1.0 / (cosh(z{0}) * cosh(z{0})) if abs(z{0}) < 20.0 else 4.0 * exp(-2.0 * abs(z{0})))"
+                 if exact else "(1.0 - h{0} * h{0})").format(i)
+        body.append("dz%d = %s * (v%d * de)" % (i, slope, i))
         body.append("db%d = dz%d" % (i, i))
         body += ["dw%d_%d = x%d * dz%d" % (i, j, j, i) for j in range(inputs)]
     body += ["%s -= step * d%s" % (p, p) for p in params]
     out += ["        " + line for line in body]
-    final = [line for line in body[:hidden + 2]]
+    final = [line for line in body[:hidden * (2 if exact else 1) + 2]]
     out += ["    " + line for line in final]
     out.append("    return e * e, {%s}" % ", ".join('"%s": %s' % (p, p) for p in params))
     return "\n".join(out) + "\n"

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import copy
 import math
+from operator import countOf
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from .arguments import short as _short, to_float as _float
@@ -324,9 +325,6 @@ class Program:
         return "Program(%r)" % self.source.text
 
 
-_FLOAT = {float}
-
-
 def _getter(keys: list) -> "Callable[[Any], tuple[object, ...]]":  # type: ignore[type-arg]
     """x -> (x[k] for each k), a tuple (itemgetter gives a bare item for one key)."""
     from operator import itemgetter
@@ -337,10 +335,11 @@ def _getter(keys: list) -> "Callable[[Any], tuple[object, ...]]":  # type: ignor
 
 
 class _Compiled:
-    """A program's straight-line code (codegen.evaluator), generated once, and
-    the Results it makes: the interpreter's, bit for bit (tests/test_fast_paths.py).
+    """A program's straight-line code (codegen.lean), generated once, and the
+    Results it makes: the interpreter's, bit for bit (tests/test_fast_paths.py).
     None where the interpreter has something to say (a domain error, a slope
-    error, a value out of range): the interpreter then runs, and says it."""
+    error, a value or gradient out of range, a kink): the interpreter then
+    runs, and says it."""
 
     # Generating and compiling the code costs 15 to 60 interpreted evaluations,
     # more the bigger the program (Python's compiler): one evaluation is
@@ -358,54 +357,144 @@ class _Compiled:
         return max(2, ops // cls.PER_EVALUATION) if ops <= cls.MOST else math.inf
 
     def __init__(self, g: "Graph"):
-        from .codegen import evaluator
-        self._run = evaluator(g)
-        from .engine import Result, _notes
-        self._result, self._notes = Result, _notes
-        self._names = frozenset(g.inputs)
+        from .codegen import lean
+        from .engine import _notes
+        self._run = lean(g)
+        self._full: "Callable[..., Any] | None" = None  # codegen.evaluator(g), made when first needed
+        self.graph = g
+        self._count = len(g.inputs)
+        self.names = list(g.inputs)
+        self.gradients = dict.fromkeys(self.names, 0.0)
         self._defaults = {n: g.value[i] for n, i in g.inputs.items() if g.value[i] is not None}
         # The inputs' values in order, from bindings or from a graph's values, at C speed.
         self._values = _getter(list(g.inputs))
         self._values_of = _getter(list(g.inputs.values()))
-        self._open = frozenset(n for n, i in g.inputs.items() if g.value[i] is None)
-        self._ops = [op is not None and live for op, live in zip(g.op, g.live)]
-        fns = g.functions()
-        ids, first = g.args.ids, g.args.first
-        # The nodes that can sit on a kink (relu(0), abs(0), a max tie), in node order.
-        self._kinks = [(i, fns[i][2], list(ids[first[i]:first[i + 1]])) for i in range(len(g.op))
-                       if self._ops[i] and g.needs[i] and fns[i][2] is not None]
+        # With no kink (those go to the interpreter), a Result's notes are the program's own.
+        self._notes = _notes(g, [], [], []) if g.notes or g.backward else None
+        self._outputs = list(enumerate(g.outputs))
+        self._result = _result_class()
 
     def takes(self, bindings: "dict[str, object]") -> "tuple[object, ...] | None":
         """Every input's value, in order, when these bindings are what bind()
         would take as they are (inputs only, every open input among them, each
         a finite float); None otherwise."""
-        keys = bindings.keys()
-        if not (keys <= self._names and self._open <= keys):
-            return None
-        values = bindings.values()
-        if values:
-            total = sum(values) if set(map(type, values)) == _FLOAT else math.nan  # type: ignore[arg-type]
-            if not -math.inf < total < math.inf:  # a nan or an infinity on the way shows in the sum
+        n = self._count
+        if len(bindings) != n:  # the program's own values fill in; a name it lacks shows in the count
+            bindings = {**self._defaults, **bindings}
+            if len(bindings) != n:
                 return None
-        return self._values(bindings if len(bindings) == len(self._names) else {**self._defaults, **bindings})
+        try:
+            values = self._values(bindings)
+        except KeyError:  # an open input left out
+            return None
+        if countOf(map(type, values), float) != n:
+            return None
+        # A nan or an infinity on the way shows in the sum (so may an overflow: the interpreter then runs).
+        return values if -math.inf < sum(values) < math.inf else None  # type: ignore[arg-type]
 
     def __call__(self, g: "Graph", given: "tuple[object, ...] | None") -> "list[Result] | None":
-        """The Results at g's values, or with the inputs' values `given` (from takes)."""
+        """The Results at g's values (a bound copy of the program's graph), or
+        at the program's graph with the inputs' values `given` (from takes)."""
+        bound = None
+        if given is None:
+            given, bound = self._values_of(g.value), g
         try:
-            bound, values, grads, finite, inputs_finite = self._run(
-                g.value, self._values_of(g.value) if given is None else given)
+            got = self._run(given, g.value)
         except (ValueError, ZeroDivisionError, OverflowError):
             return None
-        if not finite:
+        if got is None:
             return None
-        if given is not None:  # copy.copy(g), with these values
-            new = object.__new__(g.__class__)
-            new.__dict__.update(g.__dict__)
-            new.value = bound
-            g = new
-        kinks = [i for i, kink, args in self._kinks if kink(values[i], *[values[j] for j in args])]
-        plain = not (kinks or g.notes or g.backward)
-        Result, notes = self._result, self._notes
-        # _notes has nothing to say when no input's gradient overflowed.
-        return [Result(g, values, d, out, label, [] if plain and ok else notes(g, values, d, kinks))
-                for (label, out), d, ok in zip(g.outputs, grads, inputs_finite)]
+        values, grads = got
+        lazy = _Lazy(self, given, bound)
+        notes, cls = self._notes, self._result
+        new = object.__new__
+        results = []
+        for k, (label, out) in self._outputs:
+            r: Any = new(cls)
+            r.__dict__.update(_lazy=lazy, _value=values[k], _gradients=grads[k], _k=k, output=out, label=label,
+                              notes=[] if notes is None else list(notes))
+            results.append(r)
+        return results
+
+    def full(self, given: "tuple[object, ...]") -> "tuple[list, list, tuple]":  # type: ignore[type-arg]
+        """(g.value with `given`, every node's value, every output's list of gradients)."""
+        if self._full is None:
+            from .codegen import evaluator
+            self._full = evaluator(self.graph)
+        bound, values, grads, _, _ = self._full(self.graph.value, given)
+        return bound, values, grads
+
+
+class _Lazy:
+    """The lists of every node's value and gradient of one evaluation, made by
+    the full straight-line code when a Result is first asked for them."""
+    __slots__ = ("compiled", "given", "graph", "lists")
+
+    def __init__(self, compiled: _Compiled, given: "tuple[object, ...]", graph: "Graph | None"):
+        self.compiled, self.given, self.graph = compiled, given, graph
+        self.lists: "tuple[Graph, list, tuple] | None" = None  # type: ignore[type-arg]
+
+    def get(self) -> "tuple[Graph, list, tuple]":  # type: ignore[type-arg]
+        if self.lists is None:
+            bound, values, grads = self.compiled.full(self.given)
+            g = self.graph
+            if g is None:  # copy.copy(the program's graph), with these values
+                g = object.__new__(self.compiled.graph.__class__)
+                g.__dict__.update(self.compiled.graph.__dict__)
+                g.value = bound
+            self.lists = (g, values, grads)
+        return self.lists
+
+
+def _lazy_field(index: int) -> property:
+    def get(self: Any) -> Any:
+        d = self.__dict__
+        if "_lazy" in d:
+            lists = d["_lazy"].get()
+            d["graph"], d["values"], d["grads"] = lists[0], lists[1], lists[2][d["_k"]]
+            del d["_lazy"]
+        return d[("graph", "values", "grads")[index]]
+
+    def set_(self: Any, value: Any) -> None:
+        if "_lazy" in self.__dict__:
+            get(self)
+        self.__dict__[("graph", "values", "grads")[index]] = value
+    return property(get, set_)
+
+
+_RESULT: list[type] = []
+
+
+def _result_class() -> type:
+    """Result with its lists made when first asked for (engine.py is loaded only when used)."""
+    if _RESULT:
+        return _RESULT[0]
+    from .engine import Result
+
+    class _Result(Result):
+        """A Result of Program's straight-line code: its value and gradients
+        at once, the graph and the lists of every node's value and gradient
+        made when first asked for (the same bits as the interpreter's)."""
+        graph = _lazy_field(0)  # type: ignore[assignment]
+        values = _lazy_field(1)  # type: ignore[assignment]
+        grads = _lazy_field(2)  # type: ignore[assignment]
+
+        @property
+        def value(self) -> float:
+            d = self.__dict__
+            value: float = d["_value"] if "_lazy" in d else d["values"][self.output]
+            return value
+
+        @property
+        def gradients(self) -> dict[str, float]:
+            d = self.__dict__
+            if "_lazy" in d:  # a copy of a dict with these keys, updated: no resizing on the way
+                compiled = d["_lazy"].compiled
+                grads: dict[str, float] = compiled.gradients.copy()
+                grads.update(zip(compiled.names, d["_gradients"]))
+                return grads
+            gradients: dict[str, float] = Result.gradients.fget(self)  # type: ignore[attr-defined]
+            return gradients
+    _Result.__qualname__ = _Result.__name__ = "Result"
+    _RESULT.append(_Result)
+    return _Result

@@ -21,6 +21,7 @@ import builtins
 import keyword
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -246,6 +247,164 @@ def absorbing(op, n: int) -> tuple[bool, ...]:
     return found
 
 
+# Where the op table's functions fail, if anywhere: at 0, around exp's overflow, at the extremes.
+_EDGES = (0.0, -0.0, 5e-324, -5e-324, 1e-300, -1e-300, 0.5, -0.5, 1.0, -1.0, 2.0, -2.0, 30.0, -30.0,
+          40.0, -40.0, 710.0, -710.0, 1e10, -1e10, 1e300, -1e300, 1.7976931348623157e308, -1.7976931348623157e308)
+_total_cache: dict[tuple[str, int], bool] = {}
+
+
+def total(op, n: int) -> bool:
+    """Whether finite arguments always give the op a finite value, with no error
+    (sig, tanh, sin; not exp, log, *), found by trying its value function where
+    functions fail. The step loop then need not compute such an output at every
+    step: its arguments being finite says the output is."""
+    key = (op.name, n)
+    found = _total_cache.get(key)
+    if found is None:
+        found = n <= 3
+        fn = op.functions(n)[0]
+        for args in product(_EDGES, repeat=n) if found else ():
+            try:
+                found = math.isfinite(fn(*args))
+            except (ValueError, ZeroDivisionError, OverflowError):
+                found = False
+            if not found:
+                break
+        _total_cache[key] = found
+    return found
+
+
+_float_cache: dict[tuple[str, int], tuple[bool, ...]] = {}
+
+
+def float_partials(op, n: int) -> tuple[bool, ...]:
+    """For each argument: does the op's local partial always give a float?
+    (x * 1.0 is x only for a float: abs's slope is a difference of booleans.)"""
+    key = (op.name, n)
+    found = _float_cache.get(key)
+    if found is None:
+        fn, partials, _ = op.functions(n)
+        flags = []
+        for p in partials:
+            ok = True
+            for args in product((-2.0, -0.5, 0.0, 0.5, 2.0), repeat=n):
+                try:
+                    ok = isinstance(p(fn(*args), *args), float)
+                except (ValueError, ZeroDivisionError, OverflowError):
+                    continue
+                if not ok:
+                    break
+            flags.append(ok)
+        found = _float_cache[key] = tuple(flags)
+    return found
+
+
+_WORDS = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z0-9_]*")
+
+
+def inline(body: list[str], temps: list[str], depth_limit: int = 6) -> list[str]:
+    """Write a value used once into the line that uses it, in parentheses
+    (`t3 = (a * x) + (b * y)`): the same operations in the same order, minus a
+    store and a load. Nesting stays shallow so the Python compiler never
+    recurses deeply. (A value an op might not evaluate, such as a branch of a
+    conditional, is also checked for finiteness, so it is used twice: never inlined.)"""
+    uses = Counter(_WORDS.findall("\n".join(body)))  # one pass: no name spans two lines
+    candidates = {t for t in temps if uses.get(t) == 2}  # its assignment and one use
+    inlined: dict[str, tuple[str, int]] = {}
+    out = []
+    temps_ = set(temps)
+    for line in body:
+        target, sep, expr = line.partition(" = ")
+        if not sep or target not in temps_:
+            target, sep, expr = "", "", line
+        depth = 0
+
+        def sub(m: re.Match) -> str:
+            nonlocal depth
+            hit = inlined.pop(m.group(0), None)
+            if hit is None:
+                return m.group(0)
+            depth = max(depth, hit[1])
+            return "(%s)" % hit[0]
+
+        expr = _WORDS.sub(sub, expr) if inlined else expr
+        if target in candidates and depth < depth_limit:
+            inlined[target] = (expr, depth + 1)
+        else:
+            out.append(target + sep + expr)
+    return out
+
+
+_CALL = re.compile(r"(?<![\w.])[A-Za-z_]\w*\(")
+_BRANCHING = re.compile(r" if | else | and | or |lambda")
+REUSED = tuple("_r%d" % k for k in range(8))  # the names fewer_calls binds
+
+
+_PARENS = re.compile(r"[()]")
+
+
+def _calls(expr: str) -> list[tuple[int, int]]:
+    """(start, end) of every call in expr, `name(...)` with its parentheses balanced."""
+    close: dict[int, int] = {}
+    opened: list[int] = []
+    for m in _PARENS.finditer(expr):
+        if m.group() == "(":
+            opened.append(m.start())
+        else:
+            close[opened.pop()] = m.start()
+    return [(m.start(), close[m.end() - 1] + 1) for m in _CALL.finditer(expr)]
+
+
+def _always_before(expr: str, end: int, start: int) -> bool:
+    """Whether the text before `end` is evaluated whenever the text from `start`
+    is: nothing between them branches, and no parenthesis opened before `end`
+    closes before `start` (in `(a if c else f(x)) * f(x)` the first call may not run)."""
+    between = expr[end:start]
+    if _BRANCHING.search(between):
+        return False
+    depth = 0
+    for ch in between:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return True
+
+
+_ABS_BELOW = re.compile(r"\bif abs\(([A-Za-z_]\w*)\) < ([0-9][0-9.e+]*) else\b")
+
+
+def fewer_calls(expr: str) -> str:
+    """The op table's templates with fewer calls and the same floats. A
+    function called twice on the same argument (tanh' is 1/(cosh(x) *
+    cosh(x))) is called once, `1.0 / ((_r0 := cosh(x)) * _r0)` (the helpers
+    are pure functions), where the first call is evaluated whenever the second
+    is; `if abs(x) < 20.0 else` is `if -20.0 < x < 20.0 else` (nan fails both)."""
+    if "(" not in expr:  # no call at all: most lines
+        return expr
+    if "abs(" in expr:
+        expr = _ABS_BELOW.sub(r"if -\2 < \1 < \2 else", expr)
+    called = _CALL.findall(expr)
+    if len(called) == len(set(called)):  # no function called twice: most lines
+        return expr
+    for name in REUSED:
+        calls = _calls(expr)
+        texts = [expr[a:b] for a, b in calls]
+        best = None
+        for k, (a, b) in enumerate(calls):  # the longest call made again later
+            again = [(c, d) for c, d in calls[k + 1:] if expr[c:d] == texts[k] and c >= b
+                     and _always_before(expr, b, c)]
+            if again and (best is None or b - a > best[0][1] - best[0][0]):
+                best = ((a, b), again)
+        if best is None:
+            break
+        (a, b), again = best
+        parts, at = [expr[:a], "(%s := %s)" % (name, expr[a:b])], b
+        for c, d in again:
+            parts += [expr[at:c], name]
+            at = d
+        expr = "".join(parts) + expr[at:]
+    return expr
+
 
 _HELPER_WORDS = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 
@@ -292,7 +451,7 @@ def evaluator_source(g: Graph) -> str:
         if op is None or not live[i]:
             continue
         args = ["v%d" % a for a in ids[first[i]:first[i + 1]]]
-        body.append("v%d = %s" % (i, op.value_template(len(args)).format(*args)))
+        body.append("v%d = %s" % (i, fewer_calls(op.value_template(len(args)).format(*args))))
     body.append("_values = [%s]" % ", ".join(  # _bound with the live ops' values
         "v%d" % i if ops[i] is not None and live[i] else bound[i] for i in range(n)))
     # 0.0 * v is 0 for every finite v and nan otherwise: one product says whether
@@ -324,7 +483,7 @@ def evaluator_source(g: Graph) -> str:
                 if not needs[j]:
                     continue
                 term = "d%d" % i if op.routes_gradient else "%s * d%d" % (
-                    paren(partials[m].format(*xs, out="v%d" % i)), i)
+                    paren(fewer_calls(partials[m].format(*xs, out="v%d" % i))), i)
                 body.append("d%d %s= %s" % (j, "+" if assigned[j] else "", term))
                 assigned[j] = True
         body.append("_g%d = [%s]" % (k, ", ".join("d%d" % i if assigned[i] else "None" for i in range(n))))
@@ -349,9 +508,135 @@ def _finite(name: str, terms: list[str]) -> list[str]:
 
 def evaluator(g: Graph):
     """evaluator_source(g), compiled."""
+    return _compiled(evaluator_source(g), "_eval")
+
+
+def _compiled(source: str, name: str):
     namespace = dict(NAMESPACE)
-    exec(compile(evaluator_source(g), "<gradcli program>", "exec"), namespace)  # from the validated graph only
-    return namespace["_eval"]
+    exec(compile(source, "<gradcli program>", "exec"), namespace)  # from the validated graph only
+    return namespace[name]
+
+
+def lean_source(g: Graph) -> str:
+    """`_lean(_t, _v)`: what Program's results hold at first, from the inputs'
+    values _t (in the order of g.inputs) and g.value _v: every output's value,
+    and per output every input's gradient (in that order) as Result.gradients gives it:
+
+        v0, v1, = _t                       the inputs
+        v2 = v0 * v1                       the live ops, in node order
+        d0 = v1                            per output: engine.backward's order;
+        _g0 = (d0 or 0.0, ...)             a gradient handed on unchanged gets no line
+        _c = 0.0 * sum((v2, ...))          every value and input gradient finite?
+        _c = _c * sum(_g0)
+        if _c == 0.0:
+            return (v2,), (_g0,)
+
+    The same operations in the same order as evaluator_source, so the same bits,
+    without its lists of every node (the Result makes those when asked, with
+    evaluator_source's code). None where the interpreter has more to say: a
+    value or an input's gradient not finite, a node on a kink. It raises
+    ValueError, ZeroDivisionError or OverflowError where the interpreter
+    raises MathError."""
+    n = len(g.kind)
+    kind, ops, live, needs = g.kind, g.op, g.live, g.needs
+    ids, first = g.args.ids, g.args.first
+    inputs = g.inputs
+    body: list[str] = []
+    if inputs:
+        body.append("%s, = _t" % ", ".join("v%d" % i for i in inputs.values()))
+    at = set(inputs.values())
+    used = [False] * n
+    for i in range(n):
+        if ops[i] is not None and live[i]:
+            for a in ids[first[i]:first[i + 1]]:
+                used[a] = True
+    for _, out in g.outputs:
+        used[out] = True
+    for i in range(n):
+        if kind[i] != OP and i not in at and used[i]:
+            body.append("v%d = _v[%d]" % (i, i))
+    kinks = []
+    checks = dict.fromkeys("v%d" % out for _, out in g.outputs if ops[out] is not None)
+    for i in range(n):
+        op = ops[i]
+        if op is None or not live[i]:
+            continue
+        of = ids[first[i]:first[i + 1]]
+        args = ["v%d" % a for a in of]
+        body.append("v%d = %s" % (i, op.value_template(len(args)).format(*args)))
+        for a, absorbs in zip(of, absorbing(op, len(of))):
+            if absorbs and ops[a] is not None:
+                checks["v%d" % a] = None
+        kink = op.kink_template(len(args))
+        if kink and needs[i]:
+            kinks.append("(%s)" % kink.format(*args, out="v%d" % i))
+    # Is every value finite? 0.0 * x is 0.0 for a finite x, nan otherwise; the sum, in C,
+    # is not finite when a term is not (or when finite terms overflow: the interpreter then runs).
+    body.append("_c = 0.0 * sum(%s)" % _tuple(checks))
+    outs = []
+    for k, (_, out) in enumerate(g.outputs):
+        grad: dict[int, str] = {out: "1.0"}  # node -> d output / d node: a variable, or 1.0
+        for i in range(out, -1, -1):
+            op = ops[i]
+            if i not in grad or op is None or not needs[i]:
+                continue
+            arg_ids = list(ids[first[i]:first[i + 1]])
+            xs = ["v%d" % j for j in arg_ids]
+            partials, floats, up = op.partial_templates(len(xs)), float_partials(op, len(xs)), grad[i]
+            for m, j in enumerate(arg_ids):
+                if not needs[j]:
+                    continue
+                # 1.0 * d and d * 1.0 are d, (-1.0) * d is -d, bit for bit (d is a float).
+                local = "" if op.routes_gradient else paren(partials[m].format(*xs, out="v%d" % i))
+                if not local or local in ("1.0", "(1.0)"):
+                    term = up
+                elif up == "1.0" and floats[m]:
+                    term = local
+                elif local == "(-1.0)":
+                    term = "-" + up
+                else:
+                    term = "%s * %s" % (local, up)
+                mine = "d%d" % j
+                if j not in grad:
+                    if term == "1.0" or _IDENT.match(term):
+                        grad[j] = term  # the same float handed on: no line of its own
+                    else:
+                        body.append("%s = %s" % (mine, term))
+                        grad[j] = mine
+                elif grad[j] == mine:
+                    body.append("%s += %s" % (mine, term))
+                else:
+                    body.append("%s = %s + (%s)" % (mine, grad[j], term))
+                    grad[j] = mine
+        body.append("_g%d = %s" % (k, _tuple(  # -0.0 or 0.0 is 0.0, as in Result.gradients
+            "0.0" if i not in grad else grad[i] if grad[i] == "1.0" else grad[i] + " or 0.0"
+            for i in inputs.values())))
+        body.append("_c = _c * sum(_g%d)" % k)
+        outs.append("_g%d" % k)
+    for c in range(0, len(kinks), 64):
+        body += ["if %s:" % " or ".join(kinks[c:c + 64]), "    return None"]
+    # A value or gradient used once is written into the line that uses it: the
+    # checks, the kinks and the results name theirs, so those are never inlined.
+    outputs = {"v%d" % out for _, out in g.outputs}
+    temps = ["v%d" % i for i in range(n) if ops[i] is not None and live[i]] + ["d%d" % i for i in range(n)]
+    # Calls made once after inlining, so that no inlined value comes between a call and its reuse.
+    body = [fewer_calls(line) for line in inline(body, [t for t in temps if t not in outputs])]
+    body += ["if _c == 0.0:", "    return %s, %s" % (_tuple("v%d" % out for _, out in g.outputs), _tuple(outs))]
+    text = "\n".join(body)
+    helpers_ = sorted(set(_HELPER_WORDS.findall(text)) & set(HELPERS))
+    params = ["_t", "_v"] + ["%s=%s" % (h, h) for h in helpers_]
+    return "def _lean(%s):\n    %s\n" % (", ".join(params), "\n    ".join(body))
+
+
+def _tuple(items) -> str:
+    """A tuple display: (), (a,), (a, b)."""
+    items = list(items)
+    return "(%s%s)" % (", ".join(items), "," if len(items) == 1 else "")
+
+
+def lean(g: Graph):
+    """lean_source(g), compiled."""
+    return _compiled(lean_source(g), "_lean")
 
 
 # --- Self-contained functions for --emit (Python and JavaScript) -------------

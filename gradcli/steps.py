@@ -21,13 +21,11 @@ from __future__ import annotations
 import copy
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
-from itertools import product
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .arguments import label, names, real, to_float, whole
-from .codegen import absorbing
+from .codegen import REUSED, absorbing, float_partials, inline, fewer_calls, total
 from .engine import Result, _notes, backward, forward
 from .errors import InputError, MathError, Phrase
 from .graph import CONST, INPUT, OP, Graph
@@ -317,30 +315,6 @@ class Ascent:
 
 # -- compiling the loop ---------------------------------------------------------------------
 
-_float_cache: dict[tuple[str, int], tuple[bool, ...]] = {}
-
-
-def float_partials(op, n: int) -> tuple[bool, ...]:
-    """For each argument: does the op's local partial always give a float?"""
-    key = (op.name, n)
-    found = _float_cache.get(key)
-    if found is None:
-        fn, partials, _ = op.functions(n)
-        flags = []
-        for p in partials:
-            ok = True
-            for args in product((-2.0, -0.5, 0.0, 0.5, 2.0), repeat=n):
-                try:
-                    ok = isinstance(p(fn(*args), *args), float)
-                except (ValueError, ZeroDivisionError, OverflowError):
-                    continue
-                if not ok:
-                    break
-            flags.append(ok)
-        found = _float_cache[key] = tuple(flags)
-    return found
-
-
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _WORDS = re.compile(r"(?<![\w.])[A-Za-z_][A-Za-z0-9_]*")
 
@@ -363,7 +337,7 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     from .ops import HELPERS
 
     g, out = asc.graph, asc.output
-    code = generate(g, out, PYTHON_RESERVED | _LOOP_NAMES)
+    code = generate(g, out, PYTHON_RESERVED | _LOOP_NAMES | frozenset(REUSED))
     input_grads = {code.grad_names[i] for _, i in code.inputs if i in code.grad_names}
     value = code.value_of(out)
 
@@ -409,7 +383,7 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
         else:
             backward_lines.append("%s = %s" % (target, term))
 
-    hoisted = ["%s = %s" % (l.target, l.expr) for l in code.forward if not g.needs[l.node]]
+    hoisted = ["%s = %s" % (l.target, fewer_calls(l.expr)) for l in code.forward if not g.needs[l.node]]
     forward_lines = ["%s = %s" % (l.target, l.expr) for l in code.forward if g.needs[l.node]]
 
     # What to check each step: the output and every argument an op could absorb.
@@ -417,6 +391,7 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     if g.kind[out] != CONST:
         checks.append(value)
     checked = set(checks)
+    last = [l for l in forward_lines if l.startswith(value + " = ")]
     for l in code.forward:
         i = l.node
         if not g.needs[i]:
@@ -433,6 +408,15 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     grads = [code.grad_names.get(i, "0.0") for i in asc.nodes]
     moving = [(names[j], grads[j]) for j in asc.moving]
     in_loop, after = _split_backward(backward_lines, {d for _, d in moving})
+    # An output that finite arguments keep finite (sig, tanh) and that nothing in the
+    # loop reads is computed once, after it (the hand-written loop never computes its loss):
+    # its arguments are checked each step, so its being finite is known.
+    if (last and asc.tol is None and total(g.op[out], len(g.args[out]))
+            and all(g.kind[a] == CONST or code.names[a] in checked for a in g.args[out])
+            and not any(value in _WORDS.findall(l) for l in forward_lines + in_loop if l not in last)):
+        forward_lines = [l for l in forward_lines if l not in last]
+        checks.remove(value)
+        after = last + after
     body = ["%s %s %s * %s" % (n, sign, step, d) for n, d in moving]
     body += forward_lines + in_loop
     result = "%s, (%s%s), (%s%s)" % (value, ", ".join(names), "," if len(names) == 1 else "",
@@ -453,7 +437,7 @@ def loop_source(asc: Ascent) -> tuple[str, int]:
     temps = [l.target for l in code.forward if g.needs[l.node] and l.node != out]
     temps += [t for t in (l.partition(" = ")[0] for l in in_loop if " = " in l)
               if t not in input_grads]
-    lines = _inline(body + after, temps)
+    lines = [fewer_calls(line) for line in inline(body + after, temps)]
     body, after = lines[:len(lines) - len(after)], lines[len(lines) - len(after):]
     text = "\n".join(hoisted + body + after)
     # The op table's functions as parameters with defaults: local names are the fastest.
@@ -492,38 +476,6 @@ def _split_backward(lines: list[str], wanted: set[str]) -> tuple[list[str], list
             needed.update(w for w in _WORDS.findall(expr) if w in targets)
     return ([l for l, kept in zip(lines, keep) if kept],
             [l for l, kept in zip(lines, keep) if not kept])
-
-
-def _inline(body: list[str], temps: list[str], depth_limit: int = 6) -> list[str]:
-    """Write a forward value used once into the line that uses it, in parentheses
-    (`t3 = (a * x) + (b * y)`): the same operations in the same order, minus a
-    store and a load. Nesting stays shallow so the Python compiler never
-    recurses deeply."""
-    uses = Counter(_WORDS.findall("\n".join(body)))  # one pass: no name spans two lines
-    candidates = {t for t in temps if uses.get(t) == 2}  # its assignment and one use
-    inlined: dict[str, tuple[str, int]] = {}
-    out = []
-    temps_ = set(temps)
-    for line in body:
-        target, sep, expr = line.partition(" = ")
-        if not sep or target not in temps_:
-            target, sep, expr = "", "", line
-        depth = 0
-
-        def sub(m: re.Match) -> str:
-            nonlocal depth
-            hit = inlined.pop(m.group(0), None)
-            if hit is None:
-                return m.group(0)
-            depth = max(depth, hit[1])
-            return "(%s)" % hit[0]
-
-        expr = _WORDS.sub(sub, expr) if inlined else expr
-        if target in candidates and depth < depth_limit:
-            inlined[target] = (expr, depth + 1)
-        else:
-            out.append(target + sep + expr)
-    return out
 
 
 def compile_loop(asc: Ascent, live_ops: int) -> tuple[Callable | None, int]:

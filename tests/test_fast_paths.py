@@ -126,9 +126,12 @@ def test_json_text_is_json_dumps_of_the_records(name, text, bindings):
 
 
 def outcome(evaluate_):
-    """Everything a Result holds (bit for bit), or the error's whole message."""
+    """Everything a Result holds (bit for bit), or the error's whole message. The
+    value and gradients are read first: Program's come from its lean code, and
+    its lists of every node's value and gradient from other code, when asked for."""
     try:
-        return bits([(r.values, r.grads, r.output, r.label, [str(n) for n in r.notes]) for r in evaluate_()])
+        return bits([(r.value, r.gradients, r.values, r.grads, r.output, r.label, [str(n) for n in r.notes])
+                     for r in evaluate_()])
     except GradcliError as e:
         return e.render()
 
@@ -230,3 +233,82 @@ def test_an_array_program_evaluates_and_steps_through_the_api_as_on_the_command_
     last = p.ascend(0.5, 1, bindings={"W": W, "x": x}, descend=True, freeze="x").run()
     assert np.array_equal(last.inputs["W"], W - 0.5 * np.array([[1.0, -1.0], [1.0, -1.0]]))
     assert last.value == -2.0 - 0.5 * 4
+
+
+def test_program_refuses_an_overflowing_gradient_every_time_as_the_interpreter():
+    # The value is finite (1e150) but d/dx = 0.5/sqrt(x) * 1e300 is not: the interpreter
+    # says so; the straight-line code once gave {'x': inf} from the third evaluation on.
+    program = gradcli.Program("sqrt(x)*1e300")
+    want = outcome(lambda: evaluate(program.bind({"x": 1e-300})))
+    assert "too large for double precision" in want
+    for _ in range(4):
+        assert outcome(lambda: program.evaluate({"x": 1e-300})) == want
+    assert program._fast is not None
+    assert program(x=4.0).gradients == {"x": 0.25 * 1e300}
+
+
+def test_program_results_make_their_lists_only_when_asked():
+    import dataclasses
+    program = gradcli.Program("q = a*x + b; sig(q); q*q - x")
+    at = {"a": 1.5, "x": -2.0, "b": 0.25}
+    for _ in range(3):
+        results = program.evaluate(at)
+    reference = evaluate(program.bind(at))
+    for r, ref in zip(results, reference):
+        assert "_lazy" in r.__dict__  # value and gradients came from the lean code
+        assert bits((r.value, r.gradients)) == bits((ref.value, ref.gradients))
+        mine = r.gradients
+        mine["a"] = 99.0  # a new dict each time, as Result.gradients gives
+        assert r.gradients["a"] == ref.gradients["a"]
+        assert bits((r.values, r.grads, r.graph.value)) == bits((ref.values, ref.grads, ref.graph.value))
+        assert [str(n) for n in r.nodes] == [str(n) for n in ref.nodes]
+        assert bits((r.value, r.gradients)) == bits((ref.value, ref.gradients))
+    again = dataclasses.replace(results[0], label="other")
+    assert (again.label, again.value, again.gradients) == ("other", results[0].value, results[0].gradients)
+    assert repr(results[0]).startswith("Result(graph=")
+
+
+def test_a_negative_zero_gradient_reads_as_zero_as_the_interpreter_gives_it():
+    program = gradcli.Program("x*y")
+    for _ in range(3):
+        r = program(x=-0.0, y=-0.0)
+    assert bits(r.gradients) == bits(evaluate(program.bind({"x": -0.0, "y": -0.0}))[0].gradients) == "{'x': 0.0, 'y': 0.0}"
+    assert bits(r.grads[:2]) == "[-0.0, -0.0]"
+
+
+def test_a_call_repeated_on_the_same_argument_is_made_once():
+    from gradcli.codegen import fewer_calls
+    tanh_slope = "1.0 / (cosh(v3) * cosh(v3)) if abs(v3) < 20.0 else 4.0 * exp(-2.0 * abs(v3))"
+    assert fewer_calls(tanh_slope) == \
+        "1.0 / ((_r0 := cosh(v3)) * _r0) if -20.0 < v3 < 20.0 else 4.0 * exp(-2.0 * abs(v3))"
+    sig = "1.0 / (1.0 + exp(-v1)) if v1 >= 0.0 else exp(v1) / (1.0 + exp(v1))"
+    assert fewer_calls(sig) == "1.0 / (1.0 + exp(-v1)) if v1 >= 0.0 else (_r0 := exp(v1)) / (1.0 + _r0)"
+    # Not where the first call may not run when the second does.
+    for expr in ("(x if c else f(x)) * f(x)", "f(x) if f(x) > 0 else 1",
+                 "f(x) if c else f(x)"):
+        assert fewer_calls(expr) == expr
+    import math as m
+    for v3 in (-800.0, -25.0, -20.0, -1.5, -0.0, 0.0, 1e-300, 0.7, 19.99, 20.0, 710.0, math.inf, -math.inf, math.nan):
+        names = {"v3": v3, "v1": v3, "cosh": m.cosh, "exp": m.exp, "abs": abs}
+        for expr in (tanh_slope, sig):
+            try:
+                want = eval(expr, dict(names))
+            except (OverflowError, ValueError):
+                with pytest.raises((OverflowError, ValueError)):
+                    eval(fewer_calls(expr), dict(names))
+                continue
+            assert bits(eval(fewer_calls(expr), dict(names))) == bits(want)
+
+
+def test_an_output_finite_arguments_keep_finite_is_computed_after_the_loop():
+    g = gradcli.compile("sig(a*x + b*y + c)", dict(a=1.0, b=2.0, c=-3.0, x=-1.0, y=3.0))
+    loop, after = loop_source(Ascent(g, 0.01, 100))[0].split("    _k = _n - 1", 1)
+    assert "exp(-t4)" not in loop and "t5 = " in after and "_c = 0.0 * t4" in loop
+    with_tol = loop_source(Ascent(g, 0.01, 100, tol=1e-12))[0]
+    assert "exp(-t4)" in with_tol.split("    else:")[0]  # --tol compares the value at every step
+    exp_out = loop_source(Ascent(gradcli.compile("exp(a*x)", dict(a=1.0, x=2.0)), 0.01, 100))[0]
+    assert "exp(" in exp_out.split("_c = ")[0]  # exp overflows: its value is checked at every step
+    # tanh's argument overflows at the first update: the loop sees it, the interpreter names it.
+    g = gradcli.compile("tanh(x*x*x)", {"x": 1.0})
+    compiled, reference = run(g, True, step=1e103, steps=3), run(g, False, step=1e103, steps=3)
+    assert compiled == reference and "too large for double precision" in reference
