@@ -171,6 +171,29 @@ class Graph:
         tail = " ".join(text[end - half:end].split())
         return head + "..." + tail
 
+    def labels(self, nodes: Iterable[int], width: int = LABEL_WIDTH) -> list[str]:
+        """[label(i, width) for i in nodes], written out: a big node list
+        takes a label per node, and a call each was a tenth of its time."""
+        names, starts, ends, text = self.name, self.span.start, self.span.end, self.source.text
+        half = (width - 3) // 2
+        out: list[str] = []
+        add = out.append
+        for i in nodes:
+            name = names[i]
+            if name:
+                add(name)
+                continue
+            start = starts[i]
+            if start < 0:
+                add("?")
+                continue
+            end = ends[i]
+            if end - start <= width:
+                add(" ".join(text[start:end].split()))
+            else:
+                add(" ".join(text[start:start + half].split()) + "..." + " ".join(text[end - half:end].split()))
+        return out
+
     def gate(self, i: int) -> str:
         """Node i as errors name it: `y = log(x)` for a named node, else its text."""
         label = self.label(i)

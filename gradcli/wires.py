@@ -21,6 +21,7 @@ wires here.
 from __future__ import annotations
 
 from array import array
+from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 from .engine import _compiled
@@ -140,6 +141,33 @@ class Uses:
         while w >= 0:
             yield node[w], arg[w], share[w]
             w = chain[w]
+
+
+def counted(result: "Result", used: list[bool]) -> "tuple[array, array, array] | None":
+    """When the output uses every node (`used`: which nodes it uses), every
+    wire from a node that needs an input carries a share (each gate then
+    has a gradient), so the wires are known without computing a share:
+    (count, gate, arg), where count[i] is how many wires leave node i, and
+    gate[i], arg[i] say where the last of them goes (its only one when
+    count[i] is 1, and then its share is grads[i] itself, to the bit).
+    count[i] is to be read only where node i needs an input. None when
+    some node is not used."""
+    if not all(used):
+        return None
+    ids, first = result.graph.args.ids, result.graph.args.first
+    n = len(first) - 1
+    count = array("i", [0]) * n
+    gate = array("i", [-1]) * n
+    arg = array("i", [-1]) * n
+    i = 0
+    for f, e in zip(first, islice(first, 1, None)):
+        for p in range(f, e):
+            j = ids[p]
+            count[j] += 1
+            gate[j] = i
+            arg[j] = p - f
+        i += 1
+    return count, gate, arg
 
 
 def leaving(result: "Result") -> list[list[Wire]]:
