@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import math
 from array import array
-from operator import mul
+from operator import and_, eq
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from itertools import islice
+from itertools import islice, repeat
 from typing import TYPE_CHECKING
 
 from .errors import Words, fill, say
 from .flat import without_gc
 from .graph import CONST, INPUT
-from .wires import Uses, counted
+from .wires import MANY, Uses, counted
 
 if TYPE_CHECKING:
     from rich.console import Group, RenderableType
@@ -202,6 +202,13 @@ def _texts(xs: list) -> list[str]:
 _FLOAT_ONLY = {float}
 
 
+def _uses_text(uses: Uses, wires: list[int]) -> str:
+    """The records of these wires, as json.dumps writes them."""
+    shares = _texts(list(map(uses.share.__getitem__, wires)))
+    return ", ".join([f'{{"node": {node}, "arg": {arg}, "share": {share}}}' for node, arg, share in
+                      zip(map(uses.node.__getitem__, wires), map(uses.arg.__getitem__, wires), shares)])
+
+
 def _write_nodes(out, result: "Result") -> None:
     """Write json_line(list(_nodes(result)))[1:-1], the same text, without
     making the records: each is formatted as json.dumps writes it (repr for
@@ -218,14 +225,13 @@ def _write_nodes(out, result: "Result") -> None:
     wiring = counted(result, used)
     uses = None
     if wiring is not None:
-        count, gate, arg_of = wiring
-        if max(map(mul, count, needs), default=0) > 1:  # a fan-out: its shares, in order
-            uses = Uses(result)
+        gate, arg_of = wiring
+        if any(map(and_, map(eq, gate, repeat(MANY)), needs)):  # a node that fans out: its wires' shares
+            uses = Uses(result, list(map(and_, map(eq, gate, repeat(MANY)), needs)))
     else:
         uses = Uses(result)
-        count, wire = uses.count, uses.first
-        gate = array("i", [uses.node[w] if w >= 0 else -1 for w in wire])
-        arg_of = array("i", [uses.arg[w] if w >= 0 else -1 for w in wire])
+        gate = array("i", [-1 if c == 0 else MANY if c > 1 else uses.node[w] for c, w in zip(uses.count, uses.first)])
+        arg_of = array("i", [uses.arg[w] if w >= 0 else -1 for w in uses.first])
     del wiring
     text, number, size = encode_basestring, _number, _BATCH
     op_text = {"input": text("input"), "const": text("const")}
@@ -244,56 +250,50 @@ def _write_nodes(out, result: "Result") -> None:
             op = op_text.get(name) or op_text.setdefault(name, text(name))
             f = first[i]
             n = first[i + 1] - f
-            c = count[i] if needs[i] else 0
-            if c == 1 and n <= 2:  # the one wire's share is the gradient itself, to the bit (wires.py)
+            to = gate[i] if needs[i] else -1
+            if to >= 0 and n <= 2:  # the one wire's share is the gradient itself, to the bit (wires.py)
                 # (f-strings: here % with its long format took twice as long)
                 if n == 2:
                     parts.append(f'{{"id": {i}, "label": {label}, "op": {op}, "value": {v}, "grad": {d}, '
-                                 f'"args": [{ids[f]}, {ids[f + 1]}], "uses": [{{"node": {gate[i]}, '
+                                 f'"args": [{ids[f]}, {ids[f + 1]}], "uses": [{{"node": {to}, '
                                  f'"arg": {arg_of[i]}, "share": {d}}}]}}')
                 elif n == 1:
                     parts.append(f'{{"id": {i}, "label": {label}, "op": {op}, "value": {v}, "grad": {d}, '
-                                 f'"args": [{ids[f]}], "uses": [{{"node": {gate[i]}, '
+                                 f'"args": [{ids[f]}], "uses": [{{"node": {to}, '
                                  f'"arg": {arg_of[i]}, "share": {d}}}]}}')
                 else:
                     parts.append(f'{{"id": {i}, "label": {label}, "op": {op}, "value": {v}, "grad": {d}, '
-                                 f'"args": [], "uses": [{{"node": {gate[i]}, "arg": {arg_of[i]}, "share": {d}}}]}}')
+                                 f'"args": [], "uses": [{{"node": {to}, "arg": {arg_of[i]}, "share": {d}}}]}}')
                 continue
             head = head_format % (i, label, op, v, d, ids[f:f + n].tolist())
-            if c == 0:
+            if to == -1:
                 parts.append(head + "]}")
-            elif c == 1:
-                parts.append(head + _USE % (gate[i], arg_of[i], d) + "]}")
-            else:
+            elif to >= 0:
+                parts.append(head + _USE % (to, arg_of[i], d) + "]}")
+            else:  # the wires of a node that fans out, a batch of them at a time
                 assert uses is not None
-                chain, into, arg, share = uses.next, uses.node, uses.arg, uses.share
-                w = uses.first[i]
-                if c <= size:
-                    each = []
-                    while w >= 0:
-                        s = share[w]
-                        each.append(f'{{"node": {into[w]}, "arg": {arg[w]}, "share": '
-                                    f'{repr(s) if -_INF < s < _INF else number(s)}}}')
-                        w = chain[w]
-                    parts.append(head + ", ".join(each) + "]}")
-                    continue
-                # more uses than a batch: the record in pieces, between the nodes around it
-                if parts:
-                    out.write(sep + ", ".join(parts))
-                    sep, parts = ", ", []
-                out.write(sep + head)
-                inner = ""
+                chain, w = uses.next, uses.first[i]
+                inner: str | None = None
                 while w >= 0:
-                    each = []
-                    while w >= 0 and len(each) < size:
-                        s = share[w]
-                        each.append(f'{{"node": {into[w]}, "arg": {arg[w]}, "share": '
-                                    f'{repr(s) if -_INF < s < _INF else number(s)}}}')
+                    wires: list[int] = []
+                    while w >= 0 and len(wires) < size:
+                        wires.append(w)
                         w = chain[w]
-                    out.write(inner + ", ".join(each))
+                    records = _uses_text(uses, wires)
+                    if inner is None and w < 0:  # all of them in one batch: the record as one part
+                        parts.append(head + records + "]}")
+                        break
+                    if inner is None:  # more uses than a batch: the record in pieces, between the nodes around it
+                        if parts:
+                            out.write(sep + ", ".join(parts))
+                            sep, parts = ", ", []
+                        out.write(sep + head)
+                        inner = ""
+                    out.write(inner + records)
                     inner = ", "
-                out.write("]}")
-                sep = ", "
+                else:
+                    out.write("]}")
+                    sep = ", "
         if parts:
             out.write(sep + ", ".join(parts))
             sep = ", "

@@ -81,7 +81,10 @@ def test_streamed_json_is_the_same_text_as_to_json():
                  "(a\t*   a) * 0.1 + 1e-300 * a + 0.1*x + 0.2*x + 0.3*x",
                  # an output that is an input, a second output, signed zeros that repeat
                  "y = 3; x", "y = 3; x; x*y", "z = x - x; n = -z; z*a + n*a + z*b + n*b + z + n + z*z",
-                 "q = a*x + (b - 2) * (b + 1) + sqrt(a)*sqrt(a + 1); q"):
+                 "q = a*x + (b - 2) * (b + 1) + sqrt(a)*sqrt(a + 1); q",
+                 # arguments past the 127th of one op
+                 "\n".join("u%d = %d" % (i, i % 7) for i in range(300)) + "\nmax(%s) * a" % ", ".join(
+                     "u%d" % i for i in range(300))):
         if text == many_inputs:
             text = "\n".join("v%d = %d" % (i, i % 7 - 3) for i in range(10_050)) + "\n" + text
         for r in gradcli.evaluate(text, {"a": 1.0, "b": 0.0, "x": 0.0}):
