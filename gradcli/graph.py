@@ -174,7 +174,7 @@ class Graph:
 
     def labels(self, nodes: Iterable[int], width: int = LABEL_WIDTH) -> list[str]:
         """[label(i, width) for i in nodes], written out: a big node list
-        takes a label per node, and a call each was a tenth of its time."""
+        takes a label per node, and a call of label() each was a tenth of its time."""
         names, starts, ends, text = self.name, self.span.start, self.span.end, self.source.text
         half = (width - 3) // 2
         out: list[str] = []

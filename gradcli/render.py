@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import math
 from array import array
-from operator import and_, eq
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from itertools import islice, repeat
+from operator import and_, eq
 from typing import TYPE_CHECKING
 
 from .errors import Words, fill, say
@@ -184,6 +184,9 @@ def _number(x: object) -> str:
 
 _USE = '{"node": %d, "arg": %d, "share": %s}'
 _HEAD = '{"id": %d, "label": %s, "op": %s, "value": %s, "grad": %s, "args": %s, "uses": ['
+_FLOAT_ONLY = {float}
+
+
 def _texts(xs: list) -> list[str]:
     """[_number(x) for x in xs], the same text. repr of a float of 17 digits
     takes a microsecond, and a big graph's numbers repeat (gradients of 1.0,
@@ -197,9 +200,6 @@ def _texts(xs: list) -> list[str]:
             return [texts[x] if x else repr(x) for x in xs]
         return list(map(texts.__getitem__, xs))
     return [repr(x) if x.__class__ is float and -_INF < x < _INF else _number(x) for x in xs]
-
-
-_FLOAT_ONLY = {float}
 
 
 def _uses_text(uses: Uses, wires: list[int]) -> str:
