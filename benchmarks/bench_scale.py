@@ -170,22 +170,23 @@ def main() -> None:
                 previous = best
                 print("| " + " | ".join(row) + " |", flush=True)
                 if best is not None:
-                    verdicts += targets(shape, n, best, peak, torch_t, torch_mb)
+                    verdicts += targets(shape, n, best, peak, torch_t, torch_mb, best_cpu)
     print()
     for line in verdicts:
         print(line)
 
 
 def targets(shape: str, n: int, seconds: float, mb: float, torch_t: float | None,
-            torch_mb: float | None) -> list[str]:
-    """Each figure beside its target."""
+            torch_mb: float | None, cpu: float = 0.0) -> list[str]:
+    """Each figure beside its target (judged on wall time, the user's wait;
+    the CPU time, which other jobs inflate less, is printed beside it)."""
     def verdict(ok: bool) -> str:
         return "met" if ok else "NOT met"
     out = []
     limit = {100_000: 0.6, 1_000_000: 5.0}.get(n)
     if limit:
-        out.append("target: %s of %s operations in <= %.1f s: %.2f s (%s)"
-                   % (shape, "{:,}".format(n), limit, seconds, verdict(seconds <= limit)))
+        out.append("target: %s of %s operations in <= %.1f s: %.2f s, CPU %.2f s (%s)"
+                   % (shape, "{:,}".format(n), limit, seconds, cpu, verdict(seconds <= limit)))
     if n == 1_000_000:
         mb_decimal = mb * 1.048576
         out.append("target: %s of 1,000,000 operations in <= 400 MB: %.0f MB (%s)%s"

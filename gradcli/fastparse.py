@@ -129,6 +129,11 @@ def chunks(text: str, size: int | None = None, code_size: int | None = None):
     while True:
         # A statement starts here.
         m = bind(text, pos)
+        # The run of these statements so far that bind a number as the command
+        # line writes one (no blank after the minus: see flat.written_as_number),
+        # from statement `run` on, and their numbers, signed: noted in p.binds
+        # for the builder to add in bulk.
+        run, signed = len(p.name), []
         while m is not None:
             (_, pos), (ns, ne), (ms, _), (vs, ve) = m.regs
             value = float(text[vs:ve])
@@ -142,16 +147,29 @@ def chunks(text: str, size: int | None = None, code_size: int | None = None):
             arg(value)
             start(vs)
             end(ve)
-            if ms >= 0:  # `name = -number`
+            if ms < 0:
+                signed.append(value)
+            else:  # `name = -number`
                 tag(1)
                 arg(NEGATE)
                 start(ms)
                 end(ve)
+                if vs == ms + 1:
+                    signed.append(-value)
+                else:  # `- 3` is an expression: the run ends before it
+                    if signed:
+                        p.binds.append((run, len(signed), signed))
+                    run, signed = len(p.name), []
             code_end(len(tags))
             if size and len(p.name) >= size:
+                if signed:
+                    p.binds.append((run, len(signed), signed))
                 yield p, False
                 p.clear()
+                run, signed = 0, []
             m = bind(text, pos)
+        if signed:
+            p.binds.append((run, len(signed), signed))
         m = head(text, pos)
         if m is not None:
             keyword = m.group(1)

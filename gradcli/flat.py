@@ -69,7 +69,8 @@ def written_as_number(text: str, name_end: int, value_end: int) -> bool:
 
 
 class Program:
-    __slots__ = ("tag", "arg", "start", "end", "name", "aug", "nstart", "nend", "code_end")
+    __slots__ = ("tag", "arg", "start", "end", "name", "aug", "nstart", "nend", "code_end", "binds")
+    COLUMNS = __slots__[:-1]  # the program itself; binds only notes what is in it
 
     def __init__(self, size: int = 0):
         # 4-byte positions unless the text is longer than 2 GB.
@@ -83,6 +84,11 @@ class Program:
         self.nstart = array(pos)
         self.nend = array(pos)
         self.code_end = array("q")
+        # Runs of statements that are each `name = number` or `name = -number`
+        # as a binding writes one (see written_as_number): (first statement,
+        # count, the signed numbers). Optional: the fast parser notes them so
+        # that the builder can add them in bulk.
+        self.binds: list[tuple[int, int, list[float]]] = []
 
     def __len__(self) -> int:
         return len(self.name)
@@ -131,7 +137,7 @@ class Program:
         """(statements before k, statements from k on), as two programs."""
         head, tail = Program(), Program()
         cut = self.code_end[k - 1] if k else 0
-        for name in self.__slots__:
+        for name in self.COLUMNS:
             if name == "code_end":
                 continue
             column = getattr(self, name)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+from array import array
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from itertools import islice
+from itertools import islice, repeat
+from operator import and_, eq
 from typing import TYPE_CHECKING
 
 from .errors import Words, fill, say
 from .flat import without_gc
 from .graph import CONST, INPUT
-from .wires import Uses
+from .wires import MANY, Uses, counted
 
 if TYPE_CHECKING:
     from rich.console import Group, RenderableType
@@ -181,67 +183,120 @@ def _number(x: object) -> str:
 
 
 _USE = '{"node": %d, "arg": %d, "share": %s}'
+_HEAD = '{"id": %d, "label": %s, "op": %s, "value": %s, "grad": %s, "args": %s, "uses": ['
+_FLOAT_ONLY = {float}
+
+
+def _texts(xs: list) -> list[str]:
+    """[_number(x) for x in xs], the same text. repr of a float of 17 digits
+    takes a microsecond, and a big graph's numbers repeat (gradients of 1.0,
+    the same few inputs), so each distinct number is written once."""
+    if set(map(type, xs)) <= _FLOAT_ONLY and all(map(math.isfinite, xs)):
+        distinct = dict.fromkeys(xs)
+        if len(distinct) * 2 > len(xs):
+            return list(map(repr, xs))
+        texts = dict(zip(distinct, map(repr, distinct)))
+        if 0.0 in texts:  # 0.0 and -0.0 are one key
+            return [texts[x] if x else repr(x) for x in xs]
+        return list(map(texts.__getitem__, xs))
+    return [repr(x) if x.__class__ is float and -_INF < x < _INF else _number(x) for x in xs]
+
+
+def _uses_text(uses: Uses, wires: list[int]) -> str:
+    """The records of these wires, as json.dumps writes them."""
+    shares = _texts(list(map(uses.share.__getitem__, wires)))
+    return ", ".join([f'{{"node": {node}, "arg": {arg}, "share": {share}}}' for node, arg, share in
+                      zip(map(uses.node.__getitem__, wires), map(uses.arg.__getitem__, wires), shares)])
 
 
 def _write_nodes(out, result: "Result") -> None:
     """Write json_line(list(_nodes(result)))[1:-1], the same text, without
     making the records: each is formatted as json.dumps writes it (repr for
     a finite float, the encoder's own string escaping; tests/test_scale.py
-    holds the two to the same text), a batch of nodes at a time, and the
-    uses of a node with more than a batch of them (x in x+x+...+x), a batch
-    of uses at a time. Formatting the text is what keeps a big node list,
-    uses and all, as fast to write as it was without them."""
+    holds the two to the same text), a batch of nodes at a time, their
+    labels and numbers a column at a time, and the uses of a node with more
+    than a batch of them (x in x+x+...+x) a batch of uses at a time. A node
+    with one wire leaving it (most nodes) needs no share computed: the
+    share is its gradient (wires.counted)."""
     g = result.graph
-    values, grads, kind, ops, label = result.values, result.grads, g.kind, g.op, g.label
+    values, grads, kind, ops, needs = result.values, result.grads, g.kind, g.op, g.needs
     ids, first = g.args.ids, g.args.first
-    uses = Uses(result)
-    wire, count, chain, into, arg, share = uses.first, uses.count, uses.next, uses.node, uses.arg, uses.share
-    text, number, size, FLOAT = encode_basestring, _number, _BATCH, float
+    used = _used(result)
+    wiring = counted(result, used)
+    uses = None
+    if wiring is not None:
+        gate, arg_of = wiring
+        if any(map(and_, map(eq, gate, repeat(MANY)), needs)):  # a node that fans out: its wires' shares
+            uses = Uses(result, list(map(and_, map(eq, gate, repeat(MANY)), needs)))
+    else:
+        uses = Uses(result)
+        gate = array("i", [-1 if c == 0 else MANY if c > 1 else uses.node[w] for c, w in zip(uses.count, uses.first)])
+        arg_of = array("i", [uses.arg[w] if w >= 0 else -1 for w in uses.first])
+    del wiring
+    text, number, size = encode_basestring, _number, _BATCH
     op_text = {"input": text("input"), "const": text("const")}
+    head_format = _HEAD
+    nodes: "range | list[int]" = range(len(used)) if all(used) else [i for i, u in enumerate(used) if u]
     sep = ""
-    batch: list[str] = []
-    for i, u in enumerate(_used(result)):
-        if not u:
-            continue
-        k = kind[i]
-        name = "input" if k == INPUT else "const" if k == CONST else ops[i].name  # type: ignore[union-attr]
-        v, d = values[i], grads[i]
-        grad = repr(d) if d.__class__ is FLOAT and -_INF < d < _INF else number(d)
-        head = '{"id": %d, "label": %s, "op": %s, "value": %s, "grad": %s, "args": %r, "uses": [' % (
-            i, text(label(i)), op_text.get(name) or op_text.setdefault(name, text(name)),
-            repr(v) if v.__class__ is FLOAT and -_INF < v < _INF else number(v), grad,
-            ids[first[i]:first[i + 1]].tolist())
-        w, n = wire[i], count[i]
-        if n == 1:  # the one wire's share is the gradient itself, to the bit (wires.py)
-            batch.append(head + _USE % (into[w], arg[w], grad) + "]}")
-        elif n <= size:
-            parts = []
-            while w >= 0:
-                s = share[w]
-                parts.append(_USE % (into[w], arg[w], repr(s) if -_INF < s < _INF else number(s)))
-                w = chain[w]
-            batch.append(head + ", ".join(parts) + "]}")
-        else:  # more uses than a batch: the record in pieces, between the batches around it
-            if batch:
-                out.write(sep + ", ".join(batch))
-                sep, batch = ", ", []
-            out.write(sep + head)
-            inner = ""
-            while w >= 0:
-                parts = []
-                while w >= 0 and len(parts) < size:
-                    s = share[w]
-                    parts.append(_USE % (into[w], arg[w], repr(s) if -_INF < s < _INF else number(s)))
-                    w = chain[w]
-                out.write(inner + ", ".join(parts))
-                inner = ", "
-            out.write("]}")
+    for lo in range(0, len(nodes), size):
+        batch = nodes[lo:lo + size]
+        labels = list(map(text, g.labels(batch)))
+        vtexts = _texts(list(map(values.__getitem__, batch)))
+        gtexts = _texts(list(map(grads.__getitem__, batch)))
+        parts: list[str] = []
+        for i, label, v, d in zip(batch, labels, vtexts, gtexts):
+            k = kind[i]
+            name = "input" if k == INPUT else "const" if k == CONST else ops[i].name  # type: ignore[union-attr]
+            op = op_text.get(name) or op_text.setdefault(name, text(name))
+            f = first[i]
+            n = first[i + 1] - f
+            to = gate[i] if needs[i] else -1
+            if to >= 0 and n <= 2:  # the one wire's share is the gradient itself, to the bit (wires.py)
+                # (f-strings: here % with its long format took twice as long)
+                if n == 2:
+                    parts.append(f'{{"id": {i}, "label": {label}, "op": {op}, "value": {v}, "grad": {d}, '
+                                 f'"args": [{ids[f]}, {ids[f + 1]}], "uses": [{{"node": {to}, '
+                                 f'"arg": {arg_of[i]}, "share": {d}}}]}}')
+                elif n == 1:
+                    parts.append(f'{{"id": {i}, "label": {label}, "op": {op}, "value": {v}, "grad": {d}, '
+                                 f'"args": [{ids[f]}], "uses": [{{"node": {to}, '
+                                 f'"arg": {arg_of[i]}, "share": {d}}}]}}')
+                else:
+                    parts.append(f'{{"id": {i}, "label": {label}, "op": {op}, "value": {v}, "grad": {d}, '
+                                 f'"args": [], "uses": [{{"node": {to}, "arg": {arg_of[i]}, "share": {d}}}]}}')
+                continue
+            head = head_format % (i, label, op, v, d, ids[f:f + n].tolist())
+            if to == -1:
+                parts.append(head + "]}")
+            elif to >= 0:
+                parts.append(head + _USE % (to, arg_of[i], d) + "]}")
+            else:  # the wires of a node that fans out, a batch of them at a time
+                assert uses is not None
+                chain, w = uses.next, uses.first[i]
+                inner: str | None = None
+                while w >= 0:
+                    wires: list[int] = []
+                    while w >= 0 and len(wires) < size:
+                        wires.append(w)
+                        w = chain[w]
+                    records = _uses_text(uses, wires)
+                    if inner is None and w < 0:  # all of them in one batch: the record as one part
+                        parts.append(head + records + "]}")
+                        break
+                    if inner is None:  # more uses than a batch: the record in pieces, between the nodes around it
+                        if parts:
+                            out.write(sep + ", ".join(parts))
+                            sep, parts = ", ", []
+                        out.write(sep + head)
+                        inner = ""
+                    out.write(inner + records)
+                    inner = ", "
+                else:
+                    out.write("]}")
+                    sep = ", "
+        if parts:
+            out.write(sep + ", ".join(parts))
             sep = ", "
-        if len(batch) == size:
-            out.write(sep + ", ".join(batch))
-            sep, batch = ", ", []
-    if batch:
-        out.write(sep + ", ".join(batch))
 
 
 JSON_LABEL_WIDTH = 10_000
@@ -282,7 +337,7 @@ def write_json(result: "Result", out, nodes: bool = True, words: Words | None = 
         return
     head = json_line({"output": _output_label(result), "value": _j(result.value)})
     out.write(head[:-1] + ', "gradients": {')
-    _write_batches(out, (json_line(dict(batch))[1:-1] for batch in _batches(_gradients(result))))
+    _write_gradients(out, result)
     out.write("}")
     if nodes:
         out.write(', "nodes": [')
@@ -296,21 +351,15 @@ def write_json(result: "Result", out, nodes: bool = True, words: Words | None = 
 _BATCH = 10_000
 
 
-def _batches(items, size: int = _BATCH):
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _write_batches(out, texts) -> None:
+def _write_gradients(out, result: "Result") -> None:
+    """Write json_line(dict(_gradients(result)))[1:-1], the same text, a
+    batch of inputs at a time, their numbers a column at a time."""
+    grads, inputs = result.grads, result.graph.inputs
+    names, nodes = list(inputs), list(inputs.values())
     sep = ""
-    for text in texts:
-        out.write(sep + text)
+    for lo in range(0, len(names), _BATCH):
+        texts = _texts([grads[i] or 0.0 for i in nodes[lo:lo + _BATCH]])
+        out.write(sep + ", ".join([f"{k}: {d}" for k, d in zip(map(encode_basestring, names[lo:lo + _BATCH]), texts)]))
         sep = ", "
 
 

@@ -21,6 +21,7 @@ wires here.
 from __future__ import annotations
 
 from array import array
+from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 from .engine import _compiled
@@ -38,22 +39,26 @@ class Wire(NamedTuple):
     share: float  # d op_node / d argument_arg * grad[node]: this wire's part of grad[source]
 
 
-def shares(result: "Result", gates: "Iterable[int] | None" = None) -> Iterator[tuple[int, int, int, float]]:
+def shares(result: "Result", gates: "Iterable[int] | None" = None,
+           sources: "list[bool] | None" = None) -> Iterator[tuple[int, int, int, float]]:
     """(source, gate, argument position, share) of every wire that carries a
     gradient back, in the order the backward pass adds the shares; or only
-    of the wires into `gates`. The one place that computes them, as
-    engine._backward does: the same loop, the same compiled partials, the
-    same products."""
+    of the wires into `gates`, or only of those from the nodes i where
+    sources[i] (each of which must need an input). The one place that
+    computes them, as engine._backward does: the same loop, the same
+    compiled partials, the same products."""
     g, values, grads = result.graph, result.values, result.grads
     fns = _compiled(g)
-    needs, ops = g.needs, g.op
+    ops = g.op
+    gate_needs = g.needs
+    needs = gate_needs if sources is None else sources  # the nodes whose wires are wanted
     ids, first = g.args.ids, g.args.first
     for i in range(result.output, -1, -1) if gates is None else gates:
         gi = grads[i]
         if gi is None:
             continue
         op = ops[i]
-        if op is None or not needs[i]:
+        if op is None or not gate_needs[i]:
             continue
         f = first[i]
         n = first[i + 1] - f
@@ -103,7 +108,7 @@ class Uses:
     """
     __slots__ = ("first", "next", "node", "arg", "share", "count")
 
-    def __init__(self, result: "Result"):
+    def __init__(self, result: "Result", sources: "list[bool] | None" = None):
         n = len(result.values)
         most = len(result.graph.args.ids)  # no more wires than arguments
         self.first = first = array("i", [-1]) * n
@@ -114,7 +119,7 @@ class Uses:
         self.share = share = array("d", [0.0]) * most
         last = array("i", [-1]) * n
         w = 0
-        for j, i, k, s in shares(result):
+        for j, i, k, s in shares(result, sources=sources):  # (sources: as shares takes them)
             node[w] = i
             arg[w] = k
             share[w] = s
@@ -140,6 +145,42 @@ class Uses:
         while w >= 0:
             yield node[w], arg[w], share[w]
             w = chain[w]
+
+
+MANY = -2  # counted's gate of a node with more than one wire leaving it
+
+
+def counted(result: "Result", used: list[bool]) -> "tuple[array, array] | None":
+    """When the output uses every node (`used`: which nodes it uses), every
+    wire from a node that needs an input carries a share (each gate then
+    has a gradient), so the wires are known without computing a share:
+    (gate, arg), where gate[i] is -1 if no wire leaves node i, MANY if more
+    than one does, else the gate its one wire goes into, which takes it as
+    argument arg[i] (that wire's share is grads[i] itself, to the bit).
+    To be read only where node i needs an input. None when some node is
+    not used."""
+    if not all(used):
+        return None
+    ids, first = result.graph.args.ids, result.graph.args.first
+    n = len(first) - 1
+    for size in ("b", "i"):  # an argument position takes a byte, unless an op takes more than 127
+        gate = array("i", [-1]) * n
+        arg = array(size, [-1]) * n
+        i = 0
+        try:
+            for f, e in zip(first, islice(first, 1, None)):
+                for p in range(f, e):
+                    j = ids[p]
+                    if gate[j] == -1:
+                        gate[j] = i
+                        arg[j] = p - f
+                    else:
+                        gate[j] = MANY
+                i += 1
+        except OverflowError:
+            continue
+        break
+    return gate, arg
 
 
 def leaving(result: "Result") -> list[list[Wire]]:

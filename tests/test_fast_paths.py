@@ -312,3 +312,30 @@ def test_an_output_finite_arguments_keep_finite_is_computed_after_the_loop():
     g = gradcli.compile("tanh(x*x*x)", {"x": 1.0})
     compiled, reference = run(g, True, step=1e103, steps=3), run(g, False, step=1e103, steps=3)
     assert compiled == reference and "too large for double precision" in reference
+
+
+def _columns(g):
+    return bits((g.kind, [op and op.name for op in g.op], list(g.args), g.value, g.name, list(g.span), g.needs,
+                 list(g.inputs.items()), g.outputs))
+
+
+BINDING_RUNS = [
+    shapes.wide(20_000),  # 15,000 binding lines: runs across pieces of 4,096 statements
+    "x = 1\ny = -2\nx = 3\nz = - 4\nw = -0\nv = 1e-3\nu = .5\nt = 2.\nx*y*z*w*v*u*t\n",  # a name bound twice, `- 4`
+    "p = 2*x\nx = 3\ny = 4\np + x*y\n",  # x used before its line
+    "a = 1;b = 2\n\nc = 3 # three\nd = 4\na*b*c*d",
+    "\n".join("k%d = %d" % (i, i % 5 - 2) for i in range(5000)) + "\nk0 = 7\n" + "+".join("k%d" % i for i in range(5000)),
+]
+
+
+@pytest.mark.parametrize("text", BINDING_RUNS, ids=range(len(BINDING_RUNS)))
+@pytest.mark.parametrize("bindings", [{}, {"x": 5.0, "k3": -1.5, "w1": 2.0}])
+def test_binding_lines_in_bulk_build_the_graph_of_one_at_a_time(text, bindings):
+    """The fast parser notes runs of `name = number` lines and the builder
+    adds them in bulk; a program read whole for keep_scope (split into
+    forward and backward, which keeps no such notes) is built a statement
+    at a time. Both give the same graph, bit for bit."""
+    from gradcli.frontend import build
+    from gradcli.errors import Source
+    source = Source(text, "t")
+    assert _columns(build(source, bindings)) == _columns(build(source, bindings, keep_scope=True))

@@ -29,7 +29,7 @@ EXAMPLE_FILES = examples()
 
 def arrays(program: flat.Program) -> tuple:
     """Everything a flat program holds, spans included, as plain lists."""
-    return tuple(list(getattr(program, f)) for f in flat.Program.__slots__)
+    return tuple(list(getattr(program, f)) for f in flat.Program.COLUMNS)
 
 
 def outcome(fn, text):

@@ -78,7 +78,13 @@ def test_streamed_json_is_the_same_text_as_to_json():
     many_uses = "+".join(["x"] * 10_050)  # x: more uses than a batch
     for text in (chain_text(6_000), many_inputs, many_uses, "q = a*x + b; sig(q); q", "y = max(a, a) + abs(x); y",
                  "2*pi", "c = 2*3; c*a + c - a/3 + a*a*a",
-                 "(a\t*   a) * 0.1 + 1e-300 * a + 0.1*x + 0.2*x + 0.3*x"):
+                 "(a\t*   a) * 0.1 + 1e-300 * a + 0.1*x + 0.2*x + 0.3*x",
+                 # an output that is an input, a second output, signed zeros that repeat
+                 "y = 3; x", "y = 3; x; x*y", "z = x - x; n = -z; z*a + n*a + z*b + n*b + z + n + z*z",
+                 "q = a*x + (b - 2) * (b + 1) + sqrt(a)*sqrt(a + 1); q",
+                 # arguments past the 127th of one op
+                 "\n".join("u%d = %d" % (i, i % 7) for i in range(300)) + "\nmax(%s) * a" % ", ".join(
+                     "u%d" % i for i in range(300))):
         if text == many_inputs:
             text = "\n".join("v%d = %d" % (i, i % 7 - 3) for i in range(10_050)) + "\n" + text
         for r in gradcli.evaluate(text, {"a": 1.0, "b": 0.0, "x": 0.0}):
@@ -102,3 +108,17 @@ def test_table_of_a_huge_graph_is_bounded_and_keeps_output_and_inputs():
     assert "w0 " in shown and "w1999 " in shown and "w1000 " not in shown
     assert "output w0 + w1 + w2 + w3...97 + w1998 + w1999 = 1000" in shown
     assert len(shown.splitlines()) < 60
+
+
+def test_labels_in_bulk_are_each_nodes_label():
+    text = chain_text(300) + "\nlong_name_for_a_node = x*a\n" + "long_name_for_a_node + (x  *\t a) + sin(  x )"
+    g = gradcli.compile(text, {"x": 0.5, "a": 0.25, "b": 0.999})
+    assert g.labels(range(len(g))) == [g.label(i) for i in range(len(g))]
+    assert g.labels([3, 1], 12) == [g.label(3, 12), g.label(1, 12)]
+
+
+def test_numbers_in_bulk_are_json_texts():
+    xs = [0.0, -0.0, 1.0, 1.0, -0.0, 0.1 + 0.2, 1e-300, 5e-324, -1.5, 1.0, 0.0]
+    assert render._texts(xs) == [json.dumps(x) for x in xs]
+    assert render._texts(xs + [None, float("inf"), float("nan")]) == \
+        [json.dumps(x) for x in xs] + ["null", '"inf"', '"nan"']
