@@ -73,8 +73,9 @@ class Program:
     COLUMNS = __slots__[:-1]  # the program itself; binds only notes what is in it
 
     def __init__(self, size: int = 0):
-        # 4-byte positions unless the text is longer than 2 GB.
-        pos = "i" if size < 2**31 else "q"
+        # 4-byte positions unless the text is longer than 4 GB (unsigned:
+        # an array of them appends and extends faster than a signed one).
+        pos = "I" if size < 2**32 - 1 else "Q"
         self.tag = array("i")
         self.arg: list = []
         self.start = array(pos)
@@ -83,7 +84,7 @@ class Program:
         self.aug: list = []
         self.nstart = array(pos)
         self.nend = array(pos)
-        self.code_end = array("q")
+        self.code_end = array("Q")
         # Runs of statements that are each `name = number` or `name = -number`
         # as a binding writes one (see written_as_number): (first statement,
         # count, the signed numbers). Optional: the fast parser notes them so

@@ -27,22 +27,25 @@ LABEL_WIDTH = 40
 class Spans:
     """span[i] of every node, as (start, end) or None, kept in two arrays:
     a tuple and two ints for each of a million nodes would cost ~100 MB."""
-    __slots__ = ("start", "end")
+    __slots__ = ("start", "end", "none")
 
     def __init__(self, size: int = 0):
-        typecode = "i" if size < 2**31 else "q"  # 4 bytes unless the text passes 2 GB
+        # 4 bytes unless the text passes 4 GB; unsigned, as the parser's
+        # positions are (flat.Program), with the largest value for None.
+        typecode = "I" if size < 2**32 - 1 else "Q"
         self.start = array(typecode)
         self.end = array(typecode)
+        self.none = 2 ** (8 * self.start.itemsize) - 1
 
     def __len__(self) -> int:
         return len(self.start)
 
     def __getitem__(self, i: int) -> "ast.Span | None":
         start = self.start[i]
-        return None if start < 0 else (start, self.end[i])
+        return None if start == self.none else (start, self.end[i])
 
     def __setitem__(self, i: int, span: "ast.Span | None") -> None:
-        self.start[i], self.end[i] = span if span is not None else (-1, -1)
+        self.start[i], self.end[i] = span if span is not None else (self.none, self.none)
 
     def __iter__(self):
         for i in range(len(self.start)):
@@ -52,7 +55,7 @@ class Spans:
         return list(self) == list(other)
 
     def append(self, span: "ast.Span | None") -> None:
-        start, end = span if span is not None else (-1, -1)
+        start, end = span if span is not None else (self.none, self.none)
         self.start.append(start)
         self.end.append(end)
 
@@ -64,8 +67,8 @@ class Args:
     __slots__ = ("ids", "first")
 
     def __init__(self):
-        self.ids = array("i")          # up to 2**31 nodes
-        self.first = array("i", [0])   # node i's arguments: ids[first[i]:first[i + 1]]
+        self.ids = array("I")          # up to 2**32 nodes (unsigned: faster to append)
+        self.first = array("I", [0])   # node i's arguments: ids[first[i]:first[i + 1]]
 
     def __len__(self) -> int:
         return len(self.first) - 1
@@ -176,6 +179,7 @@ class Graph:
         """[label(i, width) for i in nodes], written out: a big node list
         takes a label per node, and a call of label() each was a tenth of its time."""
         names, starts, ends, text = self.name, self.span.start, self.span.end, self.source.text
+        none = self.span.none
         half = (width - 3) // 2
         out: list[str] = []
         add = out.append
@@ -185,7 +189,7 @@ class Graph:
                 add(name)
                 continue
             start = starts[i]
-            if start < 0:
+            if start == none:
                 add("?")
                 continue
             end = ends[i]

@@ -112,10 +112,10 @@ class Uses:
         n = len(result.values)
         most = len(result.graph.args.ids)  # no more wires than arguments
         self.first = first = array("i", [-1]) * n
-        self.count = count = array("i", [0]) * n
+        self.count = count = array("I", [0]) * n  # (unsigned: faster to set)
         self.next = chain = array("i", [-1]) * most
-        self.node = node = array("i", [0]) * most
-        self.arg = arg = array("i", [0]) * most
+        self.node = node = array("I", [0]) * most
+        self.arg = arg = array("I", [0]) * most
         self.share = share = array("d", [0.0]) * most
         last = array("i", [-1]) * n
         w = 0
