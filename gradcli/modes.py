@@ -469,8 +469,8 @@ class Html(Evaluated):
 
     def text(self, results: "list[Result]", opts: Options) -> Writer:
         (r,) = one_output(results, "--html")
-        save_page(r, opts)
-        return lambda out: out.write("wrote the page of %s in %s\n" % (r.label, opts.html))
+        said = save_page(r, opts)
+        return lambda out: out.write(said + "\n")
 
 
 def one_output(results: "list[Result]", option: str) -> "list[Result]":
@@ -481,8 +481,9 @@ def one_output(results: "list[Result]", option: str) -> "list[Result]":
     return results
 
 
-def save_page(result: "Result", opts: Options, trace: dict | None = None) -> None:
-    """--html's page for `result` (and a --step run's trace) in opts.html."""
+def save_page(result: "Result", opts: Options, trace: dict | None = None) -> str:
+    """--html's page for `result` (and a --step run's trace) in opts.html;
+    returns the line that says where."""
     from .draw import DRAW_MOST, gates
     from .page import html_page
     path = opts.html or ""
@@ -498,6 +499,7 @@ def save_page(result: "Result", opts: Options, trace: dict | None = None) -> Non
             f.write(text)
     except OSError as e:
         raise cannot_write(path, e) from None
+    return "wrote the page of %s in %s" % (result.label, path)
 
 
 class Steps(Handler):

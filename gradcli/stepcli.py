@@ -339,9 +339,10 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
     status = _status(asc, code, error, tol)
 
     page_error: GradcliError | None = None
+    page_said = ""  # where the page went, said below the summary
     if page is not None:  # the page of the final state, with the run's curve and paths
         try:
-            page(asc.result(), trace)
+            page_said = page(asc.result(), trace)
         except GradcliError as e:  # the run's summary still comes; the error after it
             page_error = e
     if as_json:
@@ -358,6 +359,8 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
     out_console.print(summary(asc, precision, status))
     for note in asc.result().notes:
         out_console.print("note: " + say(note, FLAGS), style="yellow")
+    if page_said:
+        out_console.print(page_said, highlight=False, markup=False, soft_wrap=True)
     return _page_failed(page_error, code)
 
 

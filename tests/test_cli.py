@@ -291,6 +291,13 @@ def test_unbound_variables_are_listed_at_once():
     assert "no value for input x" in err and "hint: bind it" in err
 
 
+def test_thousands_of_unbound_inputs_get_a_line_not_a_page():
+    err = fails(2, "+".join("x%d" % i for i in range(3000)))
+    first = err.splitlines()[0]
+    assert first.endswith("no value for inputs x0, x1, x2, x3, x4, x5, x6, x7, x8, x9 and 2990 more")
+    assert len(err) < 600
+
+
 def test_unknown_function_suggests():
     err = fails(2, "sigmod(x)", "x=1")
     assert "unknown function 'sigmod'" in err and "did you mean sigmoid?" in err

@@ -180,3 +180,19 @@ def test_a_step_run_refuses_a_folder_before_it_runs_and_keeps_its_summary_when_t
     assert "gradient descent of x*x" in done.stdout
     assert [line.split()[2] for line in done.stdout.splitlines() if line.startswith("x ")] == ["%.4g" % x]
     assert "cannot write %s" % missing in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_step_run_says_where_it_wrote_the_page_below_its_summary(tmp_path):
+    path = tmp_path / "a rather long folder name for the page" / "run.html"
+    path.parent.mkdir()
+    run = [sys.executable, "-m", "gradcli", "x*x", "x=3", "--step", "0.1", "--steps", "3", "--descend",
+           "--html", str(path)]
+    done = subprocess.run(run, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout.splitlines()[-1] == "wrote the page of x*x in %s" % path
+    assert path.read_text("utf-8").startswith("<!DOCTYPE html>")
+    # With --json, standard output stays JSON, a line per step and the final state.
+    done = subprocess.run(run + ["--json"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == ""
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line.get("step") for line in lines[:4]] == [0, 1, 2, 3] and lines[-1]["output"] == "x*x"

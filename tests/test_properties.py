@@ -145,6 +145,8 @@ def to_sympy(tree, env=None):
             return SYMPY[name](*args)
         except (ValueError, TypeError):  # Max(acos(2), x): outside the reals; gradcli refuses too
             return None
+        except (RecursionError, KeyError):  # sympy's assumptions recursing on a deep nest: no reference here
+            assume(False)
     return fold(tree, leaf, apply)
 
 
