@@ -352,6 +352,10 @@ class Emit(Handler):
         from .emit import emit
         assert opts.emit is not None
         if opts.emit.endswith("-gates"):  # the Hacker's guide's Unit and gate objects
+            if graph.arrays:
+                raise InputError("--emit %s writes scalar programs: a Unit holds one number, and this program "
+                                 "has arrays" % opts.emit,
+                                 hint="--emit python writes an array program's forward and backward pass with numpy")
             from .gateemit import emit_gates
             code = emit_gates(graph, opts.emit)
         else:

@@ -213,8 +213,8 @@ def _backward(g: Graph, values: list, output: int, seed: Any, frozen: set[int] |
                 raise _not_finite(g, i, values, d, slope=True)
             ga = grads[j]
             grads[j] = d if ga is None else ga + d
-    for i in g.inputs.values():  # an input no gradient reaches: zeros of its shape
-        if grads[i] is None and values[i] is not None and needs[i] and i < len(g.live) and g.live[i]:
+    for i in g.inputs.values():  # an input no gradient reaches, used or not: zeros of its shape
+        if grads[i] is None and values[i] is not None and needs[i]:
             grads[i] = np.zeros(np.shape(values[i])) if np.ndim(values[i]) else 0.0
     return grads
 

@@ -249,6 +249,26 @@ def test_modes_without_arrays_refuse_them_clearly(flag):
     assert "does not work on arrays yet" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("kind", ["python-gates", "js-gates"])
+def test_unit_and_gate_code_is_refused_for_arrays_with_the_numpy_code_offered(kind):
+    code, out, err = run("relu(x)", "x=[1,2]", "--emit", kind)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "--emit %s writes scalar programs: a Unit holds one number" % kind in err
+    assert "hint: --emit python writes an array program's forward and backward pass with numpy" in err
+
+
+def test_a_bound_array_the_output_does_not_use_has_zero_gradients_of_its_shape():
+    args = ("x*y", "x=1", "y=2", "W=[[1,2],[3,4]]")
+    code, out, err = run(*args, "--json", "--no-nodes")
+    assert code == 0, err
+    assert json.loads(out)["gradients"] == {"x": 2.0, "y": 1.0, "W": [[0.0, 0.0], [0.0, 0.0]]}
+    # --check moves every element of W, and the output does not change.
+    code, out, err = run(*args, "--check")
+    assert code == 0, err
+    w = [line.split() for line in out.splitlines() if line.startswith("W[")]
+    assert w == [["W[0,", "0]", "(worst", "of", "4)", "1", "0", "0", "0.00e+00", "good"]]
+
+
 def test_errors_of_the_array_api_are_gradcli_errors():
     with pytest.raises(GradcliError):
         api.evaluate("x @ y", {"x": [1.0, 2.0], "y": [1.0, 2.0, 3.0]})
