@@ -88,6 +88,9 @@ def parse_binding(word: str) -> tuple[str, float]:
                 "(no hex, no underscores, no inf or nan)" % ((named.group(1),) * 3))
         if re.fullmatch(_DECIMAL_COMMA, raw):  # 1,5: a decimal comma
             hint = "write the decimal point as '.': %s=%s" % (named.group(1), raw.replace(",", "."))
+        elif re.match(r"[A-Za-z_][\w.]*\s*\(", raw):  # randn(3), np.zeros((2, 2)): an expression
+            hint = ("a binding is a number or a list, as in %s=3 or %s=[1,2]; an expression such as %s "
+                    "goes in the program: %s = %s" % (named.group(1), named.group(1), raw, named.group(1), raw))
         raise InputError("the value of %s is not a number: %r" % (named.group(1), raw), hint=hint)
     raise InputError("expected NAME=VALUE, got %r" % word,
                      hint="write bindings without spaces around '=', as in x=3")

@@ -231,6 +231,17 @@ def test_a_decimal_comma_in_a_binding():
                                              "hint: write the decimal point as '.': x=1.5\n")
 
 
+def test_numpy_code_in_a_binding_is_sent_to_the_program():
+    r = CliRunner().invoke(main, ["sum(W)", "W=np.zeros((2, 2))"], prog_name="gradcli")
+    assert r.exit_code == 2 and r.stderr == (
+        "gradcli: input error: the value of W is not a number: 'np.zeros((2, 2))'\n"
+        "hint: a binding is a number or a list, as in W=3 or W=[1,2]; an expression such as np.zeros((2, 2)) "
+        "goes in the program: W = np.zeros((2, 2))\n")
+    # Where the hint sends it, it runs: W is an input that starts at zeros.
+    r = CliRunner().invoke(main, ["W = np.zeros((2, 2)); sum(W)", "--json", "--no-nodes"], prog_name="gradcli")
+    assert r.exit_code == 0 and '"gradients": {"W": [[1.0, 1.0], [1.0, 1.0]]}' in r.stdout
+
+
 def test_a_decimal_comma_in_a_program():
     assert stderr("x = 1,5; x*2").endswith("hint: write the decimal point as '.': 1.5\n")
     assert stderr("max(1,5)x").endswith("hint: write multiplication explicitly: max(1,5)*x\n")
