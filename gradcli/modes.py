@@ -443,6 +443,8 @@ class Tree(Evaluated):
 class Draw(Evaluated):
     """The circuit laid out by Graphviz, saved as SVG or PNG (by the file's extension)."""
 
+    what = "--draw"
+
     def text(self, results: "list[Result]", opts: Options) -> Writer:
         from .draw import DRAW_FORMATS, DRAW_MOST, DRAW_SPLIT, dot, gates, render
         path = opts.draw or ""
@@ -470,6 +472,8 @@ class Draw(Evaluated):
 class Html(Evaluated):
     """One self-contained page: the circuit, each gate's numbers and lines,
     and a step control through the backward pass (page.py)."""
+
+    what = "--html"
 
     def text(self, results: "list[Result]", opts: Options) -> Writer:
         (r,) = one_output(results, "--html")

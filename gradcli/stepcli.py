@@ -301,9 +301,12 @@ def run_steps(text: "str | Source", name: str, bindings: dict, *, as_json: bool,
     g = compile_program(text, bindings, name)
     n = 1 if steps is None else steps
     if g.arrays:
+        if page is not None:
+            raise InputError("--html does not work on arrays yet",
+                             hint="--plot draws an array program's loss over the steps in the terminal")
         return _array_steps(g, as_json=as_json, precision=precision, no_nodes=no_nodes, no_color=no_color,
                             step=step, steps=n, descend=descend, freeze=freeze, every=every, tol=tol,
-                            output=output, plot=plot)
+                            output=output, plot=plot, log=log)
     asc = Ascent(g, step, n, output=output, descend=descend, freeze=freeze_names(freeze),
                  every=every or 1, tol=tol, samples=4 * chart_size()[0] if plot else 0)
 
@@ -425,7 +428,7 @@ class _progress_bar:
 
 
 def _array_steps(g, *, as_json: bool, precision: int, no_nodes: bool, no_color: bool, step, steps: int,
-                 descend: bool, freeze, every, tol, output, plot) -> int:
+                 descend: bool, freeze, every, tol, output, plot, log=False) -> int:
     """The step loop of an array program: a line per reported step, with the
     program's other outputs beside the loss, then the inputs' start and end."""
     import numpy as np
@@ -472,7 +475,7 @@ def _array_steps(g, *, as_json: bool, precision: int, no_nodes: bool, no_color: 
     con = console(no_color)
     if plot:
         con.print()
-        con.print(Text("\n".join(chart(asc.trace))))
+        _print_chart(con, asc, log)
     con.print()
     con.print(Text.assemble(("gradient %s" % mode, "bold"), " of ", (asc.label, "bold green"),
                             ", step size %s: %d update%s" % (step_text(step), last.k, "" if last.k == 1 else "s")))

@@ -257,6 +257,16 @@ def test_unit_and_gate_code_is_refused_for_arrays_with_the_numpy_code_offered(ki
     assert "hint: --emit python writes an array program's forward and backward pass with numpy" in err
 
 
+@pytest.mark.parametrize("flag", ["--draw=c.svg", "--html=c.html"])
+def test_pictures_refuse_arrays_before_writing_anything(flag, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for more in ([], ["--step", "0.1", "--steps", "2"]) if flag.startswith("--html") else ([],):
+        code, out, err = run("sum(x * x)", "x=[1,2]", flag, *more)
+        assert code == 2 and out == "", (more, out)
+        assert "%s does not work on arrays yet" % flag.split("=")[0] in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_bound_array_the_output_does_not_use_has_zero_gradients_of_its_shape():
     args = ("x*y", "x=1", "y=2", "W=[[1,2],[3,4]]")
     code, out, err = run(*args, "--json", "--no-nodes")

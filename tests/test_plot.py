@@ -128,3 +128,15 @@ def test_ascii_log_scale_of_a_negative_output_says_why_it_is_linear():
     assert "linear scale: a log scale needs every value above 0, and the output reaches -2" in out
     # a short run's step axis keeps its ends apart ("step 04" was step 0 to 4)
     assert chart_of(out, "x-5")[-2].split() == ["step", "0", "4"]
+
+
+def test_an_array_programs_chart_is_drawn_alike_and_takes_log_too():
+    # sum(x*x) from x = [1, 2] with step 0.1: each element shrinks by 0.8 a step, the output is 5 * 0.64^k.
+    args = ["sum(x*x)", "x=[1,2]", "--step", "0.1", "--steps", "20", "--every", "10", "--descend"]
+    plot = chart_of(gradcli(*args, "--plot", columns=60, lines=30).stdout, "sum(x*x)")
+    assert plot[0].strip() == "sum(x*x) over the steps" and max(len(line) for line in plot) == 60
+    chart = chart_of(gradcli(*args, "--log", columns=60, lines=30).stdout, "sum(x*x)")
+    assert chart[0].strip() == "sum(x*x) over the steps (log scale)"
+    ticks = [float(line.split("┤")[0]) for line in chart if "┤" in line]
+    assert ticks and all(5 * 0.64 ** 20 <= t <= 5 for t in ticks)
+    assert all(math.log10(t) == round(math.log10(t)) for t in ticks)
