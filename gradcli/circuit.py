@@ -472,6 +472,11 @@ class Walk:
                    scope: Scope) -> None:
         if not isinstance(new, Number) or not isinstance(value, Number):
             raise self.error("a Unit's %s must be a number" % target.attr, st.value.span)
+        if not isinstance(old_value, Number):  # an object that took value and grad one at a time
+            raise self.error("%s holds something that is not a number before this line; a Unit's value and grad "
+                             "must be numbers" % self.text(target.span), target.span,
+                             hint="make Units with %sUnit(value, grad), both numbers"
+                             % ("" if self.language == "python" else "new "))
         if target.attr == "grad":
             if self.phase == "forward":
                 self.phase = "backward"
@@ -495,7 +500,8 @@ class Walk:
         elif self.phase == "forward":
             raise self.error("%s changes a Unit's value in the forward pass; gradcli reads a value "
                              "a Unit is made with" % self.text(target.span), st.span,
-                             hint="make a new Unit instead, as the gates do: new Unit(value, 0.0)")
+                             hint="make a new Unit instead, as the gates do: %sUnit(value, 0.0)"
+                             % ("" if self.language == "python" else "new "))
 
     def step_size(self, unit: Obj, st: Assign, scope: Scope) -> float | None:
         """k when the line is `unit.value += k * unit.grad` (or grad * k, or -=)."""
@@ -653,14 +659,20 @@ class Walk:
             raise self.error("%s takes %d argument%s, not %d" % (op, record.arity, "" if record.arity == 1 else "s", n),
                              span)
         xs = [a.x for a in args]
+        failed: Exception | None = None
         try:
             x = float(record.functions(n)[0](*xs))
-        except (ValueError, ZeroDivisionError, OverflowError):
-            x = math.nan
-        if not math.isfinite(x):
-            reason = record.domain_message(*xs) or (
-                "the result overflows double precision" if all(math.isfinite(v) for v in xs)
-                else "it is not a finite number")
+        except (ValueError, ZeroDivisionError, OverflowError) as e:
+            x, failed = math.nan, e
+        if not math.isfinite(x):  # the reasons the engine gives (engine._domain_error)
+            if isinstance(failed, ZeroDivisionError) and record.zero_division:
+                reason = record.zero_division
+            elif isinstance(failed, OverflowError) or (failed is None and all(math.isfinite(v) for v in xs)):
+                reason = "the result is too large for double precision (above 1.8e308)"
+            elif all(math.isfinite(v) for v in xs):
+                reason = record.domain_message(*xs)
+            else:
+                reason = "it is not a finite number"
             raise MathError("%s: %s" % (self.text(span), reason), span=span, source=self.source)
         syms = [a.sym if a.sym is not None else ("num", a.x, s) for a, s in zip(args, spans)]
         return Number(x, self.op_sym(op, syms, span))
@@ -725,6 +737,7 @@ class Walk:
             self.phase = "again"
         if gate not in self.gates:
             self.gates.append(gate)
+        made_before = len(self.units)
         out = self.invoke(f, args, e.span, gate)
         if self.phase == "forward":
             units = [a for a in args if isinstance(a, Obj) and a.is_unit]
@@ -735,7 +748,10 @@ class Walk:
             for u in units:
                 if gate not in u.read_by:
                     u.read_by.append(gate)
-            if call.out is not None and call.out.made_by is None and call.out.phase == "forward":
+            # the gate made its output here; a Unit it hands back that was made before (its own
+            # input, returned as it came) stays what it was
+            if call.out is not None and call.out.made_by is None and call.out.phase == "forward" \
+                    and call.out in self.units[made_before:]:
                 call.out.made_by = gate
                 call.out.made_field = gate.field_of(call.out) or ""
         return out
@@ -901,7 +917,8 @@ def read_circuit(tree: list, source: Source, language: str, bindings: Mapping[st
     units = w.units
     if not units:
         raise ProgramError("the program makes no Unit (an object with a value and a grad)", source=source,
-                           span=(0, 0), hint="make the circuit's inputs as Units: a = new Unit(1.0, 0.0)")
+                           span=(0, 0), hint="make the circuit's inputs as Units: a = %sUnit(1.0, 0.0)"
+                           % ("" if w.language == "python" else "new "))
     _name_units(w)
     inputs = [u for u in units if u.made_by is None and _constant(u.expr)]
     output = _output(w)
@@ -1023,7 +1040,7 @@ def _program(c: Circuit) -> Program:
     stmts: list[gast.Stmt] = []
     # A gate's output computed from numbers alone is a constant where it is read, as it
     # is in gradcli's own graph (as a statement `t = 1` it would be read as an input).
-    fixed = constant_units(c)
+    fixed = _written_sizes(c, constant_units(c))
     inputs = {u.id for u in c.inputs}
     for u in c.units:
         if u.id in fixed or u.id in inputs:  # an input: its value comes with the bindings (c.values)
@@ -1055,8 +1072,35 @@ def constant_units(c: Circuit) -> set[int]:
     return out
 
 
-def _to_ast(sym: Any, owner: Obj, source: Source, inline: set[int] = set()) -> gast.Expr:
-    """A symbol as gradcli's syntax records (post-order, with a stack)."""
+# A constant Unit written out in more operations than this is read as its
+# number: squaring a constant 30 times would write out 2^30 operations.
+INLINE_MOST = 1_000
+
+
+def _written_sizes(c: Circuit, fixed: set[int]) -> dict[int, int]:
+    """The constant Units (by id, forward order) and the operations each one's
+    value takes written out, the constant Units it reads inlined."""
+    sizes: dict[int, int] = {}
+    for u in c.units:
+        if u.id not in fixed:
+            continue
+        n, stack = 0, [u.expr]
+        while stack:
+            s = stack.pop()
+            if s[0] == "op":
+                n += 1
+                stack.extend(s[2])
+            else:
+                n += sizes.get(s[1].id, 1) if s[0] == "unit" else 1
+        sizes[u.id] = n
+    return sizes
+
+
+def _to_ast(sym: Any, owner: Obj, source: Source, inline: dict[int, int] | None = None) -> gast.Expr:
+    """A symbol as gradcli's syntax records (post-order, with a stack); the
+    Units in `inline` (id -> size written out) are written out, or where
+    that takes more than INLINE_MOST operations, read as their numbers."""
+    inline = inline or {}
     out: list[gast.Expr] = []
     stack: list[tuple[Any, bool]] = [(sym, False)]
     while stack:
@@ -1068,7 +1112,10 @@ def _to_ast(sym: Any, owner: Obj, source: Source, inline: set[int] = set()) -> g
                                "with it" % s[1], span=s[2], source=source,
                                hint="write it with gradcli's functions: " + ", ".join(sorted(FUNCTIONS)))
         elif s[0] == "unit" and s[1].id in inline:
-            stack.append((s[1].expr, False))
+            if inline[s[1].id] > INLINE_MOST:
+                out.append(gast.Num(s[1].x0, s[1].name_span or s[1].span))
+            else:
+                stack.append((s[1].expr, False))
         elif s[0] == "unit":
             u = s[1]
             out.append(gast.Name(u.name or "?", u.name_span or u.span))
@@ -1091,6 +1138,27 @@ def _to_ast(sym: Any, owner: Obj, source: Source, inline: set[int] = set()) -> g
 
 def _span(e: gast.Expr) -> Span:
     return e.span
+
+
+def number(source: Source, value: float | int, text: str, span: Span) -> Num:
+    """A number literal of pasted code; too large for double precision, an
+    error, as in gradcli's own language (a float above 1.8e308 is inf, an
+    int cannot be converted at all)."""
+    try:
+        x = float(value)
+    except OverflowError:
+        x = math.inf
+    if math.isinf(x):
+        raise ProgramError("the number %s is too large for double precision" % _short_number(text), span=span,
+                           source=source, hint="numbers must be below about 1.8e308")
+    return Num(x, span)
+
+
+def _short_number(text: str) -> str:
+    if len(text) <= 24:
+        return text
+    digits = len(text) - (2 if text[:2].lower() in ("0x", "0o", "0b") else 0)
+    return "%s...%s (%d digits)" % (text[:10], text[-6:], digits)
 
 
 def refuse(source: Source, what: str, span: Span, hint: str = "") -> ParseError:

@@ -24,6 +24,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import product
+from unicodedata import normalize
 
 from .errors import ProgramError
 from .graph import CONST, OP, Graph
@@ -96,7 +97,11 @@ class Names:
         self.taken: set[str] = set()
 
     def take(self, want: str) -> str:
-        assert _IDENT.match(want), want
+        # A name from pasted code may be any identifier Python and JavaScript
+        # share (é, 单元), kept as written if Python would not fold it into
+        # another (NFKC: ﬁ is fi); else a plain one.
+        if not _IDENT.match(want) and not (want.isidentifier() and normalize("NFKC", want) == want):
+            want = "v"
         name = want
         while name in self.reserved or name in self.taken:
             name += "_"

@@ -132,14 +132,21 @@ def read_stdin() -> str:
 
 
 def decode(data: bytes, name: str) -> str:
+    """The text of a file or standard input. A lone carriage return (old Mac
+    files, some pastes) ends a line, as in every editor: it becomes a line
+    feed, one character for one, so every position stays where it was."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
         raise InputError("%s is not UTF-8 text (byte 0x%02x at line %d, column %d)"
                          % (name, data[e.start], line, col),
                          hint="save the program as UTF-8") from None
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 USAGE_HINT = ('gradcli EXPR [NAME=VALUE ...], as in: gradcli "x*y" x=2 y=3; '

@@ -166,14 +166,15 @@ class _Reader:
         sp = self.span(n)
         if t == "number":
             text = self.text(n).replace("_", "")
+            value: float | int
             try:
                 value = float(text)
             except ValueError:
                 try:
-                    value = float(int(text, 0))
+                    value = int(text, 0)
                 except ValueError:
                     raise self.refuse(n, "the number %s" % text) from None
-            return c.Num(value, sp)
+            return c.number(self.source, value, self.text(n), sp)
         if t == "identifier":
             name = self.text(n)
             if name in _CONSTRUCTS:

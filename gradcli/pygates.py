@@ -9,6 +9,7 @@ with the construct and its line.
 from __future__ import annotations
 
 import ast as pyast
+import re
 from typing import Any
 
 from . import circuit as c
@@ -37,11 +38,9 @@ class _Reader:
     def __init__(self, source: Source):
         self.source = source
         text = source.text
-        self.starts = [0]
-        for k, ch in enumerate(text):
-            if ch == "\n":
-                self.starts.append(k + 1)
-        self.lines = text.split("\n")
+        # Lines as Python's tokenizer counts them: \r\n, \r and \n each end one.
+        self.starts = [0] + [m.end() for m in re.finditer(r"\r\n?|\n", text)]
+        self.lines = [text[a:b].rstrip("\r\n") for a, b in zip(self.starts, self.starts[1:] + [len(text)])]
 
     def offset(self, line: int, col: int) -> int:
         """A character offset from ast's line and UTF-8 byte column."""
@@ -158,7 +157,7 @@ class _Reader:
             if isinstance(e.value, bool) or e.value is None:
                 raise self.refuse(e, repr(e.value))
             if isinstance(e.value, (int, float)):
-                return c.Num(float(e.value), sp)
+                return c.number(self.source, e.value, self.source.text[sp[0]:sp[1]], sp)
             if isinstance(e.value, str):
                 return c.Str(sp)
             raise self.refuse(e, "a %s constant" % type(e.value).__name__)

@@ -16,6 +16,7 @@ from .errors import GradcliError, InputError, Source, say
 if TYPE_CHECKING:
     from rich.console import Group, RenderableType
     from .steps import Ascent, Step
+    from .tensorsteps import ArrayAscent
 
 PLOT_WIDTH = 64
 PLOT_HEIGHT = 12
@@ -382,7 +383,7 @@ def _json_line(obj: dict) -> str:
     return json_line(obj)
 
 
-def _print_chart(console, asc: "Ascent", log: bool = False) -> None:
+def _print_chart(console, asc: "Ascent | ArrayAscent", log: bool = False) -> None:
     """plotext's chart, fitted to the terminal; where the output's encoding
     has no box-drawing characters, the chart of plain ASCII above."""
     from rich.text import Text

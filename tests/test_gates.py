@@ -573,3 +573,114 @@ def test_the_readers_and_the_walk_have_no_way_to_run_code():
         import re
         for word in (r"eval\(", r"exec\(", r"compile\(", r"subprocess", r"os\.system", r"__import__", r"importlib"):
             assert not re.search(r"(?<![\w.])" + word, text), (name, word)  # re.compile is a pattern, not code
+
+
+# Found by fuzzing the readers: each was an internal error, a hang or a wrong answer.
+
+UNIT_JS = "var Unit = function(value, grad) { this.value = value; this.grad = grad; };\n"
+UNIT_PY = "class Unit:\n    def __init__(self, value, grad):\n        self.value = value\n        self.grad = grad\n"
+
+
+def run_file(tmp_path, name, text, *args):
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    r = CliRunner().invoke(main, ["-f", str(path), *args])
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    return r
+
+
+def test_an_object_given_value_and_grad_one_at_a_time_must_hold_numbers(tmp_path):
+    text = UNIT_JS + "var a = new Unit(1.0, 0.0);\nvar G = function() { };\nvar g = new G();\n" \
+                     "g.value = 1;\ng.grad = g;\ng.grad = 2;\n"
+    r = run_file(tmp_path, "late.js", text)
+    assert r.exit_code == 2
+    assert r.stderr.splitlines()[:3] == [
+        "gradcli: error at %s line 7, column 1: g.grad holds something that is not a number before this line; "
+        "a Unit's value and grad must be numbers" % (tmp_path / "late.js"),
+        "  g.grad = 2;", "  ^^^^^^"]
+    assert "hint: make Units with new Unit(value, grad), both numbers" in r.stderr
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n"])
+def test_python_gate_code_with_carriage_returns_reads_as_lines(tmp_path, ending):
+    text = (UNIT_PY + "a = Unit(2.0, 0.0)\nb = a +\n").replace("\n", ending)
+    r = run_file(tmp_path, "cr.py", text)
+    assert r.exit_code == 2 and "line 6, column 8: not valid Python" in r.stderr
+    assert "  b = a +\n         ^" in r.stderr
+    r = run_file(tmp_path, "cr.py", (PY.read_text("utf-8")).replace("\n", ending), "--json")
+    assert r.exit_code == 0 and round(json.loads(r.stdout.splitlines()[0])["value"], 4) == 0.8808
+
+
+def test_an_expression_file_with_old_mac_line_endings_reads_as_lines(tmp_path):
+    r = run_file(tmp_path, "cr.txt", "x = 2\ry = x*x\r", "--json", "--no-nodes")
+    assert r.exit_code == 0 and json.loads(r.stdout) == {"output": "y", "value": 4.0, "gradients": {"x": 4.0}}
+
+
+def test_names_outside_ascii_are_kept_in_every_kind_of_emitted_code(tmp_path):
+    text = UNIT_JS + ("var g = function() { };\ng.prototype = {\n"
+                      "  forward: function(u0, u1) { this.u0 = u0; this.u1 = u1;\n"
+                      "    this.utop = new Unit(u0.value * u1.value, 0.0); return this.utop; },\n"
+                      "  backward: function() { this.u0.grad += this.u1.value * this.utop.grad;\n"
+                      "    this.u1.grad += this.u0.value * this.utop.grad; } };\n"
+                      "var é = new Unit(2.0, 0.0);\nvar 单元 = new Unit(3.0, 0.0);\nvar s = new g().forward(é, 单元);\n")
+    for kind in ("python", "js", "python-gates", "js-gates"):
+        r = run_file(tmp_path, "names.js", text, "--emit", kind)
+        assert r.exit_code == 0, r.stderr
+        assert "é" in r.stdout and "单元" in r.stdout
+    namespace: dict = {}
+    exec(run_file(tmp_path, "names.js", text, "--emit", "python").stdout, namespace)
+    value, grads = namespace["forward_backward"]()
+    assert value == 6.0 and grads == {"é": 3.0, "单元": 2.0}
+    r = run_file(tmp_path, "names.js", text, "--step", "0.1", "--steps", "1", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["gradients"] == {"é": 3.0, "单元": 2.0}
+
+
+@pytest.mark.parametrize("name, literal, shown", [
+    ("big.py", "1" + "0" * 309, "1000000000...000000 (310 digits)"),
+    ("big.js", "0x1" + "0" * 256, "0x10000000...000000 (257 digits)"),
+    ("big.js", "1e400", "1e400"),
+])
+def test_a_number_too_large_for_double_precision_is_refused_at_its_place(tmp_path, name, literal, shown):
+    head, make = (UNIT_PY, "a = Unit(%s, 0.0)\n") if name.endswith(".py") else (UNIT_JS, "var a = new Unit(%s, 0.0);\n")
+    r = run_file(tmp_path, name, head + make % literal)
+    assert r.exit_code == 2
+    first = r.stderr.splitlines()[0]
+    assert first.endswith(": the number %s is too large for double precision" % shown)
+    assert "hint: numbers must be below about 1.8e308" in r.stderr
+
+
+def test_a_long_chain_of_gates_on_a_constant_takes_no_time(tmp_path):
+    # Written out, each squaring of the constant doubles its expression: 2^40 operations at 40.
+    text = UNIT_PY + ("class One:\n    def forward(self):\n        self.utop = Unit(1.0, 0.0)\n"
+                      "        return self.utop\n    def backward(self):\n        pass\n"
+                      "class Square:\n    def forward(self, u0):\n        self.u0 = u0\n"
+                      "        self.utop = Unit(u0.value * u0.value, 0.0)\n        return self.utop\n"
+                      "    def backward(self):\n        self.u0.grad += 2 * self.u0.value * self.utop.grad\n"
+                      "class Mul:\n    def forward(self, u0, u1):\n        self.u0 = u0\n        self.u1 = u1\n"
+                      "        self.utop = Unit(u0.value * u1.value, 0.0)\n        return self.utop\n"
+                      "    def backward(self):\n        pass\n"
+                      "x = Unit(3.0, 0.0)\nc = One().forward()\n" + "c = Square().forward(c)\n" * 40 +
+                      "s = Mul().forward(x, c)\n")
+    r = run_file(tmp_path, "chain.py", text, "--json")
+    assert r.exit_code == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert (out["output"], out["value"], out["gradients"]) == ("s", 3.0, {"x": 1.0})
+    # The constant is read as its number, under the name of the Unit that holds it.
+    assert [(n["label"], n["op"], n["value"]) for n in out["nodes"]] == [
+        ("x", "input", 3.0), ("c", "const", 1.0), ("s", "mul", 3.0)]
+
+
+def test_a_gate_that_hands_back_its_input_leaves_it_an_input():
+    text = UNIT_JS + ("var idGate = function() { };\nidGate.prototype = {\n"
+                      "  forward: function(u0) { this.u0 = u0; this.utop = u0; return this.utop; },\n"
+                      "  backward: function() { } };\n"
+                      "var a = new Unit(3.0, 0.0);\nvar s = new idGate().forward(a);\n")
+    r = CliRunner().invoke(main, ["-", "--json", "--no-nodes"], input=text)
+    assert r.exit_code == 0 and json.loads(r.stdout) == {"output": "a", "value": 3.0, "gradients": {"a": 1.0}}
+
+
+def test_an_overflow_in_gate_code_is_called_an_overflow():
+    r = CliRunner().invoke(main, ["-"], input=UNIT_PY + "a = Unit(10.0, 0.0)\nb = Unit(a.value ** 400, 0.0)\n")
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[0].endswith(
+        "line 6, column 10: a.value ** 400: the result is too large for double precision (above 1.8e308)")
