@@ -351,6 +351,11 @@ class _Return(Exception):
 
 MAX_DEPTH = 40          # calls within calls
 MAX_WORK = 200_000      # expressions evaluated in all
+# Python's math and JavaScript's Math constants beyond pi and e, read as their numbers
+_OTHER_CONSTANTS = {"math": {"tau": math.tau},
+                    "Math": {"LN2": 0.6931471805599453, "LN10": 2.302585092994046, "LOG2E": 1.4426950408889634,
+                             "LOG10E": 0.4342944819032518, "SQRT2": 1.4142135623730951,
+                             "SQRT1_2": 0.7071067811865476}}  # as JavaScript defines them
 MAX_SIZE = 100_000      # operations in one Unit's value, written out
 # Where helpers are tried against the op table: (sig(x) written out is sig).
 _SAMPLES: dict[int, list[tuple[float, ...]]] = {1: [(-1.3,), (-0.4,), (0.3,), (0.9,), (2.1,)],
@@ -466,7 +471,25 @@ class Walk:
         building = obj in self.constructing
         if obj.is_unit and target.attr in STEP_FIELDS and not building:
             self.unit_write(obj, target, st, value, old_value=obj.fields[target.attr], new=new, scope=scope)
+            obj.fields[target.attr] = new
+            return
         obj.fields[target.attr] = new
+        if obj.is_unit and not building and obj.phase == "forward" and self.phase == "forward":
+            self.made_late(obj, st, scope)  # this write made it a Unit: w.init(5) sets value and grad
+
+    def made_late(self, obj: Obj, st: Assign, scope: Scope) -> None:
+        """An object that became a Unit when its value and grad were set, after
+        it was made: an input of the circuit, like one made with new Unit."""
+        v = obj.fields["value"]
+        if not isinstance(v, Number) or not isinstance(obj.fields["grad"], Number):
+            raise self.error("a Unit's value and grad must be numbers", st.span,
+                             hint="make Units with %sUnit(value, grad), both numbers"
+                             % ("" if self.language == "python" else "new "))
+        obj.expr = v.sym if v.sym is not None else ("num", v.x, st.span)
+        obj.x0 = v.x
+        self.units.append(obj)
+        if obj.var is not None:  # the variable it was put in before it was a Unit
+            self.named(obj, obj.var, obj.span, scope)
 
     def unit_write(self, unit: Obj, target: Attr, st: Assign, value: Any, old_value: Any, new: Any,
                    scope: Scope) -> None:
@@ -613,12 +636,17 @@ class Walk:
     def attribute(self, e: Attr, scope: Scope, this: Obj | None) -> Any:
         obj = self.expr(e.obj, scope, this)
         if isinstance(obj, Module):
-            if e.attr in CONSTANTS:
-                return Number(CONSTANTS[e.attr], ("num", CONSTANTS[e.attr], e.span))
+            more = _OTHER_CONSTANTS.get(obj.name, {})
+            if e.attr in CONSTANTS or e.attr in more:
+                x = CONSTANTS[e.attr] if e.attr in CONSTANTS else more[e.attr]
+                return Number(x, ("num", x, e.span))
             if e.attr in FUNCTIONS:
                 return FUNCTIONS[e.attr]
             if e.attr in HELPERS and callable(HELPERS[e.attr].value):  # math.log1p: a number, no gradcli op
                 return MathHelper(e.attr)
+            if e.attr in ("inf", "nan", "Infinity", "NaN", "MAX_VALUE", "MIN_VALUE", "EPSILON"):
+                raise self.error("%s.%s is not a value a Unit can take here" % (obj.name, e.attr), e.span,
+                                 hint="gradcli computes with finite numbers; write the number the circuit needs")
             raise self.error("%s.%s is not a function gradcli knows" % (obj.name, e.attr), e.span,
                              hint="the functions: " + ", ".join(sorted(FUNCTIONS)))
         if isinstance(obj, Fn) and e.attr == "prototype":
@@ -636,6 +664,10 @@ class Walk:
                 return obj.cls.proto[e.attr].bound(obj)
             raise self.error("%s has no field %s" % (self.text(e.obj.span), e.attr), e.span,
                              hint=self.fields_hint(obj))
+        if isinstance(obj, dict):  # var g = {forward: ..., backward: ...}
+            raise self.error("%s is an object literal; gradcli reads gate objects made with new" % self.text(e.obj.span),
+                             e.span, hint="write a constructor and its prototype: var G = function() { }; "
+                             "G.prototype = {forward: ..., backward: ...}; then var g = new G();")
         raise self.error("%s is not an object, so it has no field %s" % (self.text(e.obj.span), e.attr), e.span)
 
     def fields_hint(self, obj: Obj) -> str:

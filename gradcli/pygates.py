@@ -75,9 +75,17 @@ class _Reader:
         sp = self.span(st)
         if isinstance(st, (pyast.Import, pyast.ImportFrom)):
             modules = [a.name for a in st.names] if isinstance(st, pyast.Import) else [st.module or ""]
-            if all(m == "math" for m in modules):
-                return []
-            raise self.refuse(st, "import %s" % ", ".join(modules))
+            if not all(m == "math" for m in modules):
+                raise self.refuse(st, "import %s" % ", ".join(modules))
+            # import math as m, from math import exp (as e): the names they bind, as assignments
+            math_ = c.Name("math", sp)
+            if isinstance(st, pyast.Import):
+                return [c.Assign(c.Name(a.asname, sp), "", math_, True, sp) for a in st.names if a.asname]
+            if any(a.name == "*" for a in st.names):
+                raise c.refuse(self.source, "from math import *", sp, hint="import the functions by name, as in "
+                               "from math import exp, or write math.exp")
+            return [c.Assign(c.Name(a.asname or a.name, sp), "", c.Attr(math_, a.name, sp), True, sp)
+                    for a in st.names]
         if isinstance(st, pyast.Pass):
             return []
         if isinstance(st, pyast.Expr):
@@ -203,6 +211,10 @@ class _Reader:
 
 def read_tree(source: Source) -> list:
     """The text's tree (circuit.py), or ParseError with the line and column."""
+    at = source.text.find("\0")
+    if at >= 0:  # Python's parser refuses it before it reads a line, so it says where
+        raise ParseError("unexpected character U+0000", span=(at, at + 1), source=source,
+                         hint="remove the NUL byte; a text file holds none")
     try:
         tree = pyast.parse(source.text, filename=source.name)
     except SyntaxError as e:
@@ -216,10 +228,21 @@ def read_tree(source: Source) -> list:
             hint = ("indent each method under its class and each statement under its def; copied "
                     "code often loses its indentation")
         raise ParseError("not valid Python: %s" % e.msg, span=(start, start + 1), source=source, hint=hint) from None
-    except (ValueError, MemoryError, RecursionError) as e:
+    except ValueError as e:
         raise ParseError("not valid Python: %s" % e, source=source) from None
+    except (MemoryError, RecursionError):
+        raise _too_deep(source) from None
     reader = _Reader(source)
     try:
         return reader.module(tree)
     except RecursionError:
-        raise ParseError("the program nests too deeply for gradcli to read", source=source) from None
+        raise _too_deep(source) from None
+
+
+def _too_deep(source: Source) -> ParseError:
+    """Python's parser and gradcli's reader of Unit-and-gate code nest as the
+    expressions do: thousands of operations in one expression are too deep."""
+    return ParseError("an expression of the program nests too deeply for gradcli to read Unit-and-gate code "
+                      "(thousands of operations in one expression)", source=source,
+                      hint="circuits of Unit and gate objects have a few gates; write a big computation in "
+                           "gradcli's own language, which reads expressions of any size")

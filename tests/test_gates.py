@@ -595,10 +595,70 @@ def test_an_object_given_value_and_grad_one_at_a_time_must_hold_numbers(tmp_path
     r = run_file(tmp_path, "late.js", text)
     assert r.exit_code == 2
     assert r.stderr.splitlines()[:3] == [
-        "gradcli: error at %s line 7, column 1: g.grad holds something that is not a number before this line; "
-        "a Unit's value and grad must be numbers" % (tmp_path / "late.js"),
-        "  g.grad = 2;", "  ^^^^^^"]
+        "gradcli: error at %s line 6, column 1: a Unit's value and grad must be numbers" % (tmp_path / "late.js"),
+        "  g.grad = g;", "  ^^^^^^^^^^^"]
     assert "hint: make Units with new Unit(value, grad), both numbers" in r.stderr
+
+
+def test_an_object_that_becomes_a_unit_in_a_method_is_an_input_by_its_variables_name():
+    text = UNIT_JS + ("var W = function() { };\nW.prototype.init = function(v) { this.value = v; this.grad = 0.0; };\n"
+                      "var mulGate = function() { };\nmulGate.prototype = {\n"
+                      "  forward: function(u0, u1) { this.u0 = u0; this.u1 = u1;\n"
+                      "    this.utop = new Unit(u0.value * u1.value, 0.0); return this.utop; },\n"
+                      "  backward: function() { } };\n"
+                      "var a = new Unit(2.0, 0.0);\nvar w = new W();\nw.init(5.0);\nvar s = new mulGate().forward(a, w);\n")
+    r = CliRunner().invoke(main, ["-", "--json", "--no-nodes"], input=text)
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout) == {"output": "s", "value": 10.0, "gradients": {"a": 5.0, "w": 2.0}}
+    r = CliRunner().invoke(main, ["-", "w=3", "--json", "--no-nodes"], input=text)  # a binding sets it, by that name
+    assert r.exit_code == 0 and json.loads(r.stdout)["value"] == 6.0
+
+
+def test_an_object_literal_gate_is_told_to_be_made_with_new():
+    text = UNIT_JS + ("var g = { forward: function(u) { return new Unit(u.value, 0.0); }, backward: function() { } };\n"
+                      "var a = new Unit(1.0, 0.0);\nvar s = g.forward(a);\n")
+    r = CliRunner().invoke(main, ["-"], input=text)
+    assert r.exit_code == 2
+    assert r.stderr.splitlines()[0].endswith(
+        "line 4, column 9: g is an object literal; gradcli reads gate objects made with new")
+    assert "hint: write a constructor and its prototype: var G = function() { }; " in r.stderr
+
+
+@pytest.mark.parametrize("head, line, value", [
+    (UNIT_PY + "from math import exp, log as ln\n", "b = Unit(exp(a.value) + ln(2.0), 0.0)\n", math.e + math.log(2)),
+    (UNIT_PY + "import math as m\n", "b = Unit(m.exp(a.value) * math.tau, 0.0)\n", math.e * math.tau),
+    (UNIT_JS, "var b = new Unit(Math.exp(a.value) * Math.LN2 + Math.LOG10E, 0.0);\n",
+     math.e * 0.6931471805599453 + 0.4342944819032518),
+])
+def test_math_imports_and_constants_read_as_python_and_javascript_define_them(head, line, value):
+    make = "a = Unit(1.0, 0.0)\n" if head.startswith("class") else "var a = new Unit(1.0, 0.0);\n"
+    r = CliRunner().invoke(main, ["-", "--json", "--no-nodes"], input=head + make + line)
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["value"] == value
+
+
+@pytest.mark.parametrize("text, message", [
+    (UNIT_PY + "a = Unit(math.inf, 0.0)\n", "math.inf is not a value a Unit can take here"),
+    (UNIT_JS + "var a = new Unit(Math.tau, 0.0);\n", "Math.tau is not a function gradcli knows"),  # JavaScript has none
+    (UNIT_PY + "from math import *\na = Unit(1.0, 0.0)\n", "from math import * is outside the Unit-and-gate code"),
+])
+def test_what_math_does_not_give_is_refused_at_its_place(text, message):
+    r = CliRunner().invoke(main, ["-"], input=text)
+    assert r.exit_code == 2 and message in r.stderr.splitlines()[0] and "Traceback" not in r.stderr
+
+
+def test_a_nul_byte_in_python_gate_code_is_shown_where_it_is():
+    r = CliRunner().invoke(main, ["-"], input=UNIT_PY + "a = Unit(1.0, 0.0)\nb = Unit(\0 2, 0)\n")
+    assert r.exit_code == 2
+    assert r.stderr.splitlines()[:3] == ["gradcli: syntax error at <stdin> line 6, column 10: unexpected character U+0000",
+                                         "  b = Unit(? 2, 0)", "           ^"]
+
+
+def test_a_python_expression_too_deep_to_parse_says_so_not_that_it_is_invalid():
+    r = CliRunner().invoke(main, ["-"], input=UNIT_PY + "a = Unit(1.0, 0.0)\nb = Unit(%s, 0.0)\n"
+                           % "+".join(["a.value"] * 5000))
+    assert r.exit_code == 2 and "not valid Python" not in r.stderr
+    assert "nests too deeply for gradcli to read Unit-and-gate code" in r.stderr
 
 
 @pytest.mark.parametrize("ending", ["\r", "\r\n"])
