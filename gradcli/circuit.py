@@ -759,7 +759,16 @@ class Walk:
                     syms = [a.sym if a.sym is not None else ("num", a.x, s) for a, s in zip(args, spans)]
                     return Number(result.x, self.op_sym(op, syms, e.span))
                 return result
-        return self.invoke(f, args, e.span, gate)
+        try:
+            return self.invoke(f, args, e.span, gate)
+        except ProgramError as err:  # Unit(1.0, 0.0) for new Unit(1.0, 0.0): `this` in its own body
+            body = f.func.span if f.func is not None else (0, 0)
+            if gate is None and err.message.endswith("outside a method") and err.span is not None \
+                    and body[0] <= err.span[0] < body[1]:
+                raise self.error("%s is called without new, so this in its body is no object"
+                                 % self.text(e.func.span), e.span,
+                                 hint="make objects with new, as in new %s" % self.text(e.span)) from None
+            raise
 
     def is_gate(self, obj: Obj) -> bool:
         return obj.cls is not None and "forward" in obj.cls.proto and "backward" in obj.cls.proto
@@ -826,7 +835,10 @@ class Walk:
             self.constructing.remove(obj)
         if obj.is_unit:
             if not isinstance(obj.fields["value"], Number) or not isinstance(obj.fields["grad"], Number):
-                raise self.error("a Unit's value and grad must be numbers", e.span)
+                missing = [k for k in STEP_FIELDS if obj.fields[k] is None]  # a parameter given no argument
+                raise self.error("a Unit's value and grad must be numbers%s"
+                                 % (": %s has none" % " and ".join(missing) if missing else ""), e.span,
+                                 hint="give both as numbers, as in %sUnit(1.0, 0.0)" % ("" if self.language == "python" else "new "))
             if obj.phase == "forward":
                 v = obj.fields["value"]
                 obj.expr = v.sym if v.sym is not None else ("num", v.x, e.span)

@@ -744,3 +744,19 @@ def test_an_overflow_in_gate_code_is_called_an_overflow():
     assert r.exit_code == 1
     assert r.stderr.splitlines()[0].endswith(
         "line 6, column 10: a.value ** 400: the result is too large for double precision (above 1.8e308)")
+
+
+def test_a_constructor_called_without_new_is_told_at_the_call():
+    r = CliRunner().invoke(main, ["-"], input=UNIT_JS + "var a = Unit(1.0, 0.0);\n")
+    assert r.exit_code == 2
+    assert r.stderr.splitlines() == [
+        "gradcli: error at <stdin> line 2, column 9: Unit is called without new, so this in its body is no object",
+        "  var a = Unit(1.0, 0.0);", "          ^^^^^^^^^^^^^^",
+        "hint: make objects with new, as in new Unit(1.0, 0.0)"]
+
+
+def test_a_unit_made_with_one_argument_is_told_which_field_has_none():
+    r = CliRunner().invoke(main, ["-"], input=UNIT_JS + "var a = new Unit(1.0);\n")
+    assert r.exit_code == 2
+    assert r.stderr.splitlines()[0].endswith("line 2, column 9: a Unit's value and grad must be numbers: grad has none")
+    assert "hint: give both as numbers, as in new Unit(1.0, 0.0)" in r.stderr
