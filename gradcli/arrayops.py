@@ -169,7 +169,7 @@ def _shape(*args: Any) -> tuple[int, ...]:
     dims = []
     for a in args:
         for v in np.ravel(a):
-            if v != int(v) or (v < 0 and v != -1):
+            if not math.isfinite(v) or v != int(v) or (v < 0 and v != -1):  # nan and inf too
                 raise ShapeError("a shape is whole numbers of at least 0, not %s" % _g(v))
             dims.append(int(v))
     return tuple(dims)
@@ -179,10 +179,26 @@ MAX_ELEMENTS = 2**27  # 1 GiB of doubles: randn, zeros and ones make no larger a
 
 
 def _size_check(shape: tuple[int, ...]) -> None:
-    size = int(np.prod(shape, dtype=float)) if shape else 1
+    # Python's integers, not floats: randn(10, 1e308) has 10**309 elements, which
+    # no float holds; an axis is checked alone too, since (1e308, 0) has none.
+    def big(n: int) -> str:  # 1e+30, not 31 digits (inside: --emit python copies this function)
+        if n < 10**15:
+            return str(n)
+        exp = int(math.log10(n))  # str(n) may be refused: Python writes at most 4300 digits
+        exp += (10**(exp + 1) <= n) - (10**exp > n)
+        lead = "%.6g" % (n // 10**(exp - 6) / 1e6)
+        return "1e+%d" % (exp + 1) if lead == "10" else "%se+%d" % (lead, exp)
+
+    size = math.prod(shape)
+    longest = max(shape, default=0)
+    if size <= MAX_ELEMENTS and longest <= MAX_ELEMENTS:
+        return
+    shown = "(%s)" % (", ".join(map(big, shape)) + ("," if len(shape) == 1 else ""))
     if size > MAX_ELEMENTS:
-        raise ShapeError("an array of shape %s has %d elements; gradcli makes arrays of up to %d"
-                         % (shape_text(shape), size, MAX_ELEMENTS))
+        raise ShapeError("an array of shape %s has %s elements; gradcli makes arrays of up to %d"
+                         % (shown, big(size), MAX_ELEMENTS))
+    raise ShapeError("an array of shape %s has an axis of length %s; gradcli makes arrays of up to %d "
+                     "elements, and axes no longer" % (shown, big(longest), MAX_ELEMENTS))
 
 
 def _randn(rng: Any, *args: Any) -> Any:

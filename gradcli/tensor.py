@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .arrayops import ShapeError, array_form, shape_text
-from .errors import MathError, ProgramError
+from .errors import MathError, Phrase, ProgramError
 from .graph import INPUT, OP, Graph
 
 
@@ -121,7 +121,9 @@ def _forward(g: Graph, kinks: dict[int, Any] | None) -> list:
         if not need[i]:
             continue
         if kind[i] == INPUT:
-            if values[i] is None and i in g.init:
+            if values[i] is None:
+                if i not in g.init:
+                    raise _unbound(g, need)
                 values[i] = values[g.init[i]]
             continue
         entry = steps[i]
@@ -137,6 +139,8 @@ def _forward(g: Graph, kinks: dict[int, Any] | None) -> list:
             raise ProgramError("%s: %s" % (g.gate(i), e), span=g.span[i], source=g.source,
                                hint="check the shapes of %s" % (_args_shapes(g, i, values) or "its arguments")
                                ) from None
+        except (ZeroDivisionError, OverflowError):  # Python's floats, as in randn(1/0) or k = 0/0
+            raise _not_finite(g, i, values, np.float64(np.nan)) from None
         except (ValueError, IndexError) as e:
             raise ProgramError("%s: the shapes do not fit: %s" % (g.gate(i), _args_shapes(g, i, values)),
                                span=g.span[i], source=g.source,
@@ -150,6 +154,22 @@ def _forward(g: Graph, kinks: dict[int, Any] | None) -> list:
             if mask.any():
                 kinks[i] = mask
     return values
+
+
+def _unbound(g: Graph, need: list[bool]) -> ProgramError:
+    """The inputs with no value that the pass needs, as graph.check_bound says
+    it: that check follows the outputs, and a shape's argument (q in
+    `X = randn(q)`, X's starting value) is reached only through g.init."""
+    names = [g.name[i] or "?" for i in range(len(need))
+             if need[i] and g.kind[i] == INPUT and g.value[i] is None and i not in g.init]
+    first = next(i for i in range(len(need)) if need[i] and g.kind[i] == INPUT and g.value[i] is None
+                 and i not in g.init)
+    example = " ".join("%s=1" % n for n in names[:4])
+    shown = ", ".join(names[:10]) + (" and %d more" % (len(names) - 10) if len(names) > 10 else "")
+    return ProgramError("no value for %s %s" % ("input" if len(names) == 1 else "inputs", shown),
+                        span=g.span[first], source=g.source,
+                        hint=Phrase("bind %s {bind=%s} or in the program (%s = 1)",
+                                    "it" if len(names) == 1 else "them", example, names[0]))
 
 
 def _needs(g: Graph, frozen: set[int]) -> list[bool]:

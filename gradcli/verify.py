@@ -33,7 +33,7 @@ from .engine import evaluate as run
 from .errors import MathError, Phrase, ProgramError, Source
 from .flat import NAME, NUM, Program
 from .frontend import build, gradient_of
-from .graph import CONST
+from .graph import CONST, INPUT, _some
 from .ops import OPS
 from .render import DEFAULT_PRECISION, _j, number
 from .syntax import ACCUMULATE, COMPOUND
@@ -113,6 +113,55 @@ def _eval(p: Program, s: int, env: Mapping[str, float], source: Source,
                                 span=(p.start[k], p.end[k]), source=source, hint="check the formula of this line")
             stack.append(v)
     return stack[0]
+
+
+def _check_values(g, roots: list[int], source: Source, programs: list[Program],
+                  readers: list[tuple[str, int, int]] | None = None) -> list[bool]:
+    """The nodes verify evaluates, those `roots` depend on; a ProgramError
+    where one of them is an input with no value. The front door checks only
+    what the output depends on (graph.check_bound), and verify evaluates more:
+    the forward names its backward lines read, and for an array program every
+    line. `readers`, (forward name, its node, the backward line's offset),
+    say why a name is needed; `programs` are searched for a later assignment
+    of the input's name (a name read before the line that assigns it)."""
+    reach = g.reachable(roots)
+    kind, value, init = g.kind, g.value, g.init
+    unbound = [i for i, r in enumerate(reach) if r and kind[i] == INPUT and value[i] is None and i not in init]
+    if not unbound:
+        return reach
+
+    assigns: dict[str, list[int]] = {}  # name -> where each statement that assigns it starts
+    for p in programs:
+        for k in range(len(p)):
+            if p.name[k] is not None:
+                assigns.setdefault(p.name[k], []).append(p.nstart[k])
+
+    def assigned_after(i: int) -> int | None:
+        span = g.span[i]
+        return next((at for at in assigns.get(g.name[i], ()) if span is not None and at > span[0]), None)
+
+    first = unbound[0]
+    name, span = g.name[first], g.span[first]
+    why = ""
+    for read, node, at in (readers or [])[:100]:  # only on the way to an error
+        if g.reachable([node])[first]:
+            line = source.where(at)[1]
+            why = ("; line %d of the backward pass reads it" % line if read == name else
+                   "; line %d of the backward pass reads %s, which is computed from it" % (line, read))
+            break
+    later = assigned_after(first)
+    if later is not None and span is not None:
+        used, assigned = source.where(span[0])[1], source.where(later)[1]
+        raise ProgramError("%s is read on line %d before line %d assigns it" % (name, used, assigned),
+                           span=span, source=source,
+                           hint="assign %s before it is read: move line %d above line %d%s"
+                                % (name, assigned, used, why))
+    names = [g.name[i] for i in unbound if i == first or assigned_after(i) is None]
+    example = " ".join("%s=1" % n for n in names[:4])
+    raise ProgramError("no value for %s %s" % ("input" if len(names) == 1 else "inputs", _some(names)),
+                       span=span, source=source,
+                       hint=Phrase("bind %s {bind=%s} or in the program (%s = 1)%s",
+                                   "it" if len(names) == 1 else "them", example, names[0], why))
 
 
 @dataclass(frozen=True)
@@ -207,6 +256,12 @@ def verify(text: str | Source, bindings: Mapping[str, float] | None = None, name
         raise ProgramError("the program has no hand-written backward pass to verify", source=source,
                            hint=g.notes[0] if g.notes else
                            "after the forward pass, write lines such as dq = z * df and dx += 1.0 * dq; " + RULE)
+    # The forward names the backward lines read are evaluated too, the output
+    # needing them or not (`w = 3; w; f = 2 * q; dq = f` reads f).
+    readers = [(n, g.scope[n], backward.nstart[s]) for s in range(len(backward))
+               for n, _ in backward.names_read(s) if n in g.scope]
+    g.live = _check_values(g, [i for _, i in g.outputs] + [i for _, i, _ in readers], source,
+                           [g.program, backward], readers)
     results = run(g)
     if len(results) > 1:
         raise ProgramError(Phrase("{verify} needs a forward pass with one output, and this one has %d",
@@ -640,6 +695,7 @@ def verify_arrays(g, source: Source, bindings: Mapping[str, float]) -> ArrayVeri
     whole = b.g
     env = {**whole.inputs, **b.env}
     whole.outputs = list(env.items())
+    _check_values(whole, list(env.values()), source, [program])
     values = tensor.forward(whole)
     for name, i in g.inputs.items():  # the same starting values (randn's draws) in both
         if name in env:

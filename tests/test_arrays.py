@@ -568,3 +568,37 @@ def test_the_steps_of_an_array_run_each_keep_their_own_values():
     from gradcli.tensorsteps import ArrayAscent
     seen = [s.inputs["w"] for s in ArrayAscent(api.compile("sum(w * w)", {"w": [1.0, -2.0]}), 0.1, 3, descend=True)]
     assert [list(w) for w in seen] == [[1.0, -2.0], [0.8, -1.6], [0.64, -1.28], [0.512, -1.024]]
+
+
+@pytest.mark.parametrize("program,message,caret", [
+    # sizes past every float, and an axis too long even where another is 0
+    ("X = np.random.randn(10, 1e308); sum(X)",
+     "np.random.randn(10, 1e308): an array of shape (10, 1e+308) has 1e+309 elements; gradcli makes arrays "
+     "of up to 134217728", "  X = np.random.randn(10, 1e308); sum(X)\n      ^^^^^^^^^^^^^^^^^^^^^^^^^^"),
+    ("X = np.zeros(1e308, 0); sum(X)",
+     "np.zeros(1e308, 0): an array of shape (1e+308, 0) has an axis of length 1e+308; gradcli makes arrays "
+     "of up to 134217728 elements, and axes no longer", "      ^^^^^^^^^^^^^^^^^^"),
+    ("X = np.random.randn(1e30); sum(X)",
+     "np.random.randn(1e30): an array of shape (1e+30,) has 1e+30 elements; gradcli makes arrays of up to "
+     "134217728", "      ^^^^^^^^^^^^^^^^^^^^^"),
+    # a shape read from an input nothing binds (nan is a name too)
+    ("X = np.random.randn(q); sum(X)", "no value for input q",
+     "  X = np.random.randn(q); sum(X)\n                      ^\nhint: bind it on the command line (q=1) or in "
+     "the program (q = 1)"),
+    ("X = np.random.randn(nan); sum(X)", "no value for input nan", "                      ^^^\n"),
+    ("X = np.ones((q, r)); sum(X)", "no value for inputs q, r",
+     "  X = np.ones((q, r)); sum(X)\n               ^\nhint: bind them on the command line (q=1 r=1)"),
+])
+def test_a_shape_with_no_size_gradcli_can_make_is_a_clear_error(program, message, caret):
+    code, _, err = run(program)
+    assert code == 2, err
+    assert err.startswith("gradcli: error at <expr> line 1, column ") and message in err.splitlines()[0]
+    assert caret in err
+    assert "Traceback" not in err and "internal error" not in err
+
+
+def test_a_division_by_zero_of_written_numbers_in_an_array_program_is_a_math_error():
+    code, _, err = run("X = np.random.randn(2); k = 0/0; sum(X) * k")
+    assert code == 1, err
+    assert err.splitlines()[0] == "gradcli: math error at <expr> line 1, column 29: 0/0: the divisor must not be 0"
+    assert "Traceback" not in err and "internal error" not in err

@@ -281,3 +281,53 @@ def test_lines_are_numbered_in_their_own_file(tmp_path):
     res = CliRunner().invoke(main, ["--verify", "--json", "-f", str(first), "-f", str(second)])
     d = json.loads(res.output)
     assert [(l["line"], l["status"]) for l in d["lines"]] == [(2, "ok"), (3, "wrong")]
+
+
+# --verify evaluates more than the output needs: the forward names its backward
+# lines read (scalar programs), every line (array programs). A name with no
+# value there is an error with its place, never None in the arithmetic.
+MATMUL = (Path(__file__).resolve().parent.parent / "examples" / "cs231n_matmul.py").read_text()
+MATMUL_DW_FIRST = "dW = dD.dot(X.T)\n" + MATMUL.replace("dW = dD.dot(X.T) #.T gives the transpose of the matrix\n", "")
+
+
+@pytest.mark.parametrize("program,message,caret", [
+    # a dead forward line (the output is w) that reads an unbound input, read by the backward pass
+    ("w = 3\nw\nf = 2 * q\ndq = f\n", "error at F line 3, column 9: no value for input q",
+     "  f = 2 * q\n          ^\nhint: bind it on the command line (q=1) or in the program (q = 1); "
+     "line 4 of the backward pass reads f, which is computed from it"),
+    ("x=3\n((x))\nq=xpy\ndx=(2*xpy)\n", "error at F line 3, column 3: no value for input xpy",
+     "  q=xpy\n    ^^^\nhint: bind it on the command line (xpy=1) or in the program (xpy = 1); "
+     "line 4 of the backward pass reads it"),
+    # a forward name read before the line that assigns it: scalar, then arrays
+    ("f = 2*q\nq = 3+1\nw = 3\nw\ndq = f\n", "error at F line 1, column 7: q is read on line 1 before line 2 assigns it",
+     "  f = 2*q\n        ^\nhint: assign q before it is read: move line 2 above line 1; "
+     "line 5 of the backward pass reads f, which is computed from it"),
+    ("dW = dD.dot(X)\nX = np.random.randn(2)\nW = np.random.randn(2)\nD = W.dot(X)\ndD = 1\ndX = W * dD\n",
+     "error at F line 1, column 13: X is read on line 1 before line 2 assigns it",
+     "  dW = dD.dot(X)\n              ^\nhint: assign X before it is read: move line 2 above line 1"),
+    (MATMUL_DW_FIRST, "error at F line 1, column 6: dD is read on line 1 before line 11 assigns it",
+     "  dW = dD.dot(X.T)\n       ^^\nhint: assign dD before it is read: move line 11 above line 1"),
+    # a gradient read in a backward line before the next line assigns it
+    ("W = np.random.randn(5, 10)\nX = np.random.randn(10, 3)\nD = W.dot(X)\ndX = W.T.dot(dD)\n"
+     "dD = np.random.randn(*D.shape)\ndW = dD.dot(X.T)\n",
+     "error at F line 4, column 14: dD is read on line 4 before line 5 assigns it",
+     "  dX = W.T.dot(dD)\n               ^^\nhint: assign dD before it is read: move line 5 above line 4"),
+    # inputs of an array program that nothing binds
+    ("x=max(a,b);(5,)\ndb=b\n", "error at F line 1, column 7: no value for inputs a, b",
+     "  x=max(a,b);(5,)\n        ^\nhint: bind them on the command line (a=1 b=1) or in the program (a = 1)"),
+])
+@pytest.mark.parametrize("flags", [[], ["--json"], ["--svg", "verify.svg"]])
+def test_verify_names_a_name_with_no_value(tmp_path, monkeypatch, program, message, caret, flags):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "F").write_text(program)
+    res = CliRunner().invoke(main, ["-f", "F", "--verify", *flags])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.splitlines()[0] == "gradcli: " + message
+    assert caret in res.stderr
+    assert "Traceback" not in res.stderr and "internal error" not in res.stderr
+
+
+def test_verify_evaluates_a_dead_forward_line_the_backward_pass_reads():
+    # f is not on the way to the output w, but dq = f reads it: f is computed (4), and judged.
+    report = verify("w = 3\nw\nf = 2 * q\ndq = f\n", {"q": 2.0})
+    assert [(v.value, v.status) for v in report.lines] == [(4.0, "wrong")] and not report.ok
