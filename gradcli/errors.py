@@ -96,8 +96,18 @@ class Source:
         shown = "".join(c if c.isprintable() else "?" for c in text[left:left + 120].expandtabs(1))
         prefix = "..." if left else ""
         suffix = "..." if left + 120 < len(text) else ""
-        pad = " " * (len(prefix) + col - 1 - left)
-        return "  %s%s%s\n  %s%s" % (prefix, shown, suffix, pad, "^" * min(width, 120))
+        k = col - 1 - left  # the error's first character in `shown`
+        pad = " " * (len(prefix) + _columns(shown[:k]))
+        return "  %s%s%s\n  %s%s" % (prefix, shown, suffix, pad, "^" * max(1, min(_columns(shown[k:k + width]), 120)))
+
+
+def _columns(text: str) -> int:
+    """The terminal columns `text` takes, so a caret stands under its character:
+    East Asian wide characters take two (单元), combining marks none."""
+    if text.isascii():
+        return len(text)
+    from unicodedata import combining, east_asian_width
+    return sum(0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1 for c in text)
 
 
 # --- Messages that name a parameter ------------------------------------------

@@ -414,3 +414,12 @@ def test_every_line_of_the_tutorial_alone_gets_a_plain_message(name):
         assert r.exit_code in (0, 2), (line, r.stderr)
         assert "Traceback" not in r.stderr and "internal error" not in r.stderr
         assert "write multiplication explicitly" not in r.stderr, (line, r.stderr)
+
+
+def test_the_caret_stands_under_wide_characters_by_their_columns():
+    # 单 and 元 each take two columns in a terminal: the carets count columns, not characters.
+    err = stderr("x + 单元", "x=1")
+    assert err.splitlines()[1:3] == ["  x + 单元", "      ^^"]
+    err = CliRunner().invoke(main, ["-"], input="var Unit = function(value, grad) { this.value = value; "
+                             "this.grad = grad; };\nvar 单元 = new Unit(1.0, 0.0);\nvar s = 单元 +;\n").stderr
+    assert err.splitlines()[1:3] == ["  var s = 单元 +;", "               ^"]
