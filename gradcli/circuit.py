@@ -387,6 +387,11 @@ class Walk:
         self.gates: list[Obj] = []
         self.after_phase = ""
 
+    @property
+    def new(self) -> str:
+        """How the program's language makes an object, for hints: new Unit(...) or Unit(...)."""
+        return "" if self.language == "python" else "new "
+
     # errors
     def error(self, message: str, span: Span | None, hint: str = "") -> ProgramError:
         return ProgramError(message, span=span, source=self.source, hint=hint)
@@ -483,8 +488,7 @@ class Walk:
         v = obj.fields["value"]
         if not isinstance(v, Number) or not isinstance(obj.fields["grad"], Number):
             raise self.error("a Unit's value and grad must be numbers", st.span,
-                             hint="make Units with %sUnit(value, grad), both numbers"
-                             % ("" if self.language == "python" else "new "))
+                             hint="make Units with %sUnit(value, grad), both numbers" % self.new)
         obj.expr = v.sym if v.sym is not None else ("num", v.x, st.span)
         obj.x0 = v.x
         self.units.append(obj)
@@ -498,8 +502,7 @@ class Walk:
         if not isinstance(old_value, Number):  # an object that took value and grad one at a time
             raise self.error("%s holds something that is not a number before this line; a Unit's value and grad "
                              "must be numbers" % self.text(target.span), target.span,
-                             hint="make Units with %sUnit(value, grad), both numbers"
-                             % ("" if self.language == "python" else "new "))
+                             hint="make Units with %sUnit(value, grad), both numbers" % self.new)
         if target.attr == "grad":
             if self.phase == "forward":
                 self.phase = "backward"
@@ -523,8 +526,7 @@ class Walk:
         elif self.phase == "forward":
             raise self.error("%s changes a Unit's value in the forward pass; gradcli reads a value "
                              "a Unit is made with" % self.text(target.span), st.span,
-                             hint="make a new Unit instead, as the gates do: %sUnit(value, 0.0)"
-                             % ("" if self.language == "python" else "new "))
+                             hint="make a new Unit instead, as the gates do: %sUnit(value, 0.0)" % self.new)
 
     def step_size(self, unit: Obj, st: Assign, scope: Scope) -> float | None:
         """k when the line is `unit.value += k * unit.grad` (or grad * k, or -=)."""
@@ -665,8 +667,8 @@ class Walk:
             raise self.error("%s has no field %s" % (self.text(e.obj.span), e.attr), e.span,
                              hint=self.fields_hint(obj))
         if isinstance(obj, dict):  # var g = {forward: ..., backward: ...}
-            raise self.error("%s is an object literal; gradcli reads gate objects made with new" % self.text(e.obj.span),
-                             e.span, hint="write a constructor and its prototype: var G = function() { }; "
+            raise self.error("%s is an object literal; gradcli reads gate objects made with new"
+                             % self.text(e.obj.span), e.span, hint="write a constructor and its prototype: var G = function() { }; "
                              "G.prototype = {forward: ..., backward: ...}; then var g = new G();")
         raise self.error("%s is not an object, so it has no field %s" % (self.text(e.obj.span), e.attr), e.span)
 
@@ -838,7 +840,7 @@ class Walk:
                 missing = [k for k in STEP_FIELDS if obj.fields[k] is None]  # a parameter given no argument
                 raise self.error("a Unit's value and grad must be numbers%s"
                                  % (": %s has none" % " and ".join(missing) if missing else ""), e.span,
-                                 hint="give both as numbers, as in %sUnit(1.0, 0.0)" % ("" if self.language == "python" else "new "))
+                                 hint="give both as numbers, as in %sUnit(1.0, 0.0)" % self.new)
             if obj.phase == "forward":
                 v = obj.fields["value"]
                 obj.expr = v.sym if v.sym is not None else ("num", v.x, e.span)
@@ -961,8 +963,7 @@ def read_circuit(tree: list, source: Source, language: str, bindings: Mapping[st
     units = w.units
     if not units:
         raise ProgramError("the program makes no Unit (an object with a value and a grad)", source=source,
-                           span=(0, 0), hint="make the circuit's inputs as Units: a = %sUnit(1.0, 0.0)"
-                           % ("" if w.language == "python" else "new "))
+                           span=(0, 0), hint="make the circuit's inputs as Units: a = %sUnit(1.0, 0.0)" % w.new)
     _name_units(w)
     inputs = [u for u in units if u.made_by is None and _constant(u.expr)]
     output = _output(w)
