@@ -569,18 +569,18 @@ def check_bound(g: Graph, open_inputs: bool = False) -> None:
         if "e" in unbound:  # e^x, written for Euler's number
             others = [n for n in unbound if n != "e"]
             if others:
-                hint = Phrase("%s, and bind %s {bind=%s} or in the program (%s = 1)", _euler(g), _some(others),
+                hint = Phrase("%s, and bind %s {bind=%s} or in the program (%s = 1)", _euler(g), some_names(others),
                               " ".join("%s=1" % n for n in others[:4]), others[0])
             else:
                 hint = Phrase("%s; for an input named e, bind it {bind=e=1} or in the program (e = 1)", _euler(g))
         raise ProgramError(
-            "no value for %s %s" % ("input" if len(unbound) == 1 else "inputs", _some(unbound)),
+            "no value for %s %s" % ("input" if len(unbound) == 1 else "inputs", some_names(unbound)),
             span=first, source=g.source, hint=hint)
     for n in [n for n, i in g.inputs.items() if g.value[i] is None and not used[i] and i not in g.init]:
         del g.inputs[n]  # unbound and unused: not an input of any output
 
 
-def _some(names: list[str], most: int = 10) -> str:
+def some_names(names: list[str], most: int = 10) -> str:
     """The first `most` names, and how many more: a program of thousands
     of unbound inputs gets a line, not a page."""
     if len(names) <= most:

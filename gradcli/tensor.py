@@ -20,7 +20,7 @@ import numpy as np
 
 from .arrayops import ShapeError, array_form, shape_text
 from .errors import MathError, Phrase, ProgramError
-from .graph import INPUT, OP, Graph
+from .graph import INPUT, OP, Graph, some_names
 
 
 def _finite(v: Any) -> bool:
@@ -165,8 +165,7 @@ def _unbound(g: Graph, need: list[bool]) -> ProgramError:
     first = next(i for i in range(len(need)) if need[i] and g.kind[i] == INPUT and g.value[i] is None
                  and i not in g.init)
     example = " ".join("%s=1" % n for n in names[:4])
-    shown = ", ".join(names[:10]) + (" and %d more" % (len(names) - 10) if len(names) > 10 else "")
-    return ProgramError("no value for %s %s" % ("input" if len(names) == 1 else "inputs", shown),
+    return ProgramError("no value for %s %s" % ("input" if len(names) == 1 else "inputs", some_names(names)),
                         span=g.span[first], source=g.source,
                         hint=Phrase("bind %s {bind=%s} or in the program (%s = 1)",
                                     "it" if len(names) == 1 else "them", example, names[0]))
