@@ -698,15 +698,8 @@ class Walk:
             x = float(record.functions(n)[0](*xs))
         except (ValueError, ZeroDivisionError, OverflowError) as e:
             x, failed = math.nan, e
-        if not math.isfinite(x):  # the reasons the engine gives (engine._domain_error)
-            if isinstance(failed, ZeroDivisionError) and record.zero_division:
-                reason = record.zero_division
-            elif isinstance(failed, OverflowError) or (failed is None and all(math.isfinite(v) for v in xs)):
-                reason = "the result is too large for double precision (above 1.8e308)"
-            elif all(math.isfinite(v) for v in xs):
-                reason = record.domain_message(*xs)
-            else:
-                reason = "it is not a finite number"
+        if not math.isfinite(x):  # the reasons the engine gives
+            reason = record.failure(failed, *xs) if all(map(math.isfinite, xs)) else "it is not a finite number"
             raise MathError("%s: %s" % (self.text(span), reason), span=span, source=self.source)
         syms = [a.sym if a.sym is not None else ("num", a.x, s) for a, s in zip(args, spans)]
         return Number(x, self.op_sym(op, syms, span))

@@ -66,12 +66,7 @@ def _domain_error(g: Graph, i: int, values: list, exc: Exception | None) -> Math
     op = g.op[i]
     assert op is not None
     where = _args_text(g, g.args[i], values)
-    if isinstance(exc, ZeroDivisionError) and op.zero_division:
-        why = op.zero_division
-    elif isinstance(exc, OverflowError) or exc is None:
-        why = "the result is too large for double precision (above 1.8e308)"
-    else:
-        why = op.domain_message(*(values[a] for a in g.args[i])) or "%s is not defined there" % op.name
+    why = op.failure(exc, *(values[a] for a in g.args[i]))
     message = "%s: %s%s" % (g.gate(i), why, " (%s)" % where if where else "")
     overflow = isinstance(exc, OverflowError) or exc is None
     hint = "change the inputs so that %s %s" % (

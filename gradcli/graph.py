@@ -562,10 +562,7 @@ def check_bound(g: Graph, open_inputs: bool = False) -> None:
     g.live = used = g.reachable_sweep(node for _, node in g.outputs)
     unbound = [n for n, i in g.inputs.items() if g.value[i] is None and used[i] and i not in g.init]
     if unbound and not open_inputs:
-        first = g.span[g.inputs[unbound[0]]]
-        example = " ".join("%s=1" % n for n in unbound[:4])
-        hint = Phrase("bind %s {bind=%s} or in the program (%s = 1)",
-                      "it" if len(unbound) == 1 else "them", example, unbound[0])
+        hint = None
         if "e" in unbound:  # e^x, written for Euler's number
             others = [n for n in unbound if n != "e"]
             if others:
@@ -573,11 +570,20 @@ def check_bound(g: Graph, open_inputs: bool = False) -> None:
                               " ".join("%s=1" % n for n in others[:4]), others[0])
             else:
                 hint = Phrase("%s; for an input named e, bind it {bind=e=1} or in the program (e = 1)", _euler(g))
-        raise ProgramError(
-            "no value for %s %s" % ("input" if len(unbound) == 1 else "inputs", some_names(unbound)),
-            span=first, source=g.source, hint=hint)
+        raise no_value(g, unbound, g.span[g.inputs[unbound[0]]], hint=hint)
     for n in [n for n, i in g.inputs.items() if g.value[i] is None and not used[i] and i not in g.init]:
         del g.inputs[n]  # unbound and unused: not an input of any output
+
+
+def no_value(g: Graph, names: list[str], span: Any, *, hint: Phrase | None = None, why: str = "",
+             source: Source | None = None) -> ProgramError:
+    """"no value for inputs ...", at `span`, and how to bind them; `why` says
+    what needs them, after the hint."""
+    if hint is None:
+        hint = Phrase("bind %s {bind=%s} or in the program (%s = 1)%s", "it" if len(names) == 1 else "them",
+                      " ".join("%s=1" % n for n in names[:4]), names[0], why)
+    return ProgramError("no value for %s %s" % ("input" if len(names) == 1 else "inputs", some_names(names)),
+                        span=span, source=source or g.source, hint=hint)
 
 
 def some_names(names: list[str], most: int = 10) -> str:

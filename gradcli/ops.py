@@ -134,6 +134,15 @@ class Op:
         """Why the op failed at these arguments."""
         return self._reason(self.domain, args)
 
+    def failure(self, exc: Exception | None, *args: float) -> str:
+        """Why the op gave no finite value at these (finite) arguments: `exc`
+        is what its function raised, None when it returned inf or nan."""
+        if isinstance(exc, ZeroDivisionError) and self.zero_division:
+            return self.zero_division
+        if isinstance(exc, OverflowError) or exc is None:
+            return "the result is too large for double precision (above 1.8e308)"
+        return self.domain_message(*args)
+
     def slope_message(self, *args: float) -> str:
         """Why a local derivative failed at these arguments."""
         return self._reason(self.slope, args)

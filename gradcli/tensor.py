@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from .arrayops import ShapeError, array_form, shape_text
-from .errors import MathError, Phrase, ProgramError
-from .graph import INPUT, OP, Graph, some_names
+from .errors import MathError, ProgramError
+from .graph import INPUT, OP, Graph, no_value
 
 
 def _finite(v: Any) -> bool:
@@ -160,15 +160,9 @@ def _unbound(g: Graph, need: list[bool]) -> ProgramError:
     """The inputs with no value that the pass needs, as graph.check_bound says
     it: that check follows the outputs, and a shape's argument (q in
     `X = randn(q)`, X's starting value) is reached only through g.init."""
-    names = [g.name[i] or "?" for i in range(len(need))
-             if need[i] and g.kind[i] == INPUT and g.value[i] is None and i not in g.init]
-    first = next(i for i in range(len(need)) if need[i] and g.kind[i] == INPUT and g.value[i] is None
-                 and i not in g.init)
-    example = " ".join("%s=1" % n for n in names[:4])
-    return ProgramError("no value for %s %s" % ("input" if len(names) == 1 else "inputs", some_names(names)),
-                        span=g.span[first], source=g.source,
-                        hint=Phrase("bind %s {bind=%s} or in the program (%s = 1)",
-                                    "it" if len(names) == 1 else "them", example, names[0]))
+    unbound = [i for i in range(len(need)) if need[i] and g.kind[i] == INPUT and g.value[i] is None
+               and i not in g.init]
+    return no_value(g, [g.name[i] or "?" for i in unbound], g.span[unbound[0]])
 
 
 def _needs(g: Graph, frozen: set[int]) -> list[bool]:

@@ -33,7 +33,7 @@ from .engine import evaluate as run
 from .errors import MathError, Phrase, ProgramError, Source
 from .flat import NAME, NUM, Program
 from .frontend import build, gradient_of
-from .graph import CONST, INPUT, some_names
+from .graph import CONST, INPUT, no_value
 from .ops import OPS
 from .render import DEFAULT_PRECISION, _j, number
 from .syntax import ACCUMULATE, COMPOUND
@@ -156,12 +156,8 @@ def _check_values(g, roots: list[int], source: Source, programs: list[Program],
                            span=span, source=source,
                            hint="assign %s before it is read: move line %d above line %d%s"
                                 % (name, assigned, used, why))
-    names = [g.name[i] for i in unbound if i == first or assigned_after(i) is None]
-    example = " ".join("%s=1" % n for n in names[:4])
-    raise ProgramError("no value for %s %s" % ("input" if len(names) == 1 else "inputs", some_names(names)),
-                       span=span, source=source,
-                       hint=Phrase("bind %s {bind=%s} or in the program (%s = 1)%s",
-                                   "it" if len(names) == 1 else "them", example, names[0], why))
+    raise no_value(g, [g.name[i] for i in unbound if i == first or assigned_after(i) is None], span, why=why,
+                   source=source)
 
 
 @dataclass(frozen=True)
